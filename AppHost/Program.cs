@@ -1,0 +1,30 @@
+using MaternityCloud.AppHost.Hosting;
+
+// The whole platform, described the way an Aspire AppHost describes it. Ports are fixed defaults on loopback
+// (below 32768, clear of the kernel's ephemeral range); --dynamic-ports picks free ones instead.
+var reporter = new ConsoleReporter();
+var builder = PlatformBuilder.Create(args, reporter.Progress);
+
+var postgres = builder.AddPostgres("postgres", port: 17432);
+var redis = builder.AddRedis("redis", port: 17379);
+var messaging = builder.AddRabbitMQ("messaging", (Amqp: 17672, Management: 17673, Distribution: 17674, PortMapper: 17369));
+
+ProjectResource Service(string name, string directory, (int Grpc, int Http) ports)
+{
+    var database = builder.AddDatabase(postgres, $"{name}db");
+    return builder.AddProject(name, directory, ports)
+        .WithReference(database).WaitFor(database)
+        .WithReference(redis).WaitFor(redis)
+        .WithReference(messaging).WaitFor(messaging);
+}
+
+var enrollment = Service("enrollment", "Enrollment", (Grpc: 17101, Http: 17102));
+var prenatal = Service("prenatal", "Prenatal", (Grpc: 17111, Http: 17112));
+Service("claims", "Claims", (Grpc: 17121, Http: 17122))
+    .WithReference(enrollment)
+    .WithReference(prenatal);
+Service("allowance", "Allowance", (Grpc: 17131, Http: 17132))
+    .WithReference(enrollment);
+Service("notifications", "Notifications", (Grpc: 17141, Http: 17142));
+
+await AppHostServer.RunAsync(builder.Build(), builder.ApiPort, reporter);

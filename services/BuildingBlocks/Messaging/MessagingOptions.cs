@@ -1,0 +1,20 @@
+namespace MaternityCloud.BuildingBlocks.Messaging;
+
+/// <summary>Bound from the "Messaging" configuration section.</summary>
+public sealed class MessagingOptions
+{
+    public int OutboxBatchSize { get; set; } = 100;
+    public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan OutboxMinBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan OutboxMaxBackoff { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan SentOutboxRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Longer than any redelivery can take, so a late duplicate still finds its inbox row.</summary>
+    public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Immediate redeliveries of a failing message before it goes to its queue's <c>_error</c> queue.</summary>
+    public int RetryLimit { get; set; } = 5;
+    public TimeSpan RetryMinInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,28 @@
+using MaternityCloud.Contracts.Events;
+using Npgsql;
+
+namespace MaternityCloud.BuildingBlocks.Messaging;
+
+/// <summary>
+/// A database transaction of the service's own database in which events can be published: they are written to the
+/// outbox in the same transaction as the business rows, so either both happen or neither does.
+/// </summary>
+public sealed class OutboxTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction)
+{
+    private readonly List<IIntegrationEvent> _events = [];
+
+    public NpgsqlConnection Connection { get; } = connection;
+    public NpgsqlTransaction Transaction { get; } = transaction;
+    internal IReadOnlyList<IIntegrationEvent> Events => _events;
+
+    /// <summary>Queues an event; it is written at commit and published by the relay after it.</summary>
+    public void Publish(IIntegrationEvent integrationEvent) => _events.Add(integrationEvent);
+
+    public NpgsqlCommand Command(string sql, params object?[] positionalParameters)
+    {
+        var command = new NpgsqlCommand(sql, Connection, Transaction);
+        foreach (var value in positionalParameters)
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        return command;
+    }
+}

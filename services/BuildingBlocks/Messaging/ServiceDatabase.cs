@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace MaternityCloud.BuildingBlocks.Messaging;
+
+/// <summary>
+/// The one way application handlers change their service's database: a transaction whose published events are
+/// stored in the outbox and committed with it, after which the relay is nudged so publishing does not wait for a poll.
+/// </summary>
+public sealed class ServiceDatabase(NpgsqlDataSource dataSource, OutboxSignal outboxSignal)
+{
+    public NpgsqlDataSource DataSource { get; } = dataSource;
+
+    public async Task<T> InTransactionAsync<T>(Func<OutboxTransaction, CancellationToken, Task<T>> work, CancellationToken ct)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var outboxTransaction = new OutboxTransaction(connection, transaction);
+
+        var result = await work(outboxTransaction, ct);
+        var events = outboxTransaction.Events;
+        if (events.Count > 0)
+            await WriteOutboxAsync(outboxTransaction, ct);
+        await transaction.CommitAsync(ct);
+
+        if (events.Count > 0) outboxSignal.Nudge();
+        return result;
+    }
+
+    public Task InTransactionAsync(Func<OutboxTransaction, CancellationToken, Task> work, CancellationToken ct) =>
+        InTransactionAsync<bool>(async (tx, token) => { await work(tx, token); return true; }, ct);
+
+    private static async Task WriteOutboxAsync(OutboxTransaction tx, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(tx.Connection, tx.Transaction);
+        foreach (var e in tx.Events)
+        {
+            var type = e.GetType();
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                "INSERT INTO outbox_message (message_id, message_type, body, occurred_at) VALUES ($1, $2, $3, $4)")
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter { Value = e.EventId },
+                    new NpgsqlParameter { Value = IntegrationEventTypes.NameOf(type) },
+                    new NpgsqlParameter { Value = JsonSerializer.Serialize(e, type, IntegrationEventTypes.Json), NpgsqlDbType = NpgsqlDbType.Jsonb },
+                    new NpgsqlParameter { Value = e.OccurredAt.ToUniversalTime() },
+                },
+            });
+        }
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+}
+
+/// <summary>Wakes the outbox relay right after a commit that wrote outbox rows.</summary>
+public sealed class OutboxSignal
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Nudge()
+    {
+        // At most one pending wake-up: many commits during one relay pass need only one more pass.
+        if (_signal.CurrentCount == 0)
+        {
+            try { _signal.Release(); } catch (SemaphoreFullException) { }
+        }
+    }
+
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
+}

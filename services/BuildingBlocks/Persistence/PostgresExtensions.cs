@@ -1,0 +1,56 @@
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace MaternityCloud.BuildingBlocks.Persistence;
+
+public static class PostgresExtensions
+{
+    /// <summary>
+    /// Registers the service's own database from <c>ConnectionStrings:{connectionName}</c> (the AppHost injects it
+    /// as <c>ConnectionStrings__{connectionName}</c>), applies the schema scripts embedded in
+    /// <paramref name="schemaAssemblies"/> at start, and adds a readiness check.
+    /// </summary>
+    public static IHostApplicationBuilder AddServiceDatabase(
+        this IHostApplicationBuilder builder, string connectionName, params Assembly[] schemaAssemblies)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(connectionName)
+            ?? throw new InvalidOperationException(
+                $"Connection string '{connectionName}' is missing: set ConnectionStrings__{connectionName} (the AppHost does).");
+
+        builder.Services.AddSingleton(_ =>
+        {
+            var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = connectionName };
+            return dataSource.Build();
+        });
+        foreach (var assembly in schemaAssemblies)
+            builder.Services.AddSingleton(new SchemaScripts(assembly));
+        builder.Services.AddHostedService<SchemaMigrator>();
+        builder.Services.AddHealthChecks()
+            .AddCheck<PostgresHealthCheck>(connectionName, tags: ["ready"]);
+        return builder;
+    }
+}
+
+/// <summary>An assembly whose embedded <c>*.sql</c> resources are applied in name order, once each.</summary>
+public sealed record SchemaScripts(Assembly Assembly);
+
+internal sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        try
+        {
+            await using var command = dataSource.CreateCommand("SELECT 1");
+            await command.ExecuteScalarAsync(ct);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception e)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, "PostgreSQL is not reachable", e);
+        }
+    }
+}
