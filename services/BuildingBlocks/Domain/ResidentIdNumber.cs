@@ -36,7 +36,7 @@ public readonly record struct ResidentIdNumber
             error = "the check character must be a digit or X";
             return false;
         }
-        if (!DateOnly.TryParseExact(s.AsSpan(6, 8), "yyyyMMdd", out var birth) || birth.Year < 1900)
+        if (!DateOnly.TryParseExact(s.AsSpan(6, 8), "yyyyMMdd", out var birth) || birth.Year < 1800)
         {
             error = "characters 7-14 must be a valid birth date (yyyyMMdd)";
             return false;

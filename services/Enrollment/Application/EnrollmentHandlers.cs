@@ -26,7 +26,7 @@ public sealed partial class EnrollmentHandlers(ServiceDatabase database, Enrollm
         validator.ThrowIfInvalid();
 
         var employer = new Employer(code, command.Name.Trim(),
-            new BankAccount(command.BankName.Trim(), account, command.AccountName.Trim()), clock.GetUtcNow());
+            new BankAccount(command.BankName.Trim(), account, command.AccountName.Trim()), Now());
 
         return await database.InTransactionAsync(async (tx, token) =>
         {
@@ -82,7 +82,7 @@ public sealed partial class EnrollmentHandlers(ServiceDatabase database, Enrollm
         validator.ThrowIfInvalid();
 
         var person = new InsuredPerson(Guid.CreateVersion7(), idNumber, command.Name.Trim(), kind, employerCode, insuredFrom,
-            phone.Length == 0 ? null : phone, clock.GetUtcNow());
+            phone.Length == 0 ? null : phone, Now());
 
         return await database.InTransactionAsync(async (tx, token) =>
         {
@@ -123,6 +123,13 @@ public sealed partial class EnrollmentHandlers(ServiceDatabase database, Enrollm
                 ?? throw new NotFoundException("insured person", idNumber.Masked);
         }
         throw new ValidationFailedException([new FieldViolation("key", "give person_id or id_number")]);
+    }
+
+    // PostgreSQL keeps microseconds: a time handed back at registration must equal the one read back later.
+    private DateTimeOffset Now()
+    {
+        var now = clock.GetUtcNow();
+        return now.AddTicks(-(now.Ticks % (TimeSpan.TicksPerMillisecond / 1000)));
     }
 
     private static void RequireText(Validator validator, string field, string value)

@@ -1,0 +1,29 @@
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace MaternityCloud.Tests.Infrastructure;
+
+/// <summary>
+/// A service in process on a test server, configured exactly as the AppHost configures the real process
+/// (ConnectionStrings:*, Redis:KeyPrefix), plus fast retries so failure paths finish quickly.
+/// </summary>
+public sealed class ServiceHost<TEntryPoint>(Isolation isolation, IReadOnlyDictionary<string, string>? overrides = null)
+    : WebApplicationFactory<TEntryPoint> where TEntryPoint : class
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        foreach (var (name, value) in isolation.ConnectionStrings) builder.UseSetting($"ConnectionStrings:{name}", value);
+        builder.UseSetting("Redis:KeyPrefix", isolation.RedisKeyPrefix);
+        builder.UseSetting("Messaging:RetryLimit", "2");
+        builder.UseSetting("Messaging:RetryMinInterval", "00:00:00.050");
+        builder.UseSetting("Messaging:RetryMaxInterval", "00:00:00.200");
+        builder.UseSetting("Messaging:OutboxMaxBackoff", "00:00:01");
+        builder.UseSetting("Messaging:PublishTimeout", "00:00:03");
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
+    }
+
+    public GrpcChannel Channel() =>
+        GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
+}

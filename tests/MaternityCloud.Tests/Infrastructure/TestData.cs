@@ -1,0 +1,28 @@
+using MaternityCloud.BuildingBlocks.Domain;
+using MaternityCloud.Enrollment.Domain;
+
+namespace MaternityCloud.Tests.Infrastructure;
+
+/// <summary>Valid identifiers made the way the standards define them, different on every call.</summary>
+public static class TestData
+{
+    private static int _sequence = Random.Shared.Next(100, 900);
+
+    /// <summary>An 18-character resident ID for a Fuzhou (350102) birth, with its check character.</summary>
+    public static string IdNumber(DateOnly? birth = null)
+    {
+        var sequence = Interlocked.Increment(ref _sequence) % 1000;
+        var first17 = $"350102{birth ?? new DateOnly(1994, 5, 17):yyyyMMdd}{sequence:000}";
+        return first17 + ResidentIdNumber.ComputeCheckCharacter(first17);
+    }
+
+    /// <summary>A unified social credit code of an enterprise (91) in Fuzhou, with its check character.</summary>
+    public static string CreditCode()
+    {
+        const string alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+        var body = "91350100" + string.Concat(Enumerable.Range(0, 9).Select(_ => alphabet[Random.Shared.Next(alphabet.Length)]));
+        return body + UnifiedSocialCreditCode.ComputeCheckCharacter(body);
+    }
+
+    public static string MobilePhone() => "139" + Random.Shared.Next(10_000_000, 99_999_999);
+}

@@ -1,0 +1,68 @@
+using MaternityCloud.AppHost.Hosting;
+using Npgsql;
+
+namespace MaternityCloud.Tests.Infrastructure;
+
+/// <summary>
+/// The real PostgreSQL, Redis and RabbitMQ, started once for the whole run by the AppHost's own resource model (free
+/// ports, a temporary state folder) unless ConnectionStrings__postgres/redis/messaging are given. Each test isolates
+/// itself with its own database, virtual host and Redis key prefix from <see cref="CreateIsolationAsync"/>.
+/// </summary>
+public sealed class TestServers : IAsyncLifetime
+{
+    private readonly string _stateDirectory = Path.Combine(Path.GetTempPath(), "maternitycloud-tests-" + Guid.NewGuid().ToString("N")[..8]);
+    private Platform _platform = null!;
+
+    public PostgresServerResource Postgres { get; private set; } = null!;
+    public RedisResource Redis { get; private set; } = null!;
+    public RabbitMQResource Messaging { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", _stateDirectory], _ => { });
+        Postgres = builder.AddPostgres("postgres", 0);
+        Redis = builder.AddRedis("redis", 0);
+        Messaging = builder.AddRabbitMQ("messaging", (0, 0, 0, 0));
+        _platform = builder.Build();
+        await _platform.StartAsync();
+        await _platform.WaitForHealthyAsync(TimeSpan.FromMinutes(2));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _platform.StopAsync();
+        try { Directory.Delete(_stateDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>A fresh database, virtual host and key prefix, named after the test.</summary>
+    public async Task<Isolation> CreateIsolationAsync(string testName, params string[] databaseNames)
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var connectionStrings = new Dictionary<string, string>();
+        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Postgres.ConnectionString) { Pooling = false }.ConnectionString))
+        {
+            await connection.OpenAsync();
+            foreach (var name in databaseNames)
+            {
+                var database = $"{name}_{testName}_{suffix}".ToLowerInvariant();
+                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
+                await create.ExecuteNonQueryAsync();
+                connectionStrings[name] = $"{Postgres.ConnectionString};Database={database};Maximum Pool Size=20";
+            }
+        }
+        var virtualHost = $"{testName}-{suffix}";
+        await Messaging.CreateVirtualHostAsync(virtualHost, CancellationToken.None);
+        connectionStrings["messaging"] = $"{Messaging.ConnectionString}/{Uri.EscapeDataString(virtualHost)}";
+        connectionStrings["redis"] = Redis.ConnectionString;
+        return new Isolation(connectionStrings, virtualHost, $"{testName}-{suffix}:");
+    }
+}
+
+/// <summary>What one test owns on the shared servers.</summary>
+public sealed record Isolation(IReadOnlyDictionary<string, string> ConnectionStrings, string VirtualHost, string RedisKeyPrefix);
+
+[CollectionDefinition(Name)]
+public sealed class ServersCollection : ICollectionFixture<TestServers>
+{
+    public const string Name = "servers";
+}
