@@ -57,6 +57,7 @@ public sealed class RabbitMQResource : ProcessResource, IResourceWithConnectionS
             management.tcp.ip = 127.0.0.1
             management.tcp.port = {ManagementPort}
             disk_free_limit.absolute = 50MB
+            collect_statistics_interval = 1000
             """, ct);
         await File.WriteAllTextAsync(Path.Combine(directory, "enabled_plugins"), "[rabbitmq_management].", ct);
         await File.WriteAllTextAsync(Path.Combine(directory, "rabbitmq-env.conf"), "", ct);
@@ -108,6 +109,17 @@ public sealed class RabbitMQResource : ProcessResource, IResourceWithConnectionS
         }
     }
 
+    /// <summary>Message counts of a queue as the management API reports them (refreshed every second).</summary>
+    public async Task<QueueCounts> GetQueueCountsAsync(string virtualHost, string queue, CancellationToken ct)
+    {
+        var json = await ManagementAsync(HttpMethod.Get, $"/api/queues/{Uri.EscapeDataString(virtualHost)}/{Uri.EscapeDataString(queue)}", null, ct);
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var root = document.RootElement;
+        long Read(System.Text.Json.JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number ? v.GetInt64() : 0;
+        var acknowledged = root.TryGetProperty("message_stats", out var stats) ? Read(stats, "ack") : 0;
+        return new QueueCounts(Read(root, "messages_ready"), Read(root, "messages_unacknowledged"), acknowledged);
+    }
+
     /// <summary>A virtual host with full rights for guest: how tests isolate each other on one broker.</summary>
     public async Task CreateVirtualHostAsync(string virtualHost, CancellationToken ct)
     {
@@ -130,6 +142,9 @@ public sealed class RabbitMQResource : ProcessResource, IResourceWithConnectionS
         return body;
     }
 }
+
+/// <summary>Ready and unacknowledged messages now, and messages acknowledged since the queue was created.</summary>
+public sealed record QueueCounts(long Ready, long Unacknowledged, long Acknowledged);
 
 public static class TcpProbe
 {

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Reflection;
+using Google.Protobuf.Reflection;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Grpc.Reflection.V1Alpha;
+using MaternityCloud.AppHost.Hosting;
+using MaternityCloud.Tests.Infrastructure;
+
+namespace MaternityCloud.Tests.Integration;
+
+/// <summary>
+/// The AppHost as an operator runs it: a separate process that brings every server and service to healthy, serves
+/// /api/resources, and on SIGTERM stops everything it started, leaving no process behind.
+/// </summary>
+public sealed class AppHostTests
+{
+    private static readonly string[] Services = ["enrollment", "prenatal", "claims", "allowance", "notifications"];
+
+    [Fact]
+    public async Task Starts_every_resource_healthy_and_leaves_no_process_behind_on_SIGTERM()
+    {
+        var state = Path.Combine(Path.GetTempPath(), "maternitycloud-apphost-" + Guid.NewGuid().ToString("N")[..8]);
+        var apiPort = FreePorts.Take(1)[0];
+        var output = new List<string>();
+        using var apphost = StartAppHost(state, apiPort, output);
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}") };
+            var resources = await Eventually.Get(async () =>
+            {
+                var list = await http.GetFromJsonAsync<List<ResourceSnapshot>>("/api/resources");
+                return list is { Count: > 0 } && list.All(r => r.Health == "Healthy") ? list : null;
+            }, TimeSpan.FromMinutes(3), "every resource healthy");
+
+            Assert.Equal(
+                ["allowance", "allowancedb", "claims", "claimsdb", "enrollment", "enrollmentdb", "messaging", "messaging-epmd",
+                 "notifications", "notificationsdb", "postgres", "prenatal", "prenataldb", "redis"],
+                resources.Select(r => r.Name).Order());
+
+            foreach (var service in resources.Where(r => Services.Contains(r.Name)))
+            {
+                using var channel = GrpcChannel.ForAddress(service.Endpoints["grpc"]);
+                var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
+                Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+                var listed = await ListServicesAsync(channel);
+                Assert.Contains("grpc.health.v1.Health", listed);
+                Assert.Contains("grpc.reflection.v1alpha.ServerReflection", listed);
+            }
+
+            var enrollment = resources.Single(r => r.Name == "enrollment");
+            using (var channel = GrpcChannel.ForAddress(enrollment.Endpoints["grpc"]))
+            {
+                Assert.Contains("maternitycloud.enrollment.v1.Enrollment", await ListServicesAsync(channel));
+                Assert.Equal(["RegisterEmployer", "GetEmployer", "RegisterInsuredPerson", "GetInsuredPerson"],
+                    await ListMethodsAsync(channel, "maternitycloud.enrollment.v1.Enrollment"));
+            }
+            using (var channel = GrpcChannel.ForAddress(resources.Single(r => r.Name == "notifications").Endpoints["grpc"]))
+            {
+                Assert.Equal(["GetRecipient"], await ListMethodsAsync(channel, "maternitycloud.notifications.v1.Notifications"));
+            }
+
+            var pids = resources.Where(r => r.Pid is not null).Select(r => r.Pid!.Value).ToList();
+            Assert.Equal(9, pids.Count); // PostgreSQL, Redis, RabbitMQ and its epmd, five services; databases are not processes
+            Assert.NotEmpty(ChildProcess.FindByStateMarker(state));
+
+            Signals.Send(apphost.Id, Signals.SIGTERM);
+            var exited = apphost.WaitForExitAsync();
+            Assert.Same(exited, await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(90))));
+
+            Assert.Equal(0, apphost.ExitCode);
+            Assert.DoesNotContain(pids, pid => Directory.Exists($"/proc/{pid}") && !IsZombie(pid));
+            Assert.Empty(ChildProcess.FindByStateMarker(state));
+        }
+        catch (Exception e)
+        {
+            throw new Exception($"{e.Message}\nAppHost output:\n{string.Join('\n', output.TakeLast(60))}", e);
+        }
+        finally
+        {
+            if (!apphost.HasExited) apphost.Kill(entireProcessTree: true);
+            foreach (var pid in ChildProcess.FindByStateMarker(state)) await ChildProcess.KillGroupAsync(pid);
+            try { Directory.Delete(state, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static Process StartAppHost(string state, int apiPort, List<string> output)
+    {
+        var metadata = typeof(PlatformBuilder).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().ToDictionary(a => a.Key, a => a.Value);
+        var root = RepositoryRoot();
+        var dll = Path.Combine(root, "AppHost", "bin", metadata["Configuration"]!, metadata["TargetFramework"]!, "MaternityCloud.AppHost.dll");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
+        foreach (var a in new[] { dll, "--dynamic-ports", "--state-dir", state, "--api-port", apiPort.ToString() }) info.ArgumentList.Add(a);
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.Add(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.Add(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task<List<string>> ListServicesAsync(GrpcChannel channel)
+    {
+        var response = await ReflectAsync(channel, new ServerReflectionRequest { ListServices = "" });
+        return response.ListServicesResponse.Service.Select(s => s.Name).ToList();
+    }
+
+    private static async Task<List<string>> ListMethodsAsync(GrpcChannel channel, string service)
+    {
+        var response = await ReflectAsync(channel, new ServerReflectionRequest { FileContainingSymbol = service });
+        var files = response.FileDescriptorResponse.FileDescriptorProto.Select(FileDescriptorProto.Parser.ParseFrom);
+        return files.SelectMany(f => f.Service.Where(s => $"{f.Package}.{s.Name}" == service))
+            .SelectMany(s => s.Method.Select(m => m.Name)).ToList();
+    }
+
+    private static async Task<ServerReflectionResponse> ReflectAsync(GrpcChannel channel, ServerReflectionRequest request)
+    {
+        using var call = new ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(request);
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        return call.ResponseStream.Current;
+    }
+
+    private static bool IsZombie(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/stat").Split(") ")[1].StartsWith('Z'); }
+        catch (IOException) { return false; }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "MaternityCloud.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("repository root not found");
+    }
+}
