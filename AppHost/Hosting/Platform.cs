@@ -2,7 +2,10 @@ using System.Collections.Concurrent;
 
 namespace MaternityCloud.AppHost.Hosting;
 
-/// <summary>A resource as the API and the console table show it. Connection strings are never shown: they hold secrets.</summary>
+/// <summary>
+/// A resource as the API and the console table show it. Connection strings are never shown: they hold secrets.
+/// ExitCode is the last exit of its process, kept after a restart so the list shows why it restarted.
+/// </summary>
 public sealed record ResourceSnapshot(
     string Name, string Type, string State, string Health, IReadOnlyDictionary<string, string> Endpoints, int? Pid,
     int Restarts, DateTimeOffset? StartedAt, double? UptimeSeconds, int? ExitCode, string? Message, IReadOnlyList<string> WaitsFor);
@@ -127,7 +130,6 @@ public sealed class Platform : IAsyncDisposable
             }
             resource.Pid = child.Pid;
             resource.StartedAt = DateTimeOffset.UtcNow;
-            resource.ExitCode = null;
             resource.State = ResourceState.Running;
             resource.Message = null;
             Context.Progress($"{resource.Name}: started (pid {child.Pid}), output in {logPath}");

@@ -61,8 +61,19 @@ public sealed class AppHostTests
                 Assert.Equal(["GetRecipient"], await ListMethodsAsync(channel, "maternitycloud.notifications.v1.Notifications"));
             }
 
-            var pids = resources.Where(r => r.Pid is not null).Select(r => r.Pid!.Value).ToList();
-            Assert.Equal(9, pids.Count); // PostgreSQL, Redis, RabbitMQ and its epmd, five services; databases are not processes
+            // A service that crashes is restarted (after its backoff) and becomes healthy again.
+            var prenatal = resources.Single(r => r.Name == "prenatal");
+            Signals.Send(prenatal.Pid!.Value, Signals.SIGKILL);
+            var restarted = await Eventually.Get(async () =>
+            {
+                var now = (await http.GetFromJsonAsync<List<ResourceSnapshot>>("/api/resources"))!.Single(r => r.Name == "prenatal");
+                return now is { Restarts: 1, Health: "Healthy", State: "Running" } && now.Pid != prenatal.Pid ? now : null;
+            }, TimeSpan.FromSeconds(60), "prenatal restarted and healthy after kill -9");
+            Assert.Equal(137, restarted.ExitCode); // 128 + SIGKILL, as the resource list reports it
+
+            resources = (await http.GetFromJsonAsync<List<ResourceSnapshot>>("/api/resources"))!;
+            var pids = resources.Where(r => r.Pid is not null).Select(r => r.Pid!.Value).Append(prenatal.Pid!.Value).ToList();
+            Assert.Equal(10, pids.Count); // PostgreSQL, Redis, RabbitMQ and its epmd, five services (one twice); databases are not processes
             Assert.NotEmpty(ChildProcess.FindByStateMarker(state));
 
             Signals.Send(apphost.Id, Signals.SIGTERM);
