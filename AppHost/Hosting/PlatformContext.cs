@@ -43,16 +43,21 @@ public sealed class PlatformContext
                 _allocated.Add(preferred);
                 return preferred;
             }
-            while (true)
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, 0);
-                listener.Start();
-                var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-                listener.Stop();
-                // Stay out of RabbitMQ's CLI range (35672-35682) and never hand out a port twice.
-                if (port is >= 35672 and <= 35682 || !_allocated.Add(port)) continue;
-                return port;
-            }
+            return FreePort(_allocated);
+        }
+    }
+
+    /// <summary>A free loopback port not in <paramref name="taken"/> (which it joins), outside RabbitMQ's CLI range 35672-35682.</summary>
+    public static int FreePort(ISet<int> taken)
+    {
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            if (port is >= 35672 and <= 35682 || !taken.Add(port)) continue;
+            return port;
         }
     }
 

@@ -1,21 +1,13 @@
-using System.Net;
-using System.Net.Sockets;
+using MaternityCloud.AppHost.Hosting;
 
 namespace MaternityCloud.Tests.Infrastructure;
 
 public static class FreePorts
 {
-    /// <summary>Distinct free loopback ports (outside RabbitMQ's CLI range 35672-35682).</summary>
+    /// <summary>Distinct free loopback ports, found the way the AppHost finds them.</summary>
     public static int[] Take(int count)
     {
-        var ports = new HashSet<int>();
-        while (ports.Count < count)
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            if (port is < 35672 or > 35682) ports.Add(port);
-        }
-        return [.. ports];
+        var taken = new HashSet<int>();
+        return Enumerable.Range(0, count).Select(_ => PlatformContext.FreePort(taken)).ToArray();
     }
 }

@@ -59,7 +59,21 @@ public sealed class TestServers : IAsyncLifetime
 }
 
 /// <summary>What one test owns on the shared servers.</summary>
-public sealed record Isolation(IReadOnlyDictionary<string, string> ConnectionStrings, string VirtualHost, string RedisKeyPrefix);
+public sealed record Isolation(IReadOnlyDictionary<string, string> ConnectionStrings, string VirtualHost, string RedisKeyPrefix)
+{
+    /// <summary>Runs SQL with positional parameters ($1, $2, ...) on one of the test's databases; returns the first value.</summary>
+    public async Task<object?> SqlAsync(string database, string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionStrings[database]);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+        return await command.ExecuteScalarAsync();
+    }
+
+    public async Task<long> CountAsync(string database, string sql, params object[] parameters) =>
+        (long)(await SqlAsync(database, sql, parameters))!;
+}
 
 [CollectionDefinition(Name)]
 public sealed class ServersCollection : ICollectionFixture<TestServers>

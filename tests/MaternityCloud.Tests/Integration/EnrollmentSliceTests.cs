@@ -5,7 +5,6 @@ using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.Enrol
 using MaternityCloud.Enrollment.Grpc;
 using MaternityCloud.Notifications.Grpc;
 using MaternityCloud.Tests.Infrastructure;
-using Npgsql;
 using NotificationsClient = MaternityCloud.Contracts.Notifications.V1.Notifications.NotificationsClient;
 using GetRecipientRequest = MaternityCloud.Contracts.Notifications.V1.GetRecipientRequest;
 
@@ -86,8 +85,8 @@ public sealed class EnrollmentSliceTests(TestServers servers) : IAsyncLifetime
         Assert.Equal("InsuredPersonRegistered", received.EventType);
 
         // The outbox row was published and marked; nothing is left waiting.
-        Assert.Equal(0L, await ScalarAsync("enrollmentdb", "SELECT count(*) FROM outbox_message WHERE sent_at IS NULL"));
-        Assert.Equal(1L, await ScalarAsync("enrollmentdb", "SELECT count(*) FROM outbox_message"));
+        Assert.Equal(0L, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM outbox_message WHERE sent_at IS NULL"));
+        Assert.Equal(1L, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM outbox_message"));
     }
 
     [Fact]
@@ -99,8 +98,8 @@ public sealed class EnrollmentSliceTests(TestServers servers) : IAsyncLifetime
         var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _enrollment.RegisterInsuredPersonAsync(request).ResponseAsync));
 
         Assert.Single(results.Select(r => r.PersonId).Distinct());
-        Assert.Equal(1L, await ScalarAsync("enrollmentdb", "SELECT count(*) FROM insured_person"));
-        Assert.Equal(1L, await ScalarAsync("enrollmentdb", "SELECT count(*) FROM outbox_message"));
+        Assert.Equal(1L, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM insured_person"));
+        Assert.Equal(1L, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM outbox_message"));
         var again = await _enrollment.RegisterEmployerAsync(new RegisterEmployerRequest
         {
             CreditCode = employer.CreditCode, Name = employer.Name, CorporateAccount = employer.CorporateAccount,
@@ -145,8 +144,8 @@ public sealed class EnrollmentSliceTests(TestServers servers) : IAsyncLifetime
                 ["mobile_phone"] = "must be an 11-digit mainland mobile number",
             },
             badRequest.FieldViolations.ToDictionary(v => v.Field, v => v.Description));
-        Assert.Equal(0L, await ScalarAsync("enrollmentdb", "SELECT count(*) FROM insured_person"));
-        Assert.Equal(0L, await ScalarAsync("enrollmentdb", "SELECT count(*) FROM outbox_message"));
+        Assert.Equal(0L, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM insured_person"));
+        Assert.Equal(0L, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM outbox_message"));
     }
 
     [Fact]
@@ -159,7 +158,7 @@ public sealed class EnrollmentSliceTests(TestServers servers) : IAsyncLifetime
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
         var violation = Assert.Single(error.GetRpcStatus()!.GetDetail<PreconditionFailure>().Violations);
         Assert.Equal("employer-registered", violation.Type);
-        Assert.Equal(0L, await ScalarAsync("enrollmentdb", "SELECT count(*) FROM insured_person"));
+        Assert.Equal(0L, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM insured_person"));
     }
 
     [Fact]
@@ -179,13 +178,5 @@ public sealed class EnrollmentSliceTests(TestServers servers) : IAsyncLifetime
         Assert.Equal(StatusCode.NotFound, employer.StatusCode);
         Assert.Equal(StatusCode.InvalidArgument, kindless.StatusCode);
         Assert.Equal("kind", Assert.Single(kindless.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
-    }
-
-    private async Task<long> ScalarAsync(string database, string sql)
-    {
-        await using var connection = new NpgsqlConnection(_isolation.ConnectionStrings[database]);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

@@ -2,7 +2,6 @@ using MassTransit;
 using MaternityCloud.Contracts.Events;
 using MaternityCloud.Notifications.Grpc;
 using MaternityCloud.Tests.Infrastructure;
-using Npgsql;
 
 namespace MaternityCloud.Tests.Integration;
 
@@ -43,15 +42,15 @@ public sealed class InboxTests(TestServers servers) : IAsyncLifetime
         await _bus.Publish(e, c => c.MessageId = Guid.NewGuid());
         await WaitUntilAcknowledgedAsync(Queue, 4);
 
-        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM received_event WHERE event_id = $1", e.EventId));
-        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM inbox_message WHERE message_id = $1", e.EventId));
-        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM recipient WHERE person_id = $1", e.PersonId));
+        Assert.Equal(1L, await _isolation.CountAsync("notificationsdb", "SELECT count(*) FROM received_event WHERE event_id = $1", e.EventId));
+        Assert.Equal(1L, await _isolation.CountAsync("notificationsdb", "SELECT count(*) FROM inbox_message WHERE message_id = $1", e.EventId));
+        Assert.Equal(1L, await _isolation.CountAsync("notificationsdb", "SELECT count(*) FROM recipient WHERE person_id = $1", e.PersonId));
     }
 
     [Fact]
     public async Task A_message_whose_handler_keeps_failing_is_retried_then_moved_to_the_error_queue_with_no_effect()
     {
-        await ExecuteAsync("DROP TABLE received_event"); // the handler's second write now fails every time
+        await _isolation.SqlAsync("notificationsdb", "DROP TABLE received_event"); // the handler's second write now fails every time
         var e = NewEvent();
 
         await _bus.Publish(e);
@@ -62,8 +61,8 @@ public sealed class InboxTests(TestServers servers) : IAsyncLifetime
         var main = await servers.Messaging.GetQueueCountsAsync(_isolation.VirtualHost, Queue, CancellationToken.None);
         Assert.Equal(0, main.Ready + main.Unacknowledged);
         // Each attempt rolled back: no recipient, no inbox row, so a replay after the fix will take effect.
-        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM recipient WHERE person_id = $1", e.PersonId));
-        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM inbox_message WHERE message_id = $1", e.EventId));
+        Assert.Equal(0L, await _isolation.CountAsync("notificationsdb", "SELECT count(*) FROM recipient WHERE person_id = $1", e.PersonId));
+        Assert.Equal(0L, await _isolation.CountAsync("notificationsdb", "SELECT count(*) FROM inbox_message WHERE message_id = $1", e.EventId));
     }
 
     private async Task WaitUntilAcknowledgedAsync(string queue, long acknowledged) =>
@@ -72,20 +71,4 @@ public sealed class InboxTests(TestServers servers) : IAsyncLifetime
             var counts = await servers.Messaging.GetQueueCountsAsync(_isolation.VirtualHost, queue, CancellationToken.None);
             return counts.Acknowledged >= acknowledged && counts.Ready + counts.Unacknowledged == 0;
         }, TimeSpan.FromSeconds(30), $"{acknowledged} messages acknowledged on {queue}");
-
-    private async Task<long> ScalarAsync(string sql, object parameter)
-    {
-        await using var connection = new NpgsqlConnection(_isolation.ConnectionStrings["notificationsdb"]);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new NpgsqlParameter { Value = parameter } } };
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_isolation.ConnectionStrings["notificationsdb"]);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
 }

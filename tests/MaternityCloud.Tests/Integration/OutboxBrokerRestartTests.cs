@@ -3,7 +3,6 @@ using MaternityCloud.Contracts.Enrollment.V1;
 using MaternityCloud.Enrollment.Grpc;
 using MaternityCloud.Notifications.Grpc;
 using MaternityCloud.Tests.Infrastructure;
-using Npgsql;
 using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
 using NotificationsClient = MaternityCloud.Contracts.Notifications.V1.Notifications.NotificationsClient;
 using GetRecipientRequest = MaternityCloud.Contracts.Notifications.V1.GetRecipientRequest;
@@ -60,7 +59,7 @@ public sealed class OutboxBrokerRestartTests(TestServers servers)
             });
 
             // The relay has tried, failed, and kept the row (with the reason) instead of dropping it.
-            await Eventually.True(async () => await ScalarAsync(isolation,
+            await Eventually.True(async () => await isolation.CountAsync("enrollmentdb",
                     "SELECT count(*) FROM outbox_message WHERE sent_at IS NULL AND attempts > 0 AND last_error IS NOT NULL") == 1,
                 TimeSpan.FromSeconds(30), "a failed publish attempt recorded on the outbox row");
 
@@ -70,20 +69,12 @@ public sealed class OutboxBrokerRestartTests(TestServers servers)
                     await notifications.GetRecipientAsync(new GetRecipientRequest { PersonId = person.PersonId }),
                 TimeSpan.FromSeconds(60), "the event to arrive after the broker came back");
             Assert.Single(recipient.Events);
-            Assert.Equal(0L, await ScalarAsync(isolation, "SELECT count(*) FROM outbox_message WHERE sent_at IS NULL"));
+            Assert.Equal(0L, await isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM outbox_message WHERE sent_at IS NULL"));
         }
         finally
         {
             await platform.StopAsync();
             try { Directory.Delete(_brokerState, recursive: true); } catch (IOException) { }
         }
-    }
-
-    private static async Task<long> ScalarAsync(Isolation isolation, string sql)
-    {
-        await using var connection = new NpgsqlConnection(isolation.ConnectionStrings["enrollmentdb"]);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 }
