@@ -6,8 +6,7 @@ namespace MaternityCloud.BuildingBlocks.Persistence;
 
 /// <summary>
 /// Applies embedded SQL scripts before the service accepts calls (hosted services start before Kestrel).
-/// Each script runs once, in its own transaction, under an advisory lock so two replicas starting together
-/// cannot both apply it. Scripts are forward-only: a change is a new script.
+/// Each script runs once; scripts are forward-only: a change is a new script.
 /// </summary>
 internal sealed partial class SchemaMigrator(
     NpgsqlDataSource dataSource, IEnumerable<SchemaScripts> scriptSets, ILogger<SchemaMigrator> logger) : IHostedService
@@ -21,45 +20,43 @@ internal sealed partial class SchemaMigrator(
             .SelectMany(set => set.Assembly.GetManifestResourceNames()
                 .Where(n => n.EndsWith(".sql", StringComparison.Ordinal))
                 .Select(n => (Id: $"{set.Assembly.GetName().Name}:{ScriptName(n)}", set.Assembly, Resource: n)))
+            .DistinctBy(s => s.Id) // an assembly registered twice still applies each script once
             .ToList();
 
+        // One transaction under one advisory lock: replicas starting together apply each script once, and a failing
+        // script leaves the schema as it was.
         await using var connection = await OpenWithRetryAsync(ct);
-        await using (var create = new NpgsqlCommand(
-            "CREATE TABLE IF NOT EXISTS schema_migration (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-            connection))
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var prepare = new NpgsqlCommand(
+            $"""
+            SELECT pg_advisory_xact_lock({AdvisoryLockKey});
+            CREATE TABLE IF NOT EXISTS schema_migration (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+            """, connection, tx))
         {
-            await create.ExecuteNonQueryAsync(ct);
+            await prepare.ExecuteNonQueryAsync(ct);
         }
 
-        foreach (var (id, assembly, resource) in scripts.OrderBy(s => s.Id, StringComparer.Ordinal))
+        var applied = new HashSet<string>(StringComparer.Ordinal);
+        await using (var read = new NpgsqlCommand("SELECT id FROM schema_migration", connection, tx))
+        await using (var reader = await read.ExecuteReaderAsync(ct))
         {
-            await using var tx = await connection.BeginTransactionAsync(ct);
-            await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({AdvisoryLockKey})", connection, tx))
-                await lockCommand.ExecuteNonQueryAsync(ct);
+            while (await reader.ReadAsync(ct)) applied.Add(reader.GetString(0));
+        }
 
-            await using (var applied = new NpgsqlCommand("SELECT 1 FROM schema_migration WHERE id = $1", connection, tx))
-            {
-                applied.Parameters.Add(new NpgsqlParameter { Value = id });
-                if (await applied.ExecuteScalarAsync(ct) is not null)
-                {
-                    await tx.RollbackAsync(ct);
-                    continue;
-                }
-            }
-
+        foreach (var (id, assembly, resource) in scripts.OrderBy(s => s.Id, StringComparer.Ordinal).Where(s => !applied.Contains(s.Id)))
+        {
             await using var stream = assembly.GetManifestResourceStream(resource)!;
-            using var reader = new StreamReader(stream);
-            var sql = await reader.ReadToEndAsync(ct);
-            await using (var run = new NpgsqlCommand(sql, connection, tx))
+            using var text = new StreamReader(stream);
+            await using (var run = new NpgsqlCommand(await text.ReadToEndAsync(ct), connection, tx))
                 await run.ExecuteNonQueryAsync(ct);
             await using (var record = new NpgsqlCommand("INSERT INTO schema_migration (id) VALUES ($1)", connection, tx))
             {
                 record.Parameters.Add(new NpgsqlParameter { Value = id });
                 await record.ExecuteNonQueryAsync(ct);
             }
-            await tx.CommitAsync(ct);
             LogApplied(id);
         }
+        await tx.CommitAsync(ct);
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
