@@ -1,4 +1,3 @@
-using System.Reflection;
 using Microsoft.Extensions.Configuration;
 
 namespace MaternityCloud.AppHost.Hosting;
@@ -30,7 +29,7 @@ public sealed class PlatformBuilder
     public static PlatformBuilder Create(string[] args, Action<string>? progress = null)
     {
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-        var root = FindRepositoryRoot();
+        var root = BuildLayout.RepositoryRoot;
         var stateDirectory = Path.Combine(root, ".state");
         var dynamicPorts = false;
         int? apiPort = null;
@@ -45,15 +44,11 @@ public sealed class PlatformBuilder
             }
         }
         Directory.CreateDirectory(stateDirectory);
-        var metadata = typeof(PlatformBuilder).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .ToDictionary(a => a.Key, a => a.Value ?? "");
         var context = new PlatformContext
         {
             RepositoryRoot = root,
             StateDirectory = stateDirectory,
             DynamicPorts = dynamicPorts,
-            Configuration = metadata.GetValueOrDefault("Configuration", "Debug"),
-            TargetFramework = metadata.GetValueOrDefault("TargetFramework", "net10.0"),
             OtlpEndpoint = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"],
             Progress = progress ?? (line => Console.WriteLine($"[apphost] {line}")),
         };
@@ -102,18 +97,6 @@ public sealed class PlatformBuilder
     }
 
     public Platform Build() => new(Context, _resources, ApiPort);
-
-    private static string FindRepositoryRoot()
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "MaternityCloud.sln"))) return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("MaternityCloud.sln not found above the AppHost: run it from the repository.");
-    }
 }
 
 public static class ResourceBuilderExtensions

@@ -12,8 +12,6 @@ public sealed class PlatformContext
     public required string RepositoryRoot { get; init; }
     public required string StateDirectory { get; init; }
     public required bool DynamicPorts { get; init; }
-    public required string Configuration { get; init; }
-    public required string TargetFramework { get; init; }
     public string? OtlpEndpoint { get; init; }
     public required Action<string> Progress { get; init; }
 

@@ -18,14 +18,13 @@ public sealed class ProjectResource(string name, string projectDirectory, string
     public string InstanceId { get; } = Guid.NewGuid().ToString("N");
     public override IReadOnlyList<Endpoint> Endpoints { get; } = [new("grpc", "http", grpcPort), new("http", "http", httpPort)];
 
-    public string AssemblyPath(PlatformContext context) =>
-        Path.Combine(ProjectDirectory, "bin", context.Configuration, context.TargetFramework, AssemblyName + ".dll");
+    public string AssemblyPath => BuildLayout.AssemblyPath(ProjectDirectory, AssemblyName);
 
     public override async Task PrepareAsync(PlatformContext context, CancellationToken ct)
     {
-        if (File.Exists(AssemblyPath(context))) return;
-        context.Progress($"{Name}: building {AssemblyName} ({context.Configuration})");
-        await PlatformContext.RunToCompletionAsync("dotnet", ["build", ProjectDirectory, "-c", context.Configuration, "--nologo", "-v", "q"], ct);
+        if (File.Exists(AssemblyPath)) return;
+        context.Progress($"{Name}: building {AssemblyName} ({BuildLayout.Configuration})");
+        await PlatformContext.RunToCompletionAsync("dotnet", ["build", ProjectDirectory, "-c", BuildLayout.Configuration, "--nologo", "-v", "q"], ct);
     }
 
     public override ProcessSpec CreateProcessSpec(PlatformContext context)
@@ -56,7 +55,7 @@ public sealed class ProjectResource(string name, string projectDirectory, string
         }
         foreach (var (key, value) in Environment) environment[key] = value;
 
-        return new ProcessSpec("dotnet", [AssemblyPath(context)], environment, ProjectDirectory)
+        return new ProcessSpec("dotnet", [AssemblyPath], environment, ProjectDirectory)
         {
             StopTimeout = TimeSpan.FromSeconds(20),
         };

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Reflection;
 using Google.Protobuf.Reflection;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -98,9 +97,8 @@ public sealed class AppHostTests
 
     private static Process StartAppHost(string state, int apiPort, List<string> output)
     {
-        var metadata = typeof(PlatformBuilder).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().ToDictionary(a => a.Key, a => a.Value);
-        var root = RepositoryRoot();
-        var dll = Path.Combine(root, "AppHost", "bin", metadata["Configuration"]!, metadata["TargetFramework"]!, "MaternityCloud.AppHost.dll");
+        var root = BuildLayout.RepositoryRoot;
+        var dll = BuildLayout.AssemblyPath(Path.Combine(root, "AppHost"), "MaternityCloud.AppHost");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
         foreach (var a in new[] { dll, "--dynamic-ports", "--state-dir", state, "--api-port", apiPort.ToString() }) info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
@@ -138,14 +136,5 @@ public sealed class AppHostTests
     {
         try { return File.ReadAllText($"/proc/{pid}/stat").Split(") ")[1].StartsWith('Z'); }
         catch (IOException) { return false; }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "MaternityCloud.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("repository root not found");
     }
 }
