@@ -1,6 +1,7 @@
 using System.Globalization;
 using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.BuildingBlocks.Messaging;
+using MaternityCloud.BuildingBlocks.Persistence;
 using MaternityCloud.Contracts.Events;
 using MaternityCloud.Enrollment.Domain;
 using MaternityCloud.Enrollment.Infrastructure;
@@ -26,7 +27,7 @@ public sealed partial class EnrollmentHandlers(ServiceDatabase database, Enrollm
         validator.ThrowIfInvalid();
 
         var employer = new Employer(code, command.Name.Trim(),
-            new BankAccount(command.BankName.Trim(), account, command.AccountName.Trim()), Now());
+            new BankAccount(command.BankName.Trim(), account, command.AccountName.Trim()), clock.GetUtcNowForDatabase());
 
         return await database.InTransactionAsync(async (tx, token) =>
         {
@@ -82,7 +83,7 @@ public sealed partial class EnrollmentHandlers(ServiceDatabase database, Enrollm
         validator.ThrowIfInvalid();
 
         var person = new InsuredPerson(Guid.CreateVersion7(), idNumber, command.Name.Trim(), kind, employerCode, insuredFrom,
-            phone.Length == 0 ? null : phone, Now());
+            phone.Length == 0 ? null : phone, clock.GetUtcNowForDatabase());
 
         return await database.InTransactionAsync(async (tx, token) =>
         {
@@ -123,13 +124,6 @@ public sealed partial class EnrollmentHandlers(ServiceDatabase database, Enrollm
                 ?? throw new NotFoundException("insured person", idNumber.Masked);
         }
         throw new ValidationFailedException([new FieldViolation("key", "give person_id or id_number")]);
-    }
-
-    // PostgreSQL keeps microseconds: a time handed back at registration must equal the one read back later.
-    private DateTimeOffset Now()
-    {
-        var now = clock.GetUtcNow();
-        return now.AddTicks(-(now.Ticks % (TimeSpan.TicksPerMillisecond / 1000)));
     }
 
     private static void RequireText(Validator validator, string field, string value)
