@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 
 namespace MaternityCloud.AppHost.Hosting;
 
@@ -113,9 +114,9 @@ public sealed class RabbitMQResource : ProcessResource, IResourceWithConnectionS
     public async Task<QueueCounts> GetQueueCountsAsync(string virtualHost, string queue, CancellationToken ct)
     {
         var json = await ManagementAsync(HttpMethod.Get, $"/api/queues/{Uri.EscapeDataString(virtualHost)}/{Uri.EscapeDataString(queue)}", null, ct);
-        using var document = System.Text.Json.JsonDocument.Parse(json);
+        using var document = JsonDocument.Parse(json);
         var root = document.RootElement;
-        long Read(System.Text.Json.JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number ? v.GetInt64() : 0;
+        long Read(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : 0;
         var acknowledged = root.TryGetProperty("message_stats", out var stats) ? Read(stats, "ack") : 0;
         return new QueueCounts(Read(root, "messages_ready"), Read(root, "messages_unacknowledged"), acknowledged);
     }

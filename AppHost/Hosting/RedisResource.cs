@@ -44,8 +44,8 @@ public sealed class RedisResource(string name, int port, string? externalConnect
             var buffer = new byte[64];
             var read = await stream.ReadAsync(buffer, timeout.Token);
             // "+PONG"; a password-protected server answers "-NOAUTH", which still proves it is up.
-            return read > 0 && (Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG") ||
-                                Encoding.ASCII.GetString(buffer, 0, read).StartsWith("-NOAUTH"));
+            var reply = Encoding.ASCII.GetString(buffer, 0, read);
+            return reply.StartsWith("+PONG", StringComparison.Ordinal) || reply.StartsWith("-NOAUTH", StringComparison.Ordinal);
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
         {
