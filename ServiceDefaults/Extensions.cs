@@ -40,7 +40,7 @@ public static class ServiceDefaultsExtensions
         {
             o.Interceptors.Add<DomainExceptionInterceptor>();
             o.EnableDetailedErrors = builder.Environment.IsDevelopment();
-        });
+        }).AddJsonTranscoding(); // read methods annotated with google.api.http answer JSON on the http endpoint
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();
         return builder;

@@ -1,18 +1,27 @@
 using MaternityCloud.BuildingBlocks.Messaging;
 using MaternityCloud.BuildingBlocks.Persistence;
+using MaternityCloud.BuildingBlocks.Policy;
+using MaternityCloud.Contracts.Events;
+using MaternityCloud.Prenatal.Application;
+using MaternityCloud.Prenatal.Grpc;
+using MaternityCloud.Prenatal.Infrastructure;
 using MaternityCloud.ServiceDefaults.Redis;
 
-// Prenatal registration (产前登记) arrives with issue 3; until then the service runs with its own database
-// (outbox and inbox), Redis, bus connection, health and reflection, so the platform's shape is complete.
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddServiceDatabase("prenataldb");
+builder.AddServiceDatabase("prenataldb", typeof(PrenatalHandlers).Assembly);
+builder.AddRegionPolicies();
 builder.AddRedisStore("prenatal");
-builder.AddMessaging("prenatal");
+builder.AddMessaging("prenatal", events => events
+    .Handle<SettlementCompleted, PrenatalHandlers>());
+
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<RegistrationRepository>();
 
 var app = builder.Build();
 
+app.MapGrpcService<PrenatalGrpcService>();
 app.MapDefaultEndpoints();
 
 app.Run();

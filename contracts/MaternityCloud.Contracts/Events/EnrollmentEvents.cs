@@ -14,3 +14,51 @@ public sealed record InsuredPersonRegistered(
     string? EmployerCreditCode,
     DateOnly InsuredFrom,
     string? MobilePhone) : IIntegrationEvent;
+
+/// <summary>A person's kind or employer changed from <see cref="EffectiveFrom"/> (the history gained a period).</summary>
+public sealed record InsuredPersonChanged(
+    Guid EventId,
+    DateTimeOffset OccurredAt,
+    Guid PersonId,
+    string Kind,
+    string? EmployerCreditCode,
+    DateOnly EffectiveFrom,
+    string Reason) : IIntegrationEvent;
+
+/// <summary>The unemployed spouse of an insured male employee was filed (备案) and verified against the marriage record.</summary>
+public sealed record SpouseFiled(
+    Guid EventId,
+    DateTimeOffset OccurredAt,
+    Guid FilingId,
+    string SpouseIdNumber,
+    Guid EmployeePersonId,
+    string MarriageCertificateNumber,
+    DateOnly FiledOn) : IIntegrationEvent;
+
+/// <summary>
+/// The guardian of a newborn who is not enrolled yet should be reminded to enrol (新生儿参保提醒) before
+/// <see cref="EnrolBefore"/>, the last day of the region's window for cover from birth.
+/// </summary>
+public sealed record GuardianReminderDue(
+    Guid EventId,
+    DateTimeOffset OccurredAt,
+    string BirthCertificateNumber,
+    string NewbornName,
+    DateOnly BirthDate,
+    string GuardianIdNumber,
+    string GuardianName,
+    string? GuardianMobilePhone,
+    string Region,
+    DateOnly EnrolBefore) : IIntegrationEvent;
+
+/// <summary>A newborn was enrolled as a resident; benefits start on <see cref="CoveredFrom"/> (the waiting-period rule).</summary>
+public sealed record NewbornEnrolled(
+    Guid EventId,
+    DateTimeOffset OccurredAt,
+    Guid PersonId,
+    string BirthCertificateNumber,
+    string NewbornName,
+    DateOnly BirthDate,
+    string GuardianIdNumber,
+    string Region,
+    DateOnly CoveredFrom) : IIntegrationEvent;

@@ -58,6 +58,9 @@ public readonly record struct ResidentIdNumber
         return CheckCharacters[sum % 11];
     }
 
+    /// <summary>The 17th character (sequence) is odd for men and even for women.</summary>
+    public bool IsMale => (Value[16] - '0') % 2 == 1;
+
     public DateOnly BirthDate => DateOnly.ParseExact(Value.AsSpan(6, 8), "yyyyMMdd");
 
     /// <summary>The form for logs and screens: area code kept, the rest hidden but the check character.</summary>

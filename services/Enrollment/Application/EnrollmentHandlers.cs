@@ -1,6 +1,4 @@
-using System.Globalization;
 using MaternityCloud.BuildingBlocks.Domain;
-using MaternityCloud.BuildingBlocks.Messaging;
 using MaternityCloud.BuildingBlocks.Persistence;
 using MaternityCloud.Contracts.Events;
 using MaternityCloud.Enrollment.Domain;
@@ -8,28 +6,23 @@ using MaternityCloud.Enrollment.Infrastructure;
 
 namespace MaternityCloud.Enrollment.Application;
 
-/// <summary>Employers and insured persons: validation, idempotent registration, and the events that follow.</summary>
-public sealed partial class EnrollmentHandlers(ServiceDatabase database, EnrollmentRepository repository, TimeProvider clock, ILogger<EnrollmentHandlers> logger)
+/// <summary>Employers, their wages, insured persons and their history: validation, idempotent registration, events.</summary>
+public sealed partial class EnrollmentHandlers(EnrollmentChanges changes, EnrollmentRepository repository, TimeProvider clock, ILogger<EnrollmentHandlers> logger)
 {
-    private const int MaxNameLength = 100;
-
     public async Task<Employer> RegisterEmployerAsync(RegisterEmployer command, CancellationToken ct)
     {
-        var validator = new Validator();
-        if (!UnifiedSocialCreditCode.TryParse(command.CreditCode, out var code, out var codeError))
-            validator.Add("credit_code", codeError);
-        RequireText(validator, "name", command.Name);
-        RequireText(validator, "corporate_account.bank_name", command.BankName);
-        RequireText(validator, "corporate_account.account_name", command.AccountName);
+        var v = new Validator();
+        var code = CreditCode(v, "credit_code", command.CreditCode);
+        var name = v.Text("name", command.Name);
+        var bank = v.Text("corporate_account.bank_name", command.BankName);
+        var accountName = v.Text("corporate_account.account_name", command.AccountName);
         var account = command.AccountNumber.Replace(" ", "");
-        validator.Check(account.Length is >= 6 and <= 34 && account.All(char.IsAsciiDigit),
+        v.Check(account.Length is >= 6 and <= 34 && account.All(char.IsAsciiDigit),
             "corporate_account.account_number", "must be 6 to 34 digits");
-        validator.ThrowIfInvalid();
+        v.ThrowIfInvalid();
 
-        var employer = new Employer(code, command.Name.Trim(),
-            new BankAccount(command.BankName.Trim(), account, command.AccountName.Trim()), clock.GetUtcNowForDatabase());
-
-        return await database.InTransactionAsync(async (tx, token) =>
+        var employer = new Employer(code, name, new BankAccount(bank, account, accountName), clock.GetUtcNowForDatabase());
+        return await changes.Database.InTransactionAsync(async (tx, token) =>
         {
             if (await repository.TryInsertEmployerAsync(tx, employer, token)) return employer;
             var existing = (await repository.FindEmployerAsync(tx.Connection, code.Value, token))!;
@@ -41,64 +34,76 @@ public sealed partial class EnrollmentHandlers(ServiceDatabase database, Enrollm
 
     public async Task<Employer> GetEmployerAsync(string creditCode, CancellationToken ct)
     {
-        if (!UnifiedSocialCreditCode.TryParse(creditCode, out var code, out var error))
-            throw new ValidationFailedException([new FieldViolation("credit_code", error)]);
-        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+        var v = new Validator();
+        var code = CreditCode(v, "credit_code", creditCode);
+        v.ThrowIfInvalid();
+        await using var connection = await changes.Database.DataSource.OpenConnectionAsync(ct);
         return await repository.FindEmployerAsync(connection, code.Value, ct)
             ?? throw new NotFoundException("employer", code.Value);
     }
 
+    public async Task<(string CreditCode, int Year, decimal Wage)> SetEmployerWageAsync(SetEmployerWage command, CancellationToken ct)
+    {
+        var v = new Validator();
+        var code = CreditCode(v, "credit_code", command.CreditCode);
+        var thisYear = clock.GetLocalNow().Year;
+        v.Check(command.Year >= 1990 && command.Year < thisYear, "year", $"must be a past year from 1990 to {thisYear - 1}");
+        var wage = v.Money("average_monthly_wage", command.AverageMonthlyWage);
+        v.Check(v.HasErrorFor("average_monthly_wage") || wage > 0, "average_monthly_wage", "must be more than zero");
+        v.ThrowIfInvalid();
+
+        await changes.Database.InTransactionAsync(async (tx, token) =>
+        {
+            if (await repository.FindEmployerAsync(tx.Connection, code.Value, token) is null)
+                throw new NotFoundException("employer", code.Value);
+            await repository.UpsertWageAsync(tx, code.Value, command.Year, decimal.Round(wage, 2), token);
+        }, ct);
+        return (code.Value, command.Year, decimal.Round(wage, 2));
+    }
+
+    public async Task<decimal> GetEmployerWageAsync(string creditCode, int year, CancellationToken ct)
+    {
+        var v = new Validator();
+        var code = CreditCode(v, "credit_code", creditCode);
+        v.Check(year is >= 1990 and <= 9999, "year", "must be a year from 1990");
+        v.ThrowIfInvalid();
+        await using var connection = await changes.Database.DataSource.OpenConnectionAsync(ct);
+        return await repository.FindWageAsync(connection, code.Value, year, ct)
+            ?? throw new NotFoundException("employer wage", $"{code.Value}/{year}");
+    }
+
     public async Task<InsuredPerson> RegisterInsuredPersonAsync(RegisterInsuredPerson command, CancellationToken ct)
     {
-        var validator = new Validator();
-        if (!ResidentIdNumber.TryParse(command.IdNumber, out var idNumber, out var idError))
-            validator.Add("id_number", idError);
-        RequireText(validator, "name", command.Name);
-        if (command.Kind is not { } kind)
-        {
-            validator.Add("kind", "must be one of the insured kinds (employee, resident, flexible worker, retiree, unemployment benefit recipient)");
-            kind = default;
-        }
-
-        UnifiedSocialCreditCode? employerCode = null;
-        var employerText = command.EmployerCreditCode.Trim();
-        if (kind == InsuredKind.Employee)
-        {
-            if (employerText.Length == 0) validator.Add("employer_credit_code", "is required for an employee");
-            else if (UnifiedSocialCreditCode.TryParse(employerText, out var parsed, out var employerError)) employerCode = parsed;
-            else validator.Add("employer_credit_code", employerError);
-        }
-        else if (employerText.Length > 0 && command.Kind is not null)
-        {
-            validator.Add("employer_credit_code", "must be empty unless the person is an employee");
-        }
-
-        if (!DateOnly.TryParseExact(command.InsuredFrom.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var insuredFrom))
-            validator.Add("insured_from", "must be a date in the form yyyy-MM-dd");
-        else if (!validator.HasErrorFor("id_number") && insuredFrom < idNumber.BirthDate)
-            validator.Add("insured_from", "cannot be before the birth date in the ID number");
-
+        var v = new Validator();
+        var idNumber = v.IdNumber("id_number", command.IdNumber);
+        var name = v.Text("name", command.Name);
+        var (kind, employerCode) = KindAndEmployer(v, command.Kind, command.EmployerCreditCode);
+        var today = Today();
+        var insuredFrom = v.Date("insured_from", command.InsuredFrom, notAfter: today);
+        if (!v.HasErrorFor("id_number") && !v.HasErrorFor("insured_from") && insuredFrom < idNumber.BirthDate)
+            v.Add("insured_from", "cannot be before the birth date in the ID number");
         var phone = command.MobilePhone.Trim();
-        validator.Check(phone.Length == 0 || MobilePhone.IsValid(phone), "mobile_phone", "must be an 11-digit mainland mobile number");
-        validator.ThrowIfInvalid();
+        v.Check(phone.Length == 0 || MobilePhone.IsValid(phone), "mobile_phone", "must be an 11-digit mainland mobile number");
+        v.ThrowIfInvalid();
 
-        var person = new InsuredPerson(Guid.CreateVersion7(), idNumber, command.Name.Trim(), kind, employerCode, insuredFrom,
-            phone.Length == 0 ? null : phone, clock.GetUtcNowForDatabase());
+        var person = new InsuredPerson(Guid.CreateVersion7(), idNumber, null, name, idNumber.BirthDate,
+            phone.Length == 0 ? null : phone, clock.GetUtcNowForDatabase(),
+            [new InsurancePeriod(kind, employerCode, insuredFrom, null, insuredFrom, "registration")]);
 
-        return await database.InTransactionAsync(async (tx, token) =>
+        return await changes.RunAsync(async (change, token) =>
         {
-            if (employerCode is { } required && await repository.FindEmployerAsync(tx.Connection, required.Value, token) is null)
-                throw new RuleViolationException("employer-registered",
-                    $"employer '{required.Value}' is not registered: register the employer before its employees");
-
+            var tx = change.Tx;
+            await RequireEmployerAsync(tx.Connection, employerCode, token);
             if (!await repository.TryInsertPersonAsync(tx, person, token))
             {
-                var existing = (await repository.FindPersonByIdNumberAsync(tx.Connection, idNumber.Value, token))!;
+                var existing = await repository.FindPersonByIdNumberAsync(tx.Connection, idNumber.Value, token)
+                    ?? throw new AlreadyExistsException("insured person", idNumber.Masked, "the ID number is taken");
                 return existing.SameRegistrationAs(person)
                     ? existing
                     : throw new AlreadyExistsException("insured person", idNumber.Masked, "registered with different details");
             }
 
+            change.Affects(person.PersonId);
             tx.Publish(new InsuredPersonRegistered(Guid.CreateVersion7(), person.RegisteredAt, person.PersonId, person.Name,
                 person.Kind.ToString(), person.EmployerCreditCode?.Value, person.InsuredFrom, person.MobilePhone));
             LogRegistered(person.PersonId, idNumber.Masked, person.Kind);
@@ -106,9 +111,40 @@ public sealed partial class EnrollmentHandlers(ServiceDatabase database, Enrollm
         }, ct);
     }
 
+    /// <summary>
+    /// A change of kind or employer from a date (a job change, unemployment, retirement). The history gains a period;
+    /// decisions about earlier dates still see the period that was in force then.
+    /// </summary>
+    public async Task<InsuredPerson> ChangeInsuranceAsync(ChangeInsurance command, CancellationToken ct)
+    {
+        var v = new Validator();
+        if (!Guid.TryParse(command.PersonId, out var personId)) v.Add("person_id", "must be a UUID");
+        var (kind, employerCode) = KindAndEmployer(v, command.Kind, command.EmployerCreditCode);
+        var effectiveFrom = v.Date("effective_from", command.EffectiveFrom, notAfter: Today().AddYears(1));
+        var reason = v.Text("reason", command.Reason, 200);
+        v.ThrowIfInvalid();
+
+        return await changes.RunAsync(async (change, token) =>
+        {
+            var tx = change.Tx;
+            var person = await repository.FindPersonAsync(tx.Connection, personId, token, forUpdate: true)
+                ?? throw new NotFoundException("insured person", command.PersonId);
+            await RequireEmployerAsync(tx.Connection, employerCode, token);
+            var next = new InsurancePeriod(kind, employerCode, effectiveFrom, null, effectiveFrom, reason);
+            var history = person.WithChange(next);
+            await repository.ClosePeriodAsync(tx, personId, history[^2], token);
+            await repository.InsertPeriodAsync(tx, personId, next, token);
+
+            change.Affects(personId);
+            tx.Publish(new InsuredPersonChanged(Guid.CreateVersion7(), clock.GetUtcNow(), personId, kind.ToString(),
+                employerCode?.Value, effectiveFrom, reason));
+            return person with { History = history };
+        }, ct);
+    }
+
     public async Task<InsuredPerson> GetInsuredPersonAsync(InsuredPersonKey key, CancellationToken ct)
     {
-        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+        await using var connection = await changes.Database.DataSource.OpenConnectionAsync(ct);
         if (key.PersonId is { } personIdText)
         {
             if (!Guid.TryParse(personIdText, out var personId))
@@ -118,19 +154,46 @@ public sealed partial class EnrollmentHandlers(ServiceDatabase database, Enrollm
         }
         if (key.IdNumber is { } idText)
         {
-            if (!ResidentIdNumber.TryParse(idText, out var idNumber, out var error))
-                throw new ValidationFailedException([new FieldViolation("id_number", error)]);
+            var v = new Validator();
+            var idNumber = v.IdNumber("id_number", idText);
+            v.ThrowIfInvalid();
             return await repository.FindPersonByIdNumberAsync(connection, idNumber.Value, ct)
                 ?? throw new NotFoundException("insured person", idNumber.Masked);
         }
         throw new ValidationFailedException([new FieldViolation("key", "give person_id or id_number")]);
     }
 
-    private static void RequireText(Validator validator, string field, string value)
+    private DateOnly Today() => DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+
+    private async Task RequireEmployerAsync(Npgsql.NpgsqlConnection connection, UnifiedSocialCreditCode? employerCode, CancellationToken ct)
     {
-        var trimmed = value.Trim();
-        validator.Check(trimmed.Length > 0, field, "is required");
-        validator.Check(trimmed.Length <= MaxNameLength, field, $"must be at most {MaxNameLength} characters");
+        if (employerCode is { } required && await repository.FindEmployerAsync(connection, required.Value, ct) is null)
+            throw new RuleViolationException("employer-registered",
+                $"employer '{required.Value}' is not registered: register the employer before its employees");
+    }
+
+    internal static UnifiedSocialCreditCode CreditCode(Validator v, string field, string? text)
+    {
+        if (UnifiedSocialCreditCode.TryParse(text, out var code, out var error)) return code;
+        v.Add(field, error);
+        return default;
+    }
+
+    private static (InsuredKind Kind, UnifiedSocialCreditCode? Employer) KindAndEmployer(Validator v, InsuredKind? kind, string employerText)
+    {
+        if (kind is null)
+            v.Add("kind", "must be one of the insured kinds (employee, resident, flexible worker, retiree, unemployment benefit recipient)");
+        var text = employerText.Trim();
+        if (kind == InsuredKind.Employee)
+        {
+            if (text.Length == 0) v.Add("employer_credit_code", "is required for an employee");
+            else return (InsuredKind.Employee, CreditCode(v, "employer_credit_code", text));
+        }
+        else if (text.Length > 0 && kind is not null)
+        {
+            v.Add("employer_credit_code", "must be empty unless the person is an employee");
+        }
+        return (kind ?? default, null);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Registered insured person {PersonId} ({IdNumber}) as {Kind}")]

@@ -1,12 +1,24 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using Grpc.Core;
+using MaternityCloud.BuildingBlocks.Policy;
 using MaternityCloud.Contracts.Enrollment.V1;
 using MaternityCloud.Enrollment.Application;
+using MaternityCloud.Enrollment.Infrastructure;
 using Domain = MaternityCloud.Enrollment.Domain;
 
 namespace MaternityCloud.Enrollment.Grpc;
 
 /// <summary>Thin adapter: proto in, application handler, proto out. Refusals are mapped by the shared interceptor.</summary>
-public sealed class EnrollmentGrpcService(EnrollmentHandlers handlers) : Contracts.Enrollment.V1.Enrollment.EnrollmentBase
+public sealed class EnrollmentGrpcService(
+    EnrollmentHandlers handlers,
+    ContributionImport contributions,
+    SpouseFilingHandlers spouseFilings,
+    NewbornHandlers newborns,
+    EligibilityQueries eligibility,
+    RegionPolicyStore policyStore,
+    RegionPolicyCatalog policyCatalog,
+    EligibilityCache eligibilityCache) : Contracts.Enrollment.V1.Enrollment.EnrollmentBase
 {
     public override async Task<Employer> RegisterEmployer(RegisterEmployerRequest request, ServerCallContext context)
     {
@@ -20,14 +32,24 @@ public sealed class EnrollmentGrpcService(EnrollmentHandlers handlers) : Contrac
     public override async Task<Employer> GetEmployer(GetEmployerRequest request, ServerCallContext context) =>
         ToProto(await handlers.GetEmployerAsync(request.CreditCode, context.CancellationToken));
 
-    public override async Task<InsuredPerson> RegisterInsuredPerson(RegisterInsuredPersonRequest request, ServerCallContext context)
+    public override async Task<EmployerWage> SetEmployerWage(SetEmployerWageRequest request, ServerCallContext context)
     {
-        var person = await handlers.RegisterInsuredPersonAsync(
+        var (code, year, wage) = await handlers.SetEmployerWageAsync(
+            new SetEmployerWage(request.CreditCode, request.Year, request.AverageMonthlyWage), context.CancellationToken);
+        return new EmployerWage { CreditCode = code, Year = year, AverageMonthlyWage = Money(wage) };
+    }
+
+    public override async Task<EmployerWage> GetEmployerWage(GetEmployerWageRequest request, ServerCallContext context)
+    {
+        var wage = await handlers.GetEmployerWageAsync(request.CreditCode, request.Year, context.CancellationToken);
+        return new EmployerWage { CreditCode = request.CreditCode.Trim().ToUpperInvariant(), Year = request.Year, AverageMonthlyWage = Money(wage) };
+    }
+
+    public override async Task<InsuredPerson> RegisterInsuredPerson(RegisterInsuredPersonRequest request, ServerCallContext context) =>
+        ToProto(await handlers.RegisterInsuredPersonAsync(
             new RegisterInsuredPerson(request.IdNumber, request.Name, ToDomain(request.Kind), request.EmployerCreditCode,
                 request.InsuredFrom, request.MobilePhone),
-            context.CancellationToken);
-        return ToProto(person);
-    }
+            context.CancellationToken));
 
     public override async Task<InsuredPerson> GetInsuredPerson(GetInsuredPersonRequest request, ServerCallContext context)
     {
@@ -40,9 +62,108 @@ public sealed class EnrollmentGrpcService(EnrollmentHandlers handlers) : Contrac
         return ToProto(await handlers.GetInsuredPersonAsync(key, context.CancellationToken));
     }
 
+    public override async Task<InsuredPerson> ChangeInsurance(ChangeInsuranceRequest request, ServerCallContext context) =>
+        ToProto(await handlers.ChangeInsuranceAsync(
+            new ChangeInsurance(request.PersonId, ToDomain(request.Kind), request.EmployerCreditCode, request.EffectiveFrom, request.Reason),
+            context.CancellationToken));
+
+    public override async Task<ContributionImportResult> RecordContributions(
+        IAsyncStreamReader<ContributionRecord> requestStream, ServerCallContext context)
+    {
+        var result = await contributions.ImportAsync(Rows(requestStream, context.CancellationToken), context.CancellationToken);
+        var reply = new ContributionImportResult { Received = result.Received, Stored = result.Stored };
+        reply.Rejected.AddRange(result.Rejected.Select(r => new RejectedContribution { Line = r.Line, Field = r.Field, Reason = r.Reason }));
+        return reply;
+    }
+
+    public override async Task<SpouseFiling> FileSpouse(FileSpouseRequest request, ServerCallContext context)
+    {
+        var f = await spouseFilings.FileAsync(new FileSpouse(request.EmployeeIdNumber, request.SpouseIdNumber, request.SpouseName,
+            request.MarriageCertificateNumber, request.InstitutionCode, request.FiledBy), context.CancellationToken);
+        return new SpouseFiling
+        {
+            FilingId = f.FilingId.ToString(),
+            SpouseIdNumber = f.SpouseIdNumber.Value,
+            SpouseName = f.SpouseName,
+            EmployeePersonId = f.EmployeePersonId.ToString(),
+            MarriageCertificateNumber = f.MarriageCertificateNumber,
+            FiledOn = Date(f.FiledOn),
+            InstitutionCode = f.InstitutionCode,
+        };
+    }
+
+    public override async Task<InsuredPerson> EnrollNewborn(EnrollNewbornRequest request, ServerCallContext context) =>
+        ToProto(await newborns.EnrollAsync(new EnrollNewborn(request.BirthCertificateNumber, request.Name, request.BirthDate,
+            request.GuardianIdNumber, request.Region, request.EnrolledOn), context.CancellationToken));
+
+    public override async Task<InsuredPerson> UpdateNewbornIdentity(UpdateNewbornIdentityRequest request, ServerCallContext context) =>
+        ToProto(await newborns.UpdateIdentityAsync(new UpdateNewbornIdentity(request.PersonId, request.IdNumber), context.CancellationToken));
+
+    public override async Task<EligibilityDecision> CheckEligibility(CheckEligibilityRequest request, ServerCallContext context)
+    {
+        var answer = await eligibility.CheckAsync(new CheckEligibility(
+            request.SubjectCase == CheckEligibilityRequest.SubjectOneofCase.PersonId ? request.PersonId : null,
+            request.SubjectCase == CheckEligibilityRequest.SubjectOneofCase.IdNumber ? request.IdNumber : null,
+            request.Benefit switch
+            {
+                Benefit.MaternityMedical => Domain.Benefit.MaternityMedical,
+                Benefit.Allowance => Domain.Benefit.Allowance,
+                _ => null,
+            },
+            request.EventDate, request.Region), context.CancellationToken);
+        var d = answer.Decision;
+        var reply = new EligibilityDecision
+        {
+            Eligible = d.Eligible,
+            PolicyVersion = d.PolicyVersion,
+            Kind = d.Kind is { } kind ? (InsuredKind)(int)kind : InsuredKind.Unspecified,
+            EmployerCreditCode = d.EmployerCreditCode ?? "",
+            AsFiledSpouse = d.AsFiledSpouse,
+        };
+        reply.Reasons.AddRange(d.Reasons.Select(r => new EligibilityReason
+        {
+            Code = r.Code, Message = r.Message, Until = r.Until is { } until ? Date(until) : "",
+        }));
+        return reply;
+    }
+
+    public override async Task<RegionPolicyVersion> LoadRegionPolicy(LoadRegionPolicyRequest request, ServerCallContext context)
+    {
+        var loadedBy = string.IsNullOrWhiteSpace(request.LoadedBy) ? "operator" : request.LoadedBy.Trim();
+        var policy = await policyStore.LoadAsync(request.Document, loadedBy, context.CancellationToken);
+        // Cached answers carry the catalog generation, which just changed; this also frees the old entries at once.
+        await eligibilityCache.FlushAsync();
+        return ToProto(policy);
+    }
+
+    public override Task<ListRegionPoliciesResponse> ListRegionPolicies(ListRegionPoliciesRequest request, ServerCallContext context)
+    {
+        IEnumerable<string> regions = string.IsNullOrWhiteSpace(request.Region) ? policyCatalog.Regions.Order() : [request.Region.Trim()];
+        var reply = new ListRegionPoliciesResponse();
+        reply.Versions.AddRange(regions.SelectMany(policyCatalog.Versions).Select(ToProto));
+        return Task.FromResult(reply);
+    }
+
+    private static async IAsyncEnumerable<Domain.ContributionRow> Rows(
+        IAsyncStreamReader<ContributionRecord> stream, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var line = 0;
+        await foreach (var r in stream.ReadAllAsync(ct))
+            yield return new Domain.ContributionRow(++line, r.IdNumber, r.Month, r.EmployerCreditCode,
+                r.PaidInFullOnTime ? "true" : "false", r.BackPayment ? "true" : "false", r.Amount);
+    }
+
     // Unknown numbers (a newer client's kind) and UNSPECIFIED are both "no valid kind given".
     private static Domain.InsuredKind? ToDomain(InsuredKind kind) =>
         kind != InsuredKind.Unspecified && Enum.IsDefined((Domain.InsuredKind)(int)kind) ? (Domain.InsuredKind)(int)kind : null;
+
+    private static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    private static string Money(decimal amount) => amount.ToString("0.00", CultureInfo.InvariantCulture);
+
+    private static RegionPolicyVersion ToProto(RegionPolicy p) => new()
+    {
+        Region = p.Region, Name = p.Name, EffectiveFrom = Date(p.EffectiveFrom), Version = p.Version,
+    };
 
     private static Employer ToProto(Domain.Employer e) => new()
     {
@@ -57,15 +178,30 @@ public sealed class EnrollmentGrpcService(EnrollmentHandlers handlers) : Contrac
         RegisteredAt = e.RegisteredAt.ToString("O"),
     };
 
-    private static InsuredPerson ToProto(Domain.InsuredPerson p) => new()
+    private static InsuredPerson ToProto(Domain.InsuredPerson p)
     {
-        PersonId = p.PersonId.ToString(),
-        IdNumber = p.IdNumber.Value,
-        Name = p.Name,
-        Kind = (InsuredKind)(int)p.Kind,
-        EmployerCreditCode = p.EmployerCreditCode?.Value ?? "",
-        InsuredFrom = p.InsuredFrom.ToString("yyyy-MM-dd"),
-        MobilePhone = p.MobilePhone ?? "",
-        RegisteredAt = p.RegisteredAt.ToString("O"),
-    };
+        var reply = new InsuredPerson
+        {
+            PersonId = p.PersonId.ToString(),
+            IdNumber = p.IdNumber?.Value ?? "",
+            Name = p.Name,
+            Kind = (InsuredKind)(int)p.Kind,
+            EmployerCreditCode = p.EmployerCreditCode?.Value ?? "",
+            InsuredFrom = Date(p.InsuredFrom),
+            MobilePhone = p.MobilePhone ?? "",
+            RegisteredAt = p.RegisteredAt.ToString("O"),
+            BirthCertificateNumber = p.BirthCertificateNumber ?? "",
+            BirthDate = Date(p.BirthDate),
+        };
+        reply.History.AddRange(p.History.Select(h => new InsurancePeriod
+        {
+            Kind = (InsuredKind)(int)h.Kind,
+            EmployerCreditCode = h.EmployerCreditCode?.Value ?? "",
+            ValidFrom = Date(h.ValidFrom),
+            ValidTo = h.ValidTo is { } to ? Date(to) : "",
+            CoveredFrom = Date(h.CoveredFrom),
+            Reason = h.Reason,
+        }));
+        return reply;
+    }
 }

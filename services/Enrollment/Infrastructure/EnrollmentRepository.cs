@@ -9,7 +9,10 @@ namespace MaternityCloud.Enrollment.Infrastructure;
 public sealed class EnrollmentRepository
 {
     private const string EmployerColumns = "credit_code, name, bank_name, account_number, account_name, registered_at";
-    private const string PersonColumns = "person_id, id_number, name, kind, employer_credit_code, insured_from, mobile_phone, registered_at";
+    private const string PersonColumns = "person_id, id_number, birth_certificate_number, name, birth_date, mobile_phone, registered_at";
+    private const string PeriodColumns = "kind, employer_credit_code, valid_from, valid_to, covered_from, reason";
+    internal const string FilingColumns =
+        "filing_id, spouse_id_number, spouse_name, employee_person_id, marriage_certificate_number, filed_on, filed_by, institution_code, created_at";
 
     public async Task<bool> TryInsertEmployerAsync(OutboxTransaction tx, Employer e, CancellationToken ct)
     {
@@ -22,10 +25,7 @@ public sealed class EnrollmentRepository
 
     public async Task<Employer?> FindEmployerAsync(NpgsqlConnection connection, string creditCode, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand($"SELECT {EmployerColumns} FROM employer WHERE credit_code = $1", connection)
-        {
-            Parameters = { new NpgsqlParameter { Value = creditCode } },
-        };
+        await using var command = Sql(connection, $"SELECT {EmployerColumns} FROM employer WHERE credit_code = $1", creditCode);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         UnifiedSocialCreditCode.TryParse(reader.GetString(0), out var code, out _);
@@ -34,34 +34,125 @@ public sealed class EnrollmentRepository
             reader.GetFieldValue<DateTimeOffset>(5));
     }
 
-    public async Task<bool> TryInsertPersonAsync(OutboxTransaction tx, InsuredPerson p, CancellationToken ct)
+    public async Task UpsertWageAsync(OutboxTransaction tx, string creditCode, int year, decimal wage, CancellationToken ct)
     {
         await using var command = tx.Command(
-            $"INSERT INTO insured_person ({PersonColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id_number) DO NOTHING",
-            p.PersonId, p.IdNumber.Value, p.Name, p.Kind.ToString(), p.EmployerCreditCode?.Value, p.InsuredFrom, p.MobilePhone,
-            p.RegisteredAt);
-        return await command.ExecuteNonQueryAsync(ct) == 1;
+            """
+            INSERT INTO employer_wage (credit_code, year, average_monthly_wage) VALUES ($1, $2, $3)
+            ON CONFLICT (credit_code, year) DO UPDATE SET average_monthly_wage = excluded.average_monthly_wage, recorded_at = now()
+            """, creditCode, year, wage);
+        await command.ExecuteNonQueryAsync(ct);
     }
 
-    public Task<InsuredPerson?> FindPersonAsync(NpgsqlConnection connection, Guid personId, CancellationToken ct) =>
-        FindPersonWhereAsync(connection, "person_id = $1", personId, ct);
+    public async Task<decimal?> FindWageAsync(NpgsqlConnection connection, string creditCode, int year, CancellationToken ct)
+    {
+        await using var command = Sql(connection, "SELECT average_monthly_wage FROM employer_wage WHERE credit_code = $1 AND year = $2", creditCode, year);
+        return await command.ExecuteScalarAsync(ct) as decimal?;
+    }
+
+    /// <summary>Inserts the person and the first period; false when the ID or birth certificate number is taken.</summary>
+    public async Task<bool> TryInsertPersonAsync(OutboxTransaction tx, InsuredPerson p, CancellationToken ct)
+    {
+        await using (var command = tx.Command(
+            $"""
+            INSERT INTO insured_person ({PersonColumns}, insured_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            ON CONFLICT DO NOTHING
+            """,
+            p.PersonId, p.IdNumber?.Value, p.BirthCertificateNumber, p.Name, p.BirthDate, p.MobilePhone, p.RegisteredAt, p.InsuredFrom))
+        {
+            if (await command.ExecuteNonQueryAsync(ct) == 0) return false;
+        }
+        await InsertPeriodAsync(tx, p.PersonId, p.History[0], ct);
+        return true;
+    }
+
+    public async Task InsertPeriodAsync(OutboxTransaction tx, Guid personId, InsurancePeriod period, CancellationToken ct)
+    {
+        await using var command = tx.Command(
+            $"INSERT INTO insurance_period (person_id, {PeriodColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            personId, period.Kind.ToString(), period.EmployerCreditCode?.Value, period.ValidFrom, period.ValidTo, period.CoveredFrom, period.Reason);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task ClosePeriodAsync(OutboxTransaction tx, Guid personId, InsurancePeriod closed, CancellationToken ct)
+    {
+        await using var command = tx.Command(
+            "UPDATE insurance_period SET valid_to = $3 WHERE person_id = $1 AND valid_from = $2", personId, closed.ValidFrom, closed.ValidTo);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task SetIdNumberAsync(OutboxTransaction tx, Guid personId, string idNumber, CancellationToken ct)
+    {
+        await using var command = tx.Command("UPDATE insured_person SET id_number = $2 WHERE person_id = $1", personId, idNumber);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public Task<InsuredPerson?> FindPersonAsync(NpgsqlConnection connection, Guid personId, CancellationToken ct, bool forUpdate = false) =>
+        FindPersonWhereAsync(connection, "person_id = $1", personId, ct, forUpdate);
 
     public Task<InsuredPerson?> FindPersonByIdNumberAsync(NpgsqlConnection connection, string idNumber, CancellationToken ct) =>
-        FindPersonWhereAsync(connection, "id_number = $1", idNumber, ct);
+        FindPersonWhereAsync(connection, "id_number = $1", idNumber, ct, false);
 
-    private static async Task<InsuredPerson?> FindPersonWhereAsync(NpgsqlConnection connection, string condition, object key, CancellationToken ct)
+    public Task<InsuredPerson?> FindPersonByBirthCertificateAsync(NpgsqlConnection connection, string certificate, CancellationToken ct) =>
+        FindPersonWhereAsync(connection, "birth_certificate_number = $1", certificate, ct, false);
+
+    private static async Task<InsuredPerson?> FindPersonWhereAsync(
+        NpgsqlConnection connection, string condition, object key, CancellationToken ct, bool forUpdate)
     {
-        await using var command = new NpgsqlCommand($"SELECT {PersonColumns} FROM insured_person WHERE {condition}", connection)
+        // The row lock (when asked) serialises changes to one person's history.
+        await using var batch = new NpgsqlBatch(connection)
         {
-            Parameters = { new NpgsqlParameter { Value = key } },
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand($"SELECT {PersonColumns} FROM insured_person WHERE {condition}{(forUpdate ? " FOR UPDATE" : "")}")
+                    { Parameters = { new NpgsqlParameter { Value = key } } },
+                new NpgsqlBatchCommand(
+                    $"SELECT {PeriodColumns} FROM insurance_period WHERE person_id = (SELECT person_id FROM insured_person WHERE {condition}) ORDER BY valid_from")
+                    { Parameters = { new NpgsqlParameter { Value = key } } },
+            },
         };
-        await using var reader = await command.ExecuteReaderAsync(ct);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
-        ResidentIdNumber.TryParse(reader.GetString(1), out var idNumber, out _);
+        ResidentIdNumber? idNumber = reader.IsDBNull(1) ? null : ParseId(reader.GetString(1));
+        var person = (Id: reader.GetGuid(0), IdNumber: idNumber, Certificate: reader.IsDBNull(2) ? null : reader.GetString(2),
+            Name: reader.GetString(3), Birth: reader.GetFieldValue<DateOnly>(4), Phone: reader.IsDBNull(5) ? null : reader.GetString(5),
+            RegisteredAt: reader.GetFieldValue<DateTimeOffset>(6));
+        await reader.NextResultAsync(ct);
+        var history = new List<InsurancePeriod>();
+        while (await reader.ReadAsync(ct)) history.Add(ReadPeriod(reader, 0));
+        return new InsuredPerson(person.Id, person.IdNumber, person.Certificate, person.Name, person.Birth, person.Phone, person.RegisteredAt, history);
+    }
+
+    internal static InsurancePeriod ReadPeriod(NpgsqlDataReader reader, int first)
+    {
         UnifiedSocialCreditCode? employer = null;
-        if (!reader.IsDBNull(4) && UnifiedSocialCreditCode.TryParse(reader.GetString(4), out var code, out _)) employer = code;
-        return new InsuredPerson(reader.GetGuid(0), idNumber, reader.GetString(2), Enum.Parse<InsuredKind>(reader.GetString(3)),
-            employer, reader.GetFieldValue<DateOnly>(5), reader.IsDBNull(6) ? null : reader.GetString(6),
-            reader.GetFieldValue<DateTimeOffset>(7));
+        if (!reader.IsDBNull(first + 1) && UnifiedSocialCreditCode.TryParse(reader.GetString(first + 1), out var code, out _)) employer = code;
+        return new InsurancePeriod(Enum.Parse<InsuredKind>(reader.GetString(first)), employer,
+            reader.GetFieldValue<DateOnly>(first + 2), reader.IsDBNull(first + 3) ? null : reader.GetFieldValue<DateOnly>(first + 3),
+            reader.GetFieldValue<DateOnly>(first + 4), reader.GetString(first + 5));
+    }
+
+    public async Task<SpouseFiling?> FindFilingAsync(NpgsqlConnection connection, string spouseIdNumber, CancellationToken ct)
+    {
+        await using var command = Sql(connection, $"SELECT {FilingColumns} FROM spouse_filing WHERE spouse_id_number = $1", spouseIdNumber);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? ReadFiling(reader) : null;
+    }
+
+    internal static SpouseFiling ReadFiling(NpgsqlDataReader r) =>
+        new(r.GetGuid(0), ParseId(r.GetString(1)), r.GetString(2), r.GetGuid(3), r.GetString(4), r.GetFieldValue<DateOnly>(5),
+            r.GetString(6), r.GetString(7), r.GetFieldValue<DateTimeOffset>(8));
+
+    internal static ResidentIdNumber ParseId(string stored)
+    {
+        ResidentIdNumber.TryParse(stored, out var id, out _);
+        return id;
+    }
+
+    internal static NpgsqlCommand Sql(NpgsqlConnection connection, string sql, params object?[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p ?? DBNull.Value });
+        return command;
     }
 }

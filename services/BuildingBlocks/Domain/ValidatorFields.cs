@@ -1,0 +1,49 @@
+using System.Globalization;
+
+namespace MaternityCloud.BuildingBlocks.Domain;
+
+/// <summary>The field checks every service repeats, phrased once so every service words its refusals alike.</summary>
+public static class ValidatorFields
+{
+    public const int MaxTextLength = 100;
+
+    public static string Text(this Validator v, string field, string? text, int maxLength = MaxTextLength)
+    {
+        var trimmed = (text ?? "").Trim();
+        v.Check(trimmed.Length > 0, field, "is required");
+        v.Check(trimmed.Length <= maxLength, field, $"must be at most {maxLength} characters");
+        return trimmed;
+    }
+
+    public static DateOnly Date(this Validator v, string field, string? text, DateOnly? notAfter = null)
+    {
+        if (!DateOnly.TryParseExact((text ?? "").Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            v.Add(field, "must be a date in the form yyyy-MM-dd");
+            return default;
+        }
+        if (notAfter is { } limit && date > limit) v.Add(field, $"must not be in the future (after {limit:yyyy-MM-dd})");
+        return date;
+    }
+
+    public static ResidentIdNumber IdNumber(this Validator v, string field, string? text)
+    {
+        if (ResidentIdNumber.TryParse(text, out var id, out var error)) return id;
+        v.Add(field, error);
+        return default;
+    }
+
+    /// <summary>Yuan with at most two decimals (fen), never negative: money is never a float.</summary>
+    public static decimal Money(this Validator v, string field, string? text)
+    {
+        var s = (text ?? "").Trim();
+        if (!decimal.TryParse(s, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount))
+        {
+            v.Add(field, "must be an amount in yuan such as \"1234.50\"");
+            return 0;
+        }
+        if (amount.Scale > 2 && amount != decimal.Round(amount, 2)) v.Add(field, "must have at most 2 decimals (fen)");
+        if (amount > 99_999_999.99m) v.Add(field, "is too large");
+        return amount;
+    }
+}

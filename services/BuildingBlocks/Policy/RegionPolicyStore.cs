@@ -1,0 +1,89 @@
+using System.Reflection;
+using System.Text.Json;
+using MaternityCloud.BuildingBlocks.Domain;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace MaternityCloud.BuildingBlocks.Policy;
+
+/// <summary>
+/// Stores every version in the service's database (table region_policy) and keeps <see cref="RegionPolicyCatalog"/>
+/// in step with it. Versions are only ever added: old events keep the answer of the version they were decided with.
+/// </summary>
+public sealed partial class RegionPolicyStore(NpgsqlDataSource dataSource, RegionPolicyCatalog catalog, TimeProvider clock, ILogger<RegionPolicyStore> logger)
+{
+    /// <summary>Adds the versions shipped with the platform that the database does not have yet.</summary>
+    public async Task SeedShippedVersionsAsync(CancellationToken ct)
+    {
+        var assembly = typeof(RegionPolicyStore).Assembly;
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith("Regions.", StringComparison.Ordinal)))
+        {
+            await using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream);
+            var json = await reader.ReadToEndAsync(ct);
+            var policy = RegionPolicyDocument.Parse(json);
+            await using var insert = dataSource.CreateCommand(
+                "INSERT INTO region_policy (region, effective_from, document, loaded_by) VALUES ($1, $2, $3, 'shipped') ON CONFLICT DO NOTHING");
+            AddParameters(insert, policy, json);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>Reloads the catalog from the database when a version was added (by this or another replica).</summary>
+    public async Task RefreshAsync(CancellationToken ct)
+    {
+        await using (var check = dataSource.CreateCommand("SELECT coalesce(max(version_id), 0) FROM region_policy"))
+        {
+            if ((long)(await check.ExecuteScalarAsync(ct))! == catalog.Generation && catalog.Generation != 0) return;
+        }
+        var policies = new List<RegionPolicy>();
+        await using var read = dataSource.CreateCommand("SELECT version_id, document::text FROM region_policy");
+        await using var reader = await read.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            policies.Add(RegionPolicyDocument.Parse(reader.GetString(1), reader.GetInt64(0)));
+        catalog.Replace(policies);
+        LogLoaded(policies.Count, catalog.Generation);
+    }
+
+    /// <summary>
+    /// An operator loads a new version. It may not start before today in a region that already has versions, because
+    /// events already decided must keep their answer; loading the same document twice returns the stored version.
+    /// </summary>
+    public async Task<RegionPolicy> LoadAsync(string json, string loadedBy, CancellationToken ct)
+    {
+        var parsed = RegionPolicyDocument.Parse(json);
+        var today = DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+        if (catalog.Versions(parsed.Region).Count > 0 && parsed.EffectiveFrom < today)
+            throw new RuleViolationException("policy-not-retroactive",
+                $"a new version for region {parsed.Region} must take effect today ({today:yyyy-MM-dd}) or later, not {parsed.EffectiveFrom:yyyy-MM-dd}: decisions already made keep the rules they used");
+
+        await using (var insert = dataSource.CreateCommand(
+            "INSERT INTO region_policy (region, effective_from, document, loaded_by) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"))
+        {
+            AddParameters(insert, parsed, json);
+            insert.Parameters.Add(new NpgsqlParameter { Value = loadedBy });
+            if (await insert.ExecuteNonQueryAsync(ct) == 0)
+            {
+                await using var existing = dataSource.CreateCommand(
+                    "SELECT document = $3 FROM region_policy WHERE region = $1 AND effective_from = $2");
+                AddParameters(existing, parsed, json);
+                if (!(bool)(await existing.ExecuteScalarAsync(ct))!)
+                    throw new AlreadyExistsException("region policy", $"{parsed.Region}@{parsed.EffectiveFrom:yyyy-MM-dd}",
+                        "a different document is stored for this region and date; load a version with a later effective date");
+            }
+        }
+        await RefreshAsync(ct);
+        return catalog.Versions(parsed.Region).Single(p => p.EffectiveFrom == parsed.EffectiveFrom);
+    }
+
+    private static void AddParameters(NpgsqlCommand command, RegionPolicy policy, string json)
+    {
+        command.Parameters.Add(new NpgsqlParameter { Value = policy.Region });
+        command.Parameters.Add(new NpgsqlParameter { Value = policy.EffectiveFrom });
+        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(policy.Document), NpgsqlDbType = NpgsqlDbType.Jsonb });
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Region parameters loaded: {Count} versions, generation {Generation}")]
+    private partial void LogLoaded(int count, long generation);
+}

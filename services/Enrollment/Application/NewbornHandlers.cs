@@ -1,0 +1,136 @@
+using MaternityCloud.BuildingBlocks.Domain;
+using MaternityCloud.BuildingBlocks.Messaging;
+using MaternityCloud.BuildingBlocks.Persistence;
+using MaternityCloud.BuildingBlocks.Policy;
+using MaternityCloud.Contracts.Events;
+using MaternityCloud.Enrollment.Domain;
+using MaternityCloud.Enrollment.Infrastructure;
+
+namespace MaternityCloud.Enrollment.Application;
+
+/// <summary>
+/// Newborns (新生儿参保): the health commission's birth record leads to a reminder to the guardian; the newborn is
+/// enrolled as a resident with the birth certificate number, covered from the date the region's waiting-period rule
+/// gives, and gets the ID number after household registration (落户).
+/// </summary>
+public sealed partial class NewbornHandlers(
+    EnrollmentChanges changes, EnrollmentRepository repository, RegionPolicyCatalog policies, TimeProvider clock, ILogger<NewbornHandlers> logger)
+    : IIntegrationEventHandler<BirthCertificateIssued>
+{
+    public async Task HandleAsync(BirthCertificateIssued e, OutboxTransaction tx, CancellationToken ct)
+    {
+        var v = new Validator();
+        var certificate = Certificate(v, "certificate_number", e.CertificateNumber);
+        var mother = v.IdNumber("mother_id_number", e.MotherIdNumber);
+        var guardian = v.IdNumber("guardian_id_number", e.GuardianIdNumber);
+        var guardianName = v.Text("guardian_name", e.GuardianName);
+        var policy = v.Region(policies, "region", e.Region, e.BirthDate);
+        v.ThrowIfInvalid(); // a malformed record goes to the error queue for an operator
+
+        var record = new BirthRecord(certificate, e.BirthDate, e.NewbornName.Trim(), mother, guardian, guardianName,
+            string.IsNullOrWhiteSpace(e.GuardianMobilePhone) ? null : e.GuardianMobilePhone.Trim(), policy!.Region);
+        await using (var insert = tx.Command(
+            """
+            INSERT INTO birth_record (certificate_number, birth_date, newborn_name, mother_id_number, guardian_id_number, guardian_name,
+                                      guardian_mobile_phone, region)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING
+            """,
+            record.CertificateNumber, record.BirthDate, record.NewbornName, mother.Value, guardian.Value, guardianName,
+            record.GuardianMobilePhone, record.Region))
+        {
+            if (await insert.ExecuteNonQueryAsync(ct) == 0) return; // the same birth reported again
+        }
+
+        // A newborn the hospital's service station already enrolled needs no reminder.
+        if (await repository.FindPersonByBirthCertificateAsync(tx.Connection, certificate, ct) is not null) return;
+
+        var enrolBefore = record.BirthDate.AddDays(policy.Eligibility.NewbornWaitingPeriod.EnrolWithinDays);
+        tx.Publish(new GuardianReminderDue(Guid.CreateVersion7(), clock.GetUtcNow(), certificate, record.NewbornName, record.BirthDate,
+            guardian.Value, guardianName, record.GuardianMobilePhone, record.Region, enrolBefore));
+        LogReminderDue(PersonalData.MaskIdNumber(certificate), guardian.Masked, enrolBefore);
+    }
+
+    public async Task<InsuredPerson> EnrollAsync(EnrollNewborn command, CancellationToken ct)
+    {
+        var v = new Validator();
+        var today = DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+        var certificate = Certificate(v, "birth_certificate_number", command.BirthCertificateNumber);
+        var name = v.Text("name", command.Name);
+        var birthDate = v.Date("birth_date", command.BirthDate, notAfter: today);
+        v.IdNumber("guardian_id_number", command.GuardianIdNumber);
+        var enrolledOn = string.IsNullOrWhiteSpace(command.EnrolledOn) ? today : v.Date("enrolled_on", command.EnrolledOn, notAfter: today);
+        if (!v.HasErrorFor("birth_date") && !v.HasErrorFor("enrolled_on") && enrolledOn < birthDate)
+            v.Add("enrolled_on", "cannot be before the birth date");
+        var policy = v.Region(policies, "region", command.Region, v.HasErrorFor("birth_date") ? null : birthDate);
+        v.ThrowIfInvalid();
+
+        var coveredFrom = policy!.Eligibility.NewbornWaitingPeriod.CoveredFrom(birthDate, enrolledOn);
+        var validFrom = coveredFrom == birthDate ? birthDate : enrolledOn;
+        var newborn = new InsuredPerson(Guid.CreateVersion7(), null, certificate, name, birthDate, null, clock.GetUtcNowForDatabase(),
+            [new InsurancePeriod(InsuredKind.Resident, null, validFrom, null, coveredFrom, $"newborn enrolment ({policy.Version})")]);
+
+        return await changes.RunAsync(async (change, token) =>
+        {
+            var tx = change.Tx;
+            await using (var birth = tx.Command("SELECT birth_date FROM birth_record WHERE certificate_number = $1", certificate))
+            {
+                if (await birth.ExecuteScalarAsync(token) is DateOnly recorded && recorded != birthDate)
+                    throw new RuleViolationException("birth-record-matches",
+                        $"the health commission's birth record for this certificate gives the birth date {recorded:yyyy-MM-dd}, not {birthDate:yyyy-MM-dd}");
+            }
+            if (!await repository.TryInsertPersonAsync(tx, newborn, token))
+            {
+                var existing = await repository.FindPersonByBirthCertificateAsync(tx.Connection, certificate, token);
+                return existing is not null && existing.Name == name && existing.BirthDate == birthDate
+                    ? existing
+                    : throw new AlreadyExistsException("newborn", PersonalData.MaskIdNumber(certificate), "enrolled with different details");
+            }
+
+            change.Affects(newborn.PersonId);
+            tx.Publish(new NewbornEnrolled(Guid.CreateVersion7(), newborn.RegisteredAt, newborn.PersonId, certificate, name, birthDate,
+                command.GuardianIdNumber.Trim().ToUpperInvariant(), policy.Region, coveredFrom));
+            return newborn;
+        }, ct);
+    }
+
+    /// <summary>After household registration: the ID number, whose birth date must be the newborn's.</summary>
+    public async Task<InsuredPerson> UpdateIdentityAsync(UpdateNewbornIdentity command, CancellationToken ct)
+    {
+        var v = new Validator();
+        if (!Guid.TryParse(command.PersonId, out var personId)) v.Add("person_id", "must be a UUID");
+        var idNumber = v.IdNumber("id_number", command.IdNumber);
+        v.ThrowIfInvalid();
+
+        return await changes.RunAsync(async (change, token) =>
+        {
+            var tx = change.Tx;
+            var person = await repository.FindPersonAsync(tx.Connection, personId, token, forUpdate: true)
+                ?? throw new NotFoundException("insured person", command.PersonId);
+            if (person.BirthCertificateNumber is null)
+                throw new RuleViolationException("newborn-identity", "only a person enrolled as a newborn gets the ID number this way");
+            if (person.IdNumber == idNumber) return person;
+            if (person.IdNumber is not null)
+                throw new RuleViolationException("newborn-identity", "the newborn already has an ID number; a change is a correction for the fund centre");
+            if (idNumber.BirthDate != person.BirthDate)
+                throw new ValidationFailedException([new FieldViolation("id_number",
+                    $"the birth date in the ID number ({idNumber.BirthDate:yyyy-MM-dd}) is not the newborn's ({person.BirthDate:yyyy-MM-dd})")]);
+            if (await repository.FindPersonByIdNumberAsync(tx.Connection, idNumber.Value, token) is not null)
+                throw new AlreadyExistsException("insured person", idNumber.Masked, "another person has this ID number");
+
+            await repository.SetIdNumberAsync(tx, personId, idNumber.Value, token);
+            change.Affects(personId);
+            return person with { IdNumber = idNumber };
+        }, ct);
+    }
+
+    /// <summary>出生医学证明编号: one letter and digits as printed on the certificate.</summary>
+    private static string Certificate(Validator v, string field, string? text)
+    {
+        var s = (text ?? "").Trim().ToUpperInvariant();
+        v.Check(s.Length is >= 6 and <= 20 && s.All(char.IsAsciiLetterOrDigit), field, "must be the birth certificate number (6 to 20 letters and digits)");
+        return s;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Birth {Certificate}: guardian {Guardian} reminded to enrol before {EnrolBefore}")]
+    private partial void LogReminderDue(string certificate, string guardian, DateOnly enrolBefore);
+}

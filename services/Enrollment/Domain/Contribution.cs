@@ -1,0 +1,21 @@
+namespace MaternityCloud.Enrollment.Domain;
+
+/// <summary>
+/// 缴费: one insured person's contribution for one calendar month (<see cref="Month"/> is its first day).
+/// "Paid in full and on time" (按规定及时足额缴费) is what eligibility asks; a back-payment (补缴) counts only where the
+/// region says so.
+/// </summary>
+public sealed record ContributionMonth(DateOnly Month, bool PaidInFullOnTime, bool BackPayment);
+
+/// <summary>A contribution record as it arrives in bulk: one row of the employer's or tax bureau's feed.</summary>
+public sealed record ContributionRow(
+    int Line,
+    string IdNumber,
+    string Month,
+    string EmployerCreditCode,
+    string PaidInFullOnTime,
+    string BackPayment,
+    string Amount);
+
+/// <summary>A row that was refused, with its line (or message number) and why.</summary>
+public sealed record RejectedRow(int Line, string Field, string Reason);

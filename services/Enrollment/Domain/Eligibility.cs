@@ -1,0 +1,129 @@
+using MaternityCloud.BuildingBlocks.Policy;
+
+namespace MaternityCloud.Enrollment.Domain;
+
+/// <summary>What a decision is about: maternity medical costs (prenatal, childbirth, family planning) or the allowance.</summary>
+public enum Benefit
+{
+    MaternityMedical = 1,
+    Allowance = 2,
+}
+
+/// <summary>One reason a person is not eligible, with a stable code callers can act on and, for a wait, its end.</summary>
+public sealed record EligibilityReason(string Code, string Message, DateOnly? Until = null);
+
+public sealed record EligibilityDecision(
+    bool Eligible,
+    IReadOnlyList<EligibilityReason> Reasons,
+    string PolicyVersion,
+    InsuredKind? Kind,
+    string? EmployerCreditCode,
+    bool AsFiledSpouse);
+
+/// <summary>A person's own insurance: the history and the contribution months before the event's month.</summary>
+public sealed record InsuranceRecord(IReadOnlyList<InsurancePeriod> History, IReadOnlyList<ContributionMonth> Contributions);
+
+/// <summary>Everything a decision reads, taken from one database snapshot.</summary>
+public sealed record EligibilityFacts(InsuranceRecord? Own, SpouseFiling? Filing, InsuranceRecord? FiledEmployee);
+
+/// <summary>
+/// The eligibility rules, driven entirely by the region's parameters in force on the event date. Every reason is
+/// collected, not just the first, so a counter clerk can tell the person everything at once.
+/// </summary>
+public static class EligibilityRules
+{
+    public static EligibilityDecision Decide(EligibilityFacts facts, Benefit benefit, DateOnly eventDate, RegionPolicy policy)
+    {
+        var rules = policy.Eligibility;
+        var reasons = new List<EligibilityReason>();
+
+        var ownPeriod = facts.Own is { } own ? PeriodFor(own.History, eventDate, rules) : null;
+        if (ownPeriod is not null)
+        {
+            CheckOwn(facts.Own!, ownPeriod, benefit, eventDate, rules, reasons, prefix: "");
+            return new EligibilityDecision(reasons.Count == 0, reasons, policy.Version, ownPeriod.Kind, ownPeriod.EmployerCreditCode?.Value, false);
+        }
+
+        if (facts.Filing is { } filing && facts.FiledEmployee is { } employee)
+        {
+            var employeePeriod = PeriodFor(employee.History, eventDate, rules);
+            if (employeePeriod is null)
+                reasons.Add(new("spouse-employee-not-insured",
+                    $"the filed spouse's husband is not insured on {eventDate:yyyy-MM-dd}"));
+            else if (employeePeriod.Kind != InsuredKind.Employee)
+                reasons.Add(new("spouse-employee-not-employee",
+                    $"the filed spouse's husband is insured as {employeePeriod.Kind} on {eventDate:yyyy-MM-dd}, not as an employee"));
+            else
+                CheckOwn(employee, employeePeriod, Benefit.MaternityMedical, eventDate, rules, reasons, prefix: "the filed spouse's husband: ");
+
+            if (benefit == Benefit.Allowance && !rules.SpouseReceivesAllowance)
+                reasons.Add(new("spouse-medical-only",
+                    "an unemployed spouse is covered for maternity medical costs only; the allowance is not paid in this region"));
+            return new EligibilityDecision(reasons.Count == 0, reasons, policy.Version, null, null, AsFiledSpouse: true);
+        }
+
+        reasons.Add(new("not-insured", NotInsuredMessage(facts.Own, eventDate)));
+        if (facts.Filing is null)
+            reasons.Add(new("spouse-not-filed",
+                "no spouse filing (备案): the unemployed spouse of an insured male employee is covered once filed"));
+        return new EligibilityDecision(false, reasons, policy.Version, null, null, false);
+    }
+
+    private static InsurancePeriod? PeriodFor(IReadOnlyList<InsurancePeriod> history, DateOnly date, EligibilityParameters rules)
+    {
+        var containing = history.FirstOrDefault(p => p.Contains(date));
+        if (containing is not null || rules.MustBeInsuredOnEventDate) return containing;
+        // Regions that do not require insurance on the event date judge by the last period begun before it.
+        return history.Where(p => p.ValidFrom <= date).MaxBy(p => p.ValidFrom);
+    }
+
+    private static void CheckOwn(InsuranceRecord record, InsurancePeriod period, Benefit benefit, DateOnly eventDate,
+        EligibilityParameters rules, List<EligibilityReason> reasons, string prefix)
+    {
+        var kind = period.Kind.ToString();
+        if (!rules.MaternityMedicalKinds.Contains(kind))
+            reasons.Add(new("kind-not-covered", $"{prefix}{kind} is not covered by maternity insurance in this region"));
+        if (benefit == Benefit.Allowance && rules.AllowanceExcludedKinds.Contains(kind))
+            reasons.Add(new("excluded-kind", $"{prefix}{kind} does not receive the maternity allowance in this region"));
+        if (period.CoveredFrom > eventDate)
+            reasons.Add(new("waiting-period", $"{prefix}benefits start on {period.CoveredFrom:yyyy-MM-dd} (waiting period)", period.CoveredFrom));
+        if (rules.ContributingKinds.Contains(kind) && rules.MinimumContributionMonths > 0)
+            CheckContributions(record.Contributions, eventDate, rules, reasons, prefix);
+    }
+
+    private static void CheckContributions(IReadOnlyList<ContributionMonth> contributions, DateOnly eventDate,
+        EligibilityParameters rules, List<EligibilityReason> reasons, string prefix)
+    {
+        var eventMonth = new DateOnly(eventDate.Year, eventDate.Month, 1);
+        var byMonth = contributions.Where(c => c.Month < eventMonth).ToDictionary(c => c.Month);
+        bool Qualifies(ContributionMonth c) => c.PaidInFullOnTime || (c.BackPayment && rules.BackPaymentsCounted);
+
+        int counted;
+        if (rules.ContributionCounting == ContributionCounting.Continuous)
+        {
+            counted = 0;
+            for (var month = eventMonth.AddMonths(-1); byMonth.TryGetValue(month, out var c) && Qualifies(c); month = month.AddMonths(-1))
+                counted++;
+        }
+        else
+        {
+            counted = byMonth.Values.Count(Qualifies);
+        }
+        if (counted >= rules.MinimumContributionMonths) return;
+
+        var notCounted = rules.BackPaymentsCounted ? 0 : byMonth.Values.Count(c => !c.PaidInFullOnTime && c.BackPayment);
+        var how = rules.ContributionCounting == ContributionCounting.Continuous ? "continuous months just" : "months in total";
+        var backPaid = notCounted > 0 ? $"; {notCounted} back-paid month(s) do not count here" : "";
+        reasons.Add(new("contributions-short",
+            $"{prefix}{counted} {how} before {eventMonth:yyyy-MM} paid in full and on time; the region requires {rules.MinimumContributionMonths}{backPaid}"));
+    }
+
+    private static string NotInsuredMessage(InsuranceRecord? own, DateOnly date)
+    {
+        if (own is null || own.History.Count == 0) return $"no insurance record on {date:yyyy-MM-dd}";
+        var first = own.History[0].ValidFrom;
+        if (date < first) return $"not insured on {date:yyyy-MM-dd}: insured from {first:yyyy-MM-dd}";
+        var ended = own.History.Where(p => p.ValidTo is { } end && end < date).Max(p => p.ValidTo);
+        return $"not insured on {date:yyyy-MM-dd}: insurance ended on {ended:yyyy-MM-dd}";
+    }
+}

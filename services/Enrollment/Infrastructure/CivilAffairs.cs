@@ -1,0 +1,39 @@
+using MaternityCloud.BuildingBlocks.Messaging;
+using MaternityCloud.Enrollment.Domain;
+using Npgsql;
+
+namespace MaternityCloud.Enrollment.Infrastructure;
+
+/// <summary>
+/// Civil affairs' marriage registrations (民政婚姻登记), as far as the fund may see them. The one seam between the
+/// platform and that department: today it is fed by <c>MarriageRegistered</c> events; a direct query of the
+/// department's service would be another implementation of this interface.
+/// </summary>
+public interface IMarriageRegistry
+{
+    Task<MarriageRecord?> FindAsync(string certificateNumber, CancellationToken ct);
+}
+
+/// <summary>The marriage records received from civil affairs' feed, kept in Enrollment's database.</summary>
+public sealed class FedMarriageRegistry(NpgsqlDataSource dataSource) : IMarriageRegistry
+{
+    public async Task<MarriageRecord?> FindAsync(string certificateNumber, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT certificate_number, husband_id_number, wife_id_number, registered_on FROM marriage_record WHERE certificate_number = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = certificateNumber });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new MarriageRecord(reader.GetString(0), EnrollmentRepository.ParseId(reader.GetString(1)),
+            EnrollmentRepository.ParseId(reader.GetString(2)), reader.GetFieldValue<DateOnly>(3));
+    }
+
+    /// <summary>Records one registration from the feed; the same certificate again changes nothing.</summary>
+    public static async Task RecordAsync(OutboxTransaction tx, MarriageRecord record, CancellationToken ct)
+    {
+        await using var command = tx.Command(
+            "INSERT INTO marriage_record (certificate_number, husband_id_number, wife_id_number, registered_on) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            record.CertificateNumber, record.HusbandIdNumber.Value, record.WifeIdNumber.Value, record.RegisteredOn);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}

@@ -1,0 +1,147 @@
+using MaternityCloud.BuildingBlocks.Messaging;
+using MaternityCloud.Enrollment.Domain;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace MaternityCloud.Enrollment.Infrastructure;
+
+/// <summary>Who a check is about: the cache and the revisions key answers by this text ("id:…" or "p:…").</summary>
+public readonly record struct EligibilitySubject(string Key, string? IdNumber, Guid? PersonId)
+{
+    public static EligibilitySubject ForIdNumber(string idNumber) => new($"id:{idNumber}", idNumber, null);
+    public static EligibilitySubject ForPerson(Guid personId) => new($"p:{personId}", null, personId);
+}
+
+/// <summary>A subject's revision after a change, for invalidating its cached answers once the change is committed.</summary>
+public readonly record struct SubjectRevision(string Subject, long Revision);
+
+/// <summary>
+/// Reads the facts of an eligibility decision in one snapshot, and bumps the revisions of every subject whose answer a
+/// change can alter, in the change's own transaction.
+/// </summary>
+public sealed class EligibilityStore(NpgsqlDataSource dataSource)
+{
+    // How far back contributions are read: the longest minimum a region may set (RegionPolicyDocument allows 120).
+    private const int ContributionMonthsRead = 121;
+
+    public async Task<(EligibilityFacts Facts, long Revision)> ReadAsync(EligibilitySubject subject, DateOnly eventDate, CancellationToken ct)
+    {
+        var eventMonth = new DateOnly(eventDate.Year, eventDate.Month, 1);
+        var oldest = eventMonth.AddMonths(-ContributionMonthsRead);
+        var personCondition = subject.PersonId is not null ? "p.person_id = $1" : "p.id_number = $1";
+        object key = subject.PersonId is { } id ? id : subject.IdNumber!;
+        // The spouse filing is keyed by the spouse's ID number, which a person-id subject finds through its record.
+        var spouseIdNumber = subject.PersonId is not null
+            ? "(SELECT id_number FROM insured_person WHERE person_id = $1)"
+            : "$1";
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        await using var batch = new NpgsqlBatch(connection, tx)
+        {
+            BatchCommands =
+            {
+                Command("SELECT revision FROM eligibility_revision WHERE subject = $1", subject.Key),
+                Command($"""
+                    SELECT ip.kind, ip.employer_credit_code, ip.valid_from, ip.valid_to, ip.covered_from, ip.reason
+                    FROM insurance_period ip JOIN insured_person p USING (person_id)
+                    WHERE {personCondition} ORDER BY ip.valid_from
+                    """, key),
+                Command($"""
+                    SELECT c.month, c.paid_in_full_on_time, c.back_payment
+                    FROM contribution c JOIN insured_person p USING (person_id)
+                    WHERE {personCondition} AND c.month < $2 AND c.month >= $3
+                    """, key, eventMonth, oldest),
+                Command($"SELECT {EnrollmentRepository.FilingColumns} FROM spouse_filing WHERE spouse_id_number = {spouseIdNumber}", key),
+                Command($"""
+                    SELECT ip.kind, ip.employer_credit_code, ip.valid_from, ip.valid_to, ip.covered_from, ip.reason
+                    FROM insurance_period ip
+                    WHERE ip.person_id = (SELECT employee_person_id FROM spouse_filing WHERE spouse_id_number = {spouseIdNumber})
+                    ORDER BY ip.valid_from
+                    """, key),
+                Command($"""
+                    SELECT c.month, c.paid_in_full_on_time, c.back_payment
+                    FROM contribution c
+                    WHERE c.person_id = (SELECT employee_person_id FROM spouse_filing WHERE spouse_id_number = {spouseIdNumber})
+                      AND c.month < $2 AND c.month >= $3
+                    """, key, eventMonth, oldest),
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+
+        var revision = await reader.ReadAsync(ct) ? reader.GetInt64(0) : 0;
+        await reader.NextResultAsync(ct);
+        var ownHistory = await ReadPeriodsAsync(reader, ct);
+        await reader.NextResultAsync(ct);
+        var ownContributions = await ReadContributionsAsync(reader, ct);
+        await reader.NextResultAsync(ct);
+        SpouseFiling? filing = null;
+        if (await reader.ReadAsync(ct)) filing = EnrollmentRepository.ReadFiling(reader);
+        await reader.NextResultAsync(ct);
+        var employeeHistory = await ReadPeriodsAsync(reader, ct);
+        await reader.NextResultAsync(ct);
+        var employeeContributions = await ReadContributionsAsync(reader, ct);
+
+        var facts = new EligibilityFacts(
+            ownHistory.Count > 0 ? new InsuranceRecord(ownHistory, ownContributions) : null,
+            filing,
+            filing is not null ? new InsuranceRecord(employeeHistory, employeeContributions) : null);
+        return (facts, revision);
+    }
+
+    /// <summary>
+    /// Bumps the revision of every subject whose answer depends on these persons: the persons themselves (by id and
+    /// by ID number) and the spouses filed against them, plus any extra subjects. Sorted, so concurrent bulk changes
+    /// take the row locks in one order and cannot deadlock.
+    /// </summary>
+    public static async Task<IReadOnlyList<SubjectRevision>> BumpAsync(
+        OutboxTransaction tx, IReadOnlyCollection<Guid> personIds, IReadOnlyCollection<string>? extraSubjects, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            WITH subjects AS (
+                SELECT 'p:' || person_id AS subject FROM insured_person WHERE person_id = ANY($1)
+                UNION SELECT 'id:' || id_number FROM insured_person WHERE person_id = ANY($1) AND id_number IS NOT NULL
+                UNION SELECT 'id:' || spouse_id_number FROM spouse_filing WHERE employee_person_id = ANY($1)
+                UNION SELECT unnest($2::text[])
+            )
+            INSERT INTO eligibility_revision (subject, revision)
+            SELECT subject, 1 FROM subjects ORDER BY subject
+            ON CONFLICT (subject) DO UPDATE SET revision = eligibility_revision.revision + 1
+            RETURNING subject, revision
+            """, tx.Connection, tx.Transaction)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter { Value = personIds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new NpgsqlParameter { Value = (extraSubjects ?? []).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+            },
+        };
+        var revisions = new List<SubjectRevision>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) revisions.Add(new SubjectRevision(reader.GetString(0), reader.GetInt64(1)));
+        return revisions;
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+        return command;
+    }
+
+    private static async Task<List<InsurancePeriod>> ReadPeriodsAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        var periods = new List<InsurancePeriod>();
+        while (await reader.ReadAsync(ct)) periods.Add(EnrollmentRepository.ReadPeriod(reader, 0));
+        return periods;
+    }
+
+    private static async Task<List<ContributionMonth>> ReadContributionsAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        var months = new List<ContributionMonth>();
+        while (await reader.ReadAsync(ct))
+            months.Add(new ContributionMonth(reader.GetFieldValue<DateOnly>(0), reader.GetBoolean(1), reader.GetBoolean(2)));
+        return months;
+    }
+}
