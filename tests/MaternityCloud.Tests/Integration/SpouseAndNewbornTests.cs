@@ -1,0 +1,192 @@
+using System.Globalization;
+using Google.Rpc;
+using Grpc.Core;
+using MassTransit;
+using MaternityCloud.BuildingBlocks.Domain;
+using MaternityCloud.Contracts.Enrollment.V1;
+using MaternityCloud.Contracts.Events;
+using MaternityCloud.Enrollment.Grpc;
+using MaternityCloud.Tests.Infrastructure;
+using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
+
+namespace MaternityCloud.Tests.Integration;
+
+/// <summary>
+/// Facts from other departments arriving as events (civil affairs' marriages, the health commission's births) and
+/// what Enrollment does with them: spouse filings verified against the marriage record, newborn reminders and enrolment.
+/// </summary>
+[Collection(ServersCollection.Name)]
+public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
+{
+    private const string Wenzhou = "330300";
+    private static readonly DateOnly Today = DateOnly.FromDateTime(DateTime.Now);
+    private ServiceHost<EnrollmentGrpcService> _host = null!;
+    private EnrollmentClient _enrollment = null!;
+    private Isolation _isolation = null!;
+    private IBusControl _departments = null!;
+
+    public async Task InitializeAsync()
+    {
+        _isolation = await servers.CreateIsolationAsync("departments", "enrollmentdb");
+        _host = new ServiceHost<EnrollmentGrpcService>(_isolation);
+        _enrollment = new EnrollmentClient(_host.Channel());
+        _departments = await TestBus.StartAsync(_isolation.ConnectionStrings["messaging"]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _departments.StopAsync();
+        await _host.DisposeAsync();
+    }
+
+    private static string Date(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>An ID number of the given sex: the 17th character is odd for men.</summary>
+    private static string IdNumber(bool male, DateOnly? birth = null)
+    {
+        while (true)
+        {
+            var id = TestData.IdNumber(birth);
+            if (ResidentIdNumber.TryParse(id, out var parsed, out _) && parsed.IsMale == male) return id;
+        }
+    }
+
+    private async Task<InsuredPerson> MaleEmployeeWithContributionsAsync()
+    {
+        var employer = await _enrollment.RegisterEmployerAsync(new RegisterEmployerRequest
+        {
+            CreditCode = TestData.CreditCode(), Name = "温州市示例机械有限公司",
+            CorporateAccount = new BankAccount { BankName = "中国银行温州分行", AccountNumber = "35680123456789", AccountName = "温州市示例机械有限公司" },
+        });
+        var husband = await _enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
+        {
+            IdNumber = IdNumber(male: true), Name = "张伟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode, InsuredFrom = "2018-03-01",
+        });
+        using var call = _enrollment.RecordContributions();
+        var thisMonth = new DateOnly(Today.Year, Today.Month, 1);
+        for (var i = 1; i <= 12; i++)
+            await call.RequestStream.WriteAsync(new ContributionRecord
+            {
+                IdNumber = husband.IdNumber, Month = thisMonth.AddMonths(-i).ToString("yyyy-MM", CultureInfo.InvariantCulture), PaidInFullOnTime = true,
+            });
+        await call.RequestStream.CompleteAsync();
+        Assert.Equal(12, (await call).Stored);
+        return husband;
+    }
+
+    private Task<EligibilityDecision> CheckAsync(string idNumber, Benefit benefit) =>
+        _enrollment.CheckEligibilityAsync(new CheckEligibilityRequest { IdNumber = idNumber, Benefit = benefit, EventDate = Date(Today), Region = Wenzhou }).ResponseAsync;
+
+    [Fact]
+    public async Task An_unemployed_wife_filed_against_a_verified_marriage_is_covered_through_her_husband()
+    {
+        var husband = await MaleEmployeeWithContributionsAsync();
+        var wifeId = IdNumber(male: false);
+        const string certificate = "J330302-2021-004517";
+        var filing = new FileSpouseRequest
+        {
+            EmployeeIdNumber = husband.IdNumber, SpouseIdNumber = wifeId, SpouseName = "李娜", MarriageCertificateNumber = certificate,
+            InstitutionCode = "H33030200001", FiledBy = "station-clerk-07",
+        };
+
+        // Before the filing she is not covered, and the answer says why (and is cached).
+        var before = await CheckAsync(wifeId, Benefit.MaternityMedical);
+        Assert.Equal(["not-insured", "spouse-not-filed"], before.Reasons.Select(r => r.Code));
+
+        // Civil affairs has not reported the marriage yet: the filing is refused by the rule that says so.
+        var unverified = await Assert.ThrowsAsync<RpcException>(() => _enrollment.FileSpouseAsync(filing).ResponseAsync);
+        Assert.Equal("marriage-verified", Assert.Single(unverified.GetRpcStatus()!.GetDetail<PreconditionFailure>().Violations).Type);
+
+        await _departments.Publish(new MarriageRegistered(Guid.NewGuid(), DateTimeOffset.UtcNow, certificate, husband.IdNumber, wifeId, new DateOnly(2021, 5, 20)));
+        var filed = await Eventually.Get(async () => await _enrollment.FileSpouseAsync(filing), TimeSpan.FromSeconds(30), "the marriage record to arrive");
+        var repeated = await _enrollment.FileSpouseAsync(filing);
+
+        Assert.Equal(filed.FilingId, repeated.FilingId);
+        Assert.Equal(husband.PersonId, filed.EmployeePersonId);
+        var medical = await CheckAsync(wifeId, Benefit.MaternityMedical);
+        Assert.True(medical.Eligible, string.Join("; ", medical.Reasons.Select(r => r.Message)));
+        Assert.True(medical.AsFiledSpouse);
+        Assert.Equal(["spouse-medical-only"], (await CheckAsync(wifeId, Benefit.Allowance)).Reasons.Select(r => r.Code));
+        Assert.Equal(1L, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM outbox_message WHERE message_type LIKE '%SpouseFiled'"));
+
+        // A marriage record that names someone else verifies nothing.
+        var other = filing.Clone();
+        other.SpouseIdNumber = IdNumber(male: false);
+        var mismatch = await Assert.ThrowsAsync<RpcException>(() => _enrollment.FileSpouseAsync(other).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, mismatch.StatusCode);
+        Assert.Contains("names other persons", mismatch.Status.Detail);
+    }
+
+    [Fact]
+    public async Task A_birth_record_reminds_the_guardian_once_and_the_newborn_is_covered_by_the_regions_waiting_rule()
+    {
+        await using var reminders = await EventProbe<GuardianReminderDue>.StartAsync(_isolation);
+        var birth = Today.AddDays(-120);
+        const string certificate = "Q330012345";
+        var guardian = IdNumber(male: false);
+        var issued = new BirthCertificateIssued(Guid.NewGuid(), DateTimeOffset.UtcNow, certificate, birth, "张小宝",
+            guardian, guardian, "李娜", "13912345678", Wenzhou);
+
+        await _departments.Publish(issued);
+        await _departments.Publish(issued);                                   // redelivered
+        await _departments.Publish(issued with { EventId = Guid.NewGuid() }); // reported twice by the department
+
+        var reminder = await reminders.FirstAsync(r => r.BirthCertificateNumber == certificate, "the guardian reminder");
+        Assert.Equal(birth.AddDays(90), reminder.EnrolBefore);
+        Assert.Equal("李娜", reminder.GuardianName);
+        await Eventually.True(async () => await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM inbox_message") == 2,
+            TimeSpan.FromSeconds(30), "both birth events to be handled");
+        await Task.Delay(500);
+        Assert.Single(reminders.Received);
+
+        // Enrolled 120 days after birth: later than Wenzhou's 90-day window, so covered from the next month.
+        var newborn = await _enrollment.EnrollNewbornAsync(new EnrollNewbornRequest
+        {
+            BirthCertificateNumber = certificate, Name = "张小宝", BirthDate = Date(birth), GuardianIdNumber = guardian, Region = Wenzhou,
+        });
+        var nextMonth = new DateOnly(Today.Year, Today.Month, 1).AddMonths(1);
+        Assert.Equal("", newborn.IdNumber);
+        Assert.Equal(InsuredKind.Resident, newborn.Kind);
+        Assert.Equal(Date(nextMonth), Assert.Single(newborn.History).CoveredFrom);
+        var decision = await _enrollment.CheckEligibilityAsync(new CheckEligibilityRequest
+        {
+            PersonId = newborn.PersonId, Benefit = Benefit.MaternityMedical, EventDate = Date(Today), Region = Wenzhou,
+        });
+        var wait = Assert.Single(decision.Reasons, r => r.Code == "waiting-period");
+        Assert.Equal(Date(nextMonth), wait.Until);
+
+        // After household registration the ID number is added; its birth date must be the newborn's.
+        var wrong = await Assert.ThrowsAsync<RpcException>(() => _enrollment.UpdateNewbornIdentityAsync(new UpdateNewbornIdentityRequest
+        {
+            PersonId = newborn.PersonId, IdNumber = TestData.IdNumber(birth.AddDays(1)),
+        }).ResponseAsync);
+        Assert.Equal("id_number", Assert.Single(wrong.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+        var idNumber = TestData.IdNumber(birth);
+        var identified = await _enrollment.UpdateNewbornIdentityAsync(new UpdateNewbornIdentityRequest { PersonId = newborn.PersonId, IdNumber = idNumber });
+        Assert.Equal(idNumber, identified.IdNumber);
+        Assert.Equal(certificate, identified.BirthCertificateNumber);
+        Assert.Equal(newborn.PersonId, (await _enrollment.GetInsuredPersonAsync(new GetInsuredPersonRequest { IdNumber = idNumber })).PersonId);
+    }
+
+    [Fact]
+    public async Task A_newborn_enrolled_at_the_hospital_before_the_birth_record_arrives_gets_no_reminder()
+    {
+        await using var reminders = await EventProbe<GuardianReminderDue>.StartAsync(_isolation);
+        var birth = Today.AddDays(-2);
+        var guardian = IdNumber(male: true);
+        var newborn = await _enrollment.EnrollNewbornAsync(new EnrollNewbornRequest
+        {
+            BirthCertificateNumber = "Q330099887", Name = "王一诺", BirthDate = Date(birth), GuardianIdNumber = guardian, Region = Wenzhou,
+        });
+        Assert.Equal(Date(birth), newborn.History[0].CoveredFrom); // within the window: covered from birth
+
+        await _departments.Publish(new BirthCertificateIssued(Guid.NewGuid(), DateTimeOffset.UtcNow, "Q330099887", birth, "王一诺",
+            IdNumber(male: false), guardian, "王强", null, Wenzhou));
+
+        await Eventually.True(async () => await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM birth_record") == 1,
+            TimeSpan.FromSeconds(30), "the birth record");
+        await Task.Delay(500);
+        Assert.Empty(reminders.Received);
+        Assert.Equal(0L, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM outbox_message WHERE message_type LIKE '%GuardianReminderDue'"));
+    }
+}
