@@ -61,8 +61,6 @@ public sealed partial class ContributionImport(EnrollmentChanges changes, Contri
         string? employer = null;
         if (row.EmployerCreditCode.Trim().Length > 0)
             employer = EnrollmentHandlers.CreditCode(v, "employer_credit_code", row.EmployerCreditCode).Value;
-        var paid = Flag(v, "paid_in_full_on_time", row.PaidInFullOnTime);
-        var back = Flag(v, "back_payment", row.BackPayment);
         decimal? amount = row.Amount.Trim().Length == 0 ? null : v.Money("amount", row.Amount);
 
         try
@@ -78,20 +76,8 @@ public sealed partial class ContributionImport(EnrollmentChanges changes, Contri
             return false;
         }
         problem = default!;
-        contribution = new ValidContribution(row.Line, id.Value, month, employer, paid, back, amount);
+        contribution = new ValidContribution(row.Line, id.Value, month, employer, row.PaidInFullOnTime, row.BackPayment, amount);
         return true;
-    }
-
-    private static bool Flag(Validator v, string field, string text)
-    {
-        switch (text.Trim().ToLowerInvariant())
-        {
-            case "true" or "1" or "y" or "yes" or "是": return true;
-            case "false" or "0" or "n" or "no" or "否": return false;
-            default:
-                v.Add(field, "must be true or false");
-                return false;
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Contribution import: {Received} received, {Stored} stored, {Rejected} rejected")]

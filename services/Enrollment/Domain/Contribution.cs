@@ -13,8 +13,8 @@ public sealed record ContributionRow(
     string IdNumber,
     string Month,
     string EmployerCreditCode,
-    string PaidInFullOnTime,
-    string BackPayment,
+    bool PaidInFullOnTime,
+    bool BackPayment,
     string Amount);
 
 /// <summary>A row that was refused, with its line (or message number) and why.</summary>

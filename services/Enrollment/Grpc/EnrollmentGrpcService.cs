@@ -150,7 +150,7 @@ public sealed class EnrollmentGrpcService(
         var line = 0;
         await foreach (var r in stream.ReadAllAsync(ct))
             yield return new Domain.ContributionRow(++line, r.IdNumber, r.Month, r.EmployerCreditCode,
-                r.PaidInFullOnTime ? "true" : "false", r.BackPayment ? "true" : "false", r.Amount);
+                r.PaidInFullOnTime, r.BackPayment, r.Amount);
     }
 
     // Unknown numbers (a newer client's kind) and UNSPECIFIED are both "no valid kind given".
