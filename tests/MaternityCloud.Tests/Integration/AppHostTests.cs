@@ -52,8 +52,15 @@ public sealed class AppHostTests
             using (var channel = GrpcChannel.ForAddress(enrollment.Endpoints["grpc"]))
             {
                 Assert.Contains("maternitycloud.enrollment.v1.Enrollment", await ListServicesAsync(channel));
-                Assert.Equal(["RegisterEmployer", "GetEmployer", "RegisterInsuredPerson", "GetInsuredPerson"],
+                // Reflection serves exactly the contract's methods: what a hospital's grpcurl sees is what contracts/ declares.
+                Assert.Equal(Contracts.Enrollment.V1.Enrollment.Descriptor.Methods.Select(m => m.Name),
                     await ListMethodsAsync(channel, "maternitycloud.enrollment.v1.Enrollment"));
+                Assert.Contains("CheckEligibility", await ListMethodsAsync(channel, "maternitycloud.enrollment.v1.Enrollment"));
+            }
+            using (var channel = GrpcChannel.ForAddress(resources.Single(r => r.Name == "prenatal").Endpoints["grpc"]))
+            {
+                Assert.Equal(Contracts.Prenatal.V1.Prenatal.Descriptor.Methods.Select(m => m.Name),
+                    await ListMethodsAsync(channel, "maternitycloud.prenatal.v1.Prenatal"));
             }
             using (var channel = GrpcChannel.ForAddress(resources.Single(r => r.Name == "notifications").Endpoints["grpc"]))
             {
