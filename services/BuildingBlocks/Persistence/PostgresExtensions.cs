@@ -24,6 +24,10 @@ public static class PostgresExtensions
         builder.Services.AddSingleton(_ =>
         {
             var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = connectionName };
+            // The services run the same few statements all day: let Npgsql prepare them (parse and plan once per
+            // connection) unless the connection string says otherwise.
+            if (!connectionString.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase))
+                dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64;
             return dataSource.Build();
         });
         foreach (var assembly in schemaAssemblies)

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text;
+using Grpc.Net.Client;
+using MaternityCloud.AppHost.Hosting;
+using MaternityCloud.Contracts.Enrollment.V1;
+using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace MaternityCloud.Bench;
+
+/// <summary>
+/// Eligibility checks per second against the real Enrollment process (PostgreSQL, Redis, gRPC over HTTP/2), with a
+/// small and a large insured population, cold (every answer computed from the database) and warm (from Redis).
+/// Baselines in the same run and at the same concurrency: a bare gRPC call to the same service (ListRegionPolicies,
+/// answered from memory), a bare PostgreSQL point read of one person, and a bare Redis HGET.
+/// </summary>
+public static class EligibilityBench
+{
+    private static readonly int[] Weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+
+    public static async Task<int> RunAsync(int small, int large, int calls, int concurrency)
+    {
+        var state = Path.Combine(Path.GetTempPath(), "maternitycloud-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], line => Console.Error.WriteLine($"[platform] {line}"));
+        var postgres = builder.AddPostgres("postgres", 0);
+        var redis = builder.AddRedis("redis", 0);
+        var messaging = builder.AddRabbitMQ("messaging", (0, 0, 0, 0));
+        var database = builder.AddDatabase(postgres, "enrollmentdb");
+        var enrollment = builder.AddProject("enrollment", "Enrollment", (0, 0))
+            .WithReference(database).WaitFor(database).WithReference(redis).WaitFor(redis).WithReference(messaging).WaitFor(messaging);
+        var platform = builder.Build();
+        try
+        {
+            await platform.StartAsync();
+            await platform.WaitForHealthyAsync(TimeSpan.FromMinutes(3));
+
+            var grpcUrl = enrollment.Endpoints.Single(e => e.Name == "grpc").Url;
+            var channels = Enumerable.Range(0, 4).Select(_ => GrpcChannel.ForAddress(grpcUrl)).ToArray();
+            var clients = channels.Select(c => new EnrollmentClient(c)).ToArray();
+            await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString + ";Maximum Pool Size=64");
+            await using var cache = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+
+            var rows = new List<(string Dataset, LoadResult Result, string Baseline, LoadResult BaselineResult)>();
+            var perDataset = new Dictionary<int, (LoadResult Cold, LoadResult Warm)>();
+            foreach (var persons in new[] { small, large })
+            {
+                await ResetAsync(dataSource, cache);
+                var loading = System.Diagnostics.Stopwatch.StartNew();
+                await LoadAsync(dataSource, persons);
+                Console.Error.WriteLine($"[bench] loaded {persons:N0} persons with 12 contribution months each in {loading.Elapsed.TotalSeconds:0.0} s");
+                var sample = await SampleAsync(dataSource, Math.Min(calls, persons));
+                var today = DateTime.Now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+                var counter = 0;
+                Task Check(string id) => clients[Interlocked.Increment(ref counter) % clients.Length].CheckEligibilityAsync(new CheckEligibilityRequest
+                {
+                    IdNumber = id, Benefit = Benefit.Allowance, EventDate = today, Region = "330300",
+                }).ResponseAsync;
+
+                await LoadRun.RunAsync("warm-up", sample.Take(200).ToList(), concurrency, Check);
+                var cold = await LoadRun.RunAsync("CheckEligibility cold", sample.Skip(200).ToList(), concurrency, Check);
+                var warm = await LoadRun.RunAsync("CheckEligibility warm", sample, concurrency, Check);
+                var pointRead = await LoadRun.RunAsync("PostgreSQL point read", sample, concurrency, async id =>
+                {
+                    await using var command = dataSource.CreateCommand("SELECT person_id FROM insured_person WHERE id_number = $1");
+                    command.Parameters.Add(new NpgsqlParameter { Value = id });
+                    await command.ExecuteScalarAsync();
+                });
+                var db = cache.GetDatabase();
+                var redisRead = await LoadRun.RunAsync("Redis HGET", sample, concurrency, id => db.HashGetAsync("enrollment:elig:id:" + id, "rev"));
+                var grpcCall = await LoadRun.RunAsync("bare gRPC call", sample, concurrency, _ =>
+                    clients[Interlocked.Increment(ref counter) % clients.Length].ListRegionPoliciesAsync(new ListRegionPoliciesRequest { Region = "330300" }).ResponseAsync);
+
+                var label = persons.ToString("N0", CultureInfo.InvariantCulture);
+                rows.Add((label, cold, "PostgreSQL point read", pointRead));
+                rows.Add((label, warm, "Redis HGET", redisRead));
+                rows.Add((label, warm, "bare gRPC call", grpcCall));
+                perDataset[persons] = (cold, warm);
+            }
+
+            Console.WriteLine(Table(rows, perDataset[small], perDataset[large], small, large, concurrency));
+            foreach (var channel in channels) channel.Dispose();
+            return 0;
+        }
+        finally
+        {
+            await platform.StopAsync();
+            try { Directory.Delete(state, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static string Table(
+        List<(string Dataset, LoadResult Result, string Baseline, LoadResult BaselineResult)> rows,
+        (LoadResult Cold, LoadResult Warm) small, (LoadResult Cold, LoadResult Warm) large, int smallCount, int largeCount, int concurrency)
+    {
+        var s = new StringBuilder();
+        s.AppendLine($"Eligibility checks, {concurrency} concurrent callers, {Environment.ProcessorCount} cores");
+        s.AppendLine();
+        s.AppendLine("| persons | path | calls/s | p50 ms | p99 ms | baseline (same run) | baseline calls/s | baseline p50 ms | throughput vs baseline |");
+        s.AppendLine("|---:|---|---:|---:|---:|---|---:|---:|---:|");
+        foreach (var (dataset, r, baselineName, b) in rows)
+            s.AppendLine(FormattableString.Invariant(
+                $"| {dataset} | {r.Name} | {r.PerSecond:0} | {r.P50Ms:0.00} | {r.P99Ms:0.00} | {baselineName} | {b.PerSecond:0} | {b.P50Ms:0.00} | {r.PerSecond / b.PerSecond:0.00} |"));
+        s.AppendLine();
+        s.AppendLine(FormattableString.Invariant($"Flatness, {largeCount:N0} vs {smallCount:N0} persons (1.00 = no slower with more persons):"));
+        s.AppendLine(FormattableString.Invariant(
+            $"- cold: throughput {large.Cold.PerSecond / small.Cold.PerSecond:0.00}x, p50 {large.Cold.P50Ms / small.Cold.P50Ms:0.00}x, p99 {large.Cold.P99Ms / small.Cold.P99Ms:0.00}x"));
+        s.AppendLine(FormattableString.Invariant(
+            $"- warm: throughput {large.Warm.PerSecond / small.Warm.PerSecond:0.00}x, p50 {large.Warm.P50Ms / small.Warm.P50Ms:0.00}x, p99 {large.Warm.P99Ms / small.Warm.P99Ms:0.00}x"));
+        return s.ToString();
+    }
+
+    private static async Task ResetAsync(NpgsqlDataSource dataSource, ConnectionMultiplexer cache)
+    {
+        await using (var truncate = dataSource.CreateCommand("TRUNCATE contribution, insurance_period, spouse_filing, eligibility_revision, insured_person CASCADE"))
+            await truncate.ExecuteNonQueryAsync();
+        await cache.GetServers()[0].FlushDatabaseAsync();
+    }
+
+    /// <summary>Persons with valid ID numbers (check character computed in SQL), one open period, 12 paid months each.</summary>
+    private static async Task LoadAsync(NpgsqlDataSource dataSource, int persons)
+    {
+        var checkSum = string.Join(" + ", Weights.Select((w, i) => $"substr(body, {i + 1}, 1)::int * {w}"));
+        var sql = $"""
+            SET LOCAL synchronous_commit = off;
+            INSERT INTO insured_person (person_id, id_number, name, insured_from, birth_date)
+            SELECT gen_random_uuid(), body || substr('10X98765432', ({checkSum}) % 11 + 1, 1), '测试', date '2015-01-01', birth
+            FROM (SELECT '330302' || to_char(date '1970-01-01' + (n / 1000), 'YYYYMMDD') || lpad((n % 1000)::text, 3, '0') AS body,
+                         date '1970-01-01' + (n / 1000) AS birth
+                  FROM generate_series(0, {persons - 1}) n) s;
+            INSERT INTO insurance_period (person_id, valid_from, kind, covered_from, reason)
+            SELECT person_id, date '2015-01-01', 'FlexibleWorker', date '2015-01-01', 'bench' FROM insured_person;
+            INSERT INTO contribution (person_id, month, paid_in_full_on_time, back_payment)
+            SELECT p.person_id, (date_trunc('month', now()) - make_interval(months => m))::date, true, false
+            FROM insured_person p CROSS JOIN generate_series(1, 12) m;
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        // Several statements in one command: Npgsql sends them as a simple query, so the count is inlined (an int).
+        await using (var command = new NpgsqlCommand(sql, connection, tx) { CommandTimeout = 0 })
+            await command.ExecuteNonQueryAsync();
+        await tx.CommitAsync();
+        await using var analyze = new NpgsqlCommand("ANALYZE insured_person; ANALYZE insurance_period; ANALYZE contribution", connection);
+        await analyze.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<List<string>> SampleAsync(NpgsqlDataSource dataSource, int count)
+    {
+        await using var command = dataSource.CreateCommand("SELECT id_number FROM insured_person ORDER BY random() LIMIT $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = count });
+        var ids = new List<string>(count);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) ids.Add(reader.GetString(0));
+        return ids;
+    }
+}
