@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CONFIGURATION ?= Debug
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
-.PHONY: run test setup build clean
+.PHONY: run test setup build clean bench bench-micro import-contributions
 
 setup:
 	@./scripts/setup.sh
@@ -19,6 +19,20 @@ run: build
 
 test: build
 	@$(DOTNET) test MaternityCloud.sln -c $(CONFIGURATION) --no-build
+
+# Benchmarks (not tests): tables with same-run baselines, see docs/performance.md.
+bench: setup
+	@$(DOTNET) build bench/MaternityCloud.Bench -c Release -nologo -clp:NoSummary -v minimal
+	@$(DOTNET) bench/MaternityCloud.Bench/bin/Release/net10.0/MaternityCloud.Bench.dll eligibility $(ARGS)
+
+bench-micro:
+	@$(DOTNET) build bench/MaternityCloud.Bench -c Release -nologo -clp:NoSummary -v minimal
+	@$(DOTNET) bench/MaternityCloud.Bench/bin/Release/net10.0/MaternityCloud.Bench.dll micro --filter '*' $(ARGS)
+
+# Contribution records from a CSV file into the running platform (make run): FILE=path [ENROLLMENT=http://127.0.0.1:17101]
+import-contributions:
+	@$(DOTNET) build tools/Cli -c $(CONFIGURATION) -nologo -clp:NoSummary -v minimal
+	@$(DOTNET) tools/Cli/bin/$(CONFIGURATION)/net10.0/maternitycloud.dll import-contributions "$(FILE)" $(if $(ENROLLMENT),--enrollment $(ENROLLMENT))
 
 clean:
 	@$(DOTNET) clean MaternityCloud.sln -nologo -v quiet

@@ -14,7 +14,8 @@ builder.AddServiceDatabase("prenataldb", typeof(PrenatalHandlers).Assembly);
 builder.AddRegionPolicies();
 builder.AddRedisStore("prenatal");
 builder.AddMessaging("prenatal", events => events
-    .Handle<SettlementCompleted, PrenatalHandlers>());
+    .Handle<SettlementCompleted, PrenatalHandlers>()
+    .Handle<RegionPolicyLoaded, RegionPolicyReplica>());
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<RegistrationRepository>();

@@ -1,4 +1,6 @@
+using MaternityCloud.BuildingBlocks.Messaging;
 using MaternityCloud.BuildingBlocks.Persistence;
+using MaternityCloud.Contracts.Events;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -10,7 +12,8 @@ public static class PolicyExtensions
 {
     /// <summary>
     /// Region parameter sets in the service's database: the shipped versions are added at start, and every replica
-    /// picks up a version loaded elsewhere within <c>Policy:RefreshInterval</c> (default 5 s). Requires AddServiceDatabase.
+    /// picks up a version loaded elsewhere within <c>Policy:RefreshInterval</c> (default 5 s). Requires AddServiceDatabase
+    /// and AddMessaging; services other than Enrollment subscribe <see cref="RegionPolicyReplica"/> to get operators' loads.
     /// </summary>
     public static IHostApplicationBuilder AddRegionPolicies(this IHostApplicationBuilder builder)
     {
@@ -23,6 +26,12 @@ public static class PolicyExtensions
             sp.GetRequiredService<ILogger<RegionPolicyRefresher>>()));
         return builder;
     }
+}
+
+/// <summary>A version an operator loaded at another service (Enrollment) arrives: this service stores it too.</summary>
+public sealed class RegionPolicyReplica : IIntegrationEventHandler<RegionPolicyLoaded>
+{
+    public Task HandleAsync(RegionPolicyLoaded e, OutboxTransaction tx, CancellationToken ct) => RegionPolicyStore.StoreReplicaAsync(tx, e, ct);
 }
 
 /// <summary>Loads the catalog before the service takes calls, then keeps it in step with the database.</summary>

@@ -1,6 +1,8 @@
 using System.Reflection;
 using System.Text.Json;
 using MaternityCloud.BuildingBlocks.Domain;
+using MaternityCloud.BuildingBlocks.Messaging;
+using MaternityCloud.Contracts.Events;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -11,7 +13,8 @@ namespace MaternityCloud.BuildingBlocks.Policy;
 /// Stores every version in the service's database (table region_policy) and keeps <see cref="RegionPolicyCatalog"/>
 /// in step with it. Versions are only ever added: old events keep the answer of the version they were decided with.
 /// </summary>
-public sealed partial class RegionPolicyStore(NpgsqlDataSource dataSource, RegionPolicyCatalog catalog, TimeProvider clock, ILogger<RegionPolicyStore> logger)
+public sealed partial class RegionPolicyStore(
+    NpgsqlDataSource dataSource, ServiceDatabase database, RegionPolicyCatalog catalog, TimeProvider clock, ILogger<RegionPolicyStore> logger)
 {
     /// <summary>Adds the versions shipped with the platform that the database does not have yet.</summary>
     public async Task SeedShippedVersionsAsync(CancellationToken ct)
@@ -49,32 +52,46 @@ public sealed partial class RegionPolicyStore(NpgsqlDataSource dataSource, Regio
     /// <summary>
     /// An operator loads a new version. It may not start before today in a region that already has versions, because
     /// events already decided must keep their answer; loading the same document twice returns the stored version.
+    /// The version is published (outbox, same transaction) so every other service stores it too.
     /// </summary>
     public async Task<RegionPolicy> LoadAsync(string json, string loadedBy, CancellationToken ct)
     {
         var parsed = RegionPolicyDocument.Parse(json);
-        var today = DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+        var today = clock.GetLocalToday();
         if (catalog.Versions(parsed.Region).Count > 0 && parsed.EffectiveFrom < today)
             throw new RuleViolationException("policy-not-retroactive",
                 $"a new version for region {parsed.Region} must take effect today ({today:yyyy-MM-dd}) or later, not {parsed.EffectiveFrom:yyyy-MM-dd}: decisions already made keep the rules they used");
 
-        await using (var insert = dataSource.CreateCommand(
-            "INSERT INTO region_policy (region, effective_from, document, loaded_by) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"))
+        await database.InTransactionAsync(async (tx, token) =>
         {
-            AddParameters(insert, parsed, json);
-            insert.Parameters.Add(new NpgsqlParameter { Value = loadedBy });
-            if (await insert.ExecuteNonQueryAsync(ct) == 0)
+            if (await TryStoreAsync(tx, parsed, json, loadedBy, token))
             {
-                await using var existing = dataSource.CreateCommand(
-                    "SELECT document = $3 FROM region_policy WHERE region = $1 AND effective_from = $2");
-                AddParameters(existing, parsed, json);
-                if (!(bool)(await existing.ExecuteScalarAsync(ct))!)
-                    throw new AlreadyExistsException("region policy", $"{parsed.Region}@{parsed.EffectiveFrom:yyyy-MM-dd}",
-                        "a different document is stored for this region and date; load a version with a later effective date");
+                tx.Publish(new RegionPolicyLoaded(Guid.CreateVersion7(), clock.GetUtcNow(), parsed.Region, parsed.EffectiveFrom, json, loadedBy));
+                return;
             }
-        }
+            await using var existing = tx.Command("SELECT document = $3::jsonb FROM region_policy WHERE region = $1 AND effective_from = $2",
+                parsed.Region, parsed.EffectiveFrom, JsonSerializer.Serialize(parsed.Document));
+            if (!(bool)(await existing.ExecuteScalarAsync(token))!)
+                throw new AlreadyExistsException("region policy", $"{parsed.Region}@{parsed.EffectiveFrom:yyyy-MM-dd}",
+                    "a different document is stored for this region and date; load a version with a later effective date");
+        }, ct);
         await RefreshAsync(ct);
         return catalog.Versions(parsed.Region).Single(p => p.EffectiveFrom == parsed.EffectiveFrom);
+    }
+
+    /// <summary>Stores a version loaded elsewhere; the catalog picks it up on its next refresh.</summary>
+    internal static async Task StoreReplicaAsync(OutboxTransaction tx, RegionPolicyLoaded loaded, CancellationToken ct)
+    {
+        var parsed = RegionPolicyDocument.Parse(loaded.Document);
+        await TryStoreAsync(tx, parsed, loaded.Document, loaded.LoadedBy, ct);
+    }
+
+    private static async Task<bool> TryStoreAsync(OutboxTransaction tx, RegionPolicy policy, string json, string loadedBy, CancellationToken ct)
+    {
+        await using var insert = tx.Command(
+            "INSERT INTO region_policy (region, effective_from, document, loaded_by) VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING",
+            policy.Region, policy.EffectiveFrom, JsonSerializer.Serialize(policy.Document), loadedBy);
+        return await insert.ExecuteNonQueryAsync(ct) == 1;
     }
 
     private static void AddParameters(NpgsqlCommand command, RegionPolicy policy, string json)

@@ -19,7 +19,7 @@ public sealed partial class ContributionImport(EnrollmentChanges changes, Contri
 
     public async Task<ContributionImportOutcome> ImportAsync(IAsyncEnumerable<ContributionRow> rows, CancellationToken ct)
     {
-        var today = DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+        var today = clock.GetLocalToday();
         var latestMonth = new DateOnly(today.Year, today.Month, 1);
         var valid = new List<ValidContribution>();
         var rejected = new List<RejectedRow>();

@@ -32,7 +32,7 @@ public sealed class EligibilityQueries(EligibilityStore store, EligibilityCache 
         }
         else v.Add("subject", "give person_id or id_number");
         if (query.Benefit is null) v.Add("benefit", "must be maternity medical or allowance");
-        var today = DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+        var today = clock.GetLocalToday();
         var eventDate = v.Date("event_date", query.EventDate, notAfter: today);
         var policy = v.Region(policies, "region", query.Region, v.HasErrorFor("event_date") ? null : eventDate);
         v.ThrowIfInvalid();

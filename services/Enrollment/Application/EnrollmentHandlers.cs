@@ -163,7 +163,7 @@ public sealed partial class EnrollmentHandlers(EnrollmentChanges changes, Enroll
         throw new ValidationFailedException([new FieldViolation("key", "give person_id or id_number")]);
     }
 
-    private DateOnly Today() => DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+    private DateOnly Today() => clock.GetLocalToday();
 
     private async Task RequireEmployerAsync(Npgsql.NpgsqlConnection connection, UnifiedSocialCreditCode? employerCode, CancellationToken ct)
     {

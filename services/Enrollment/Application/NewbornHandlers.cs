@@ -53,7 +53,7 @@ public sealed partial class NewbornHandlers(
     public async Task<InsuredPerson> EnrollAsync(EnrollNewborn command, CancellationToken ct)
     {
         var v = new Validator();
-        var today = DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+        var today = clock.GetLocalToday();
         var certificate = Certificate(v, "birth_certificate_number", command.BirthCertificateNumber);
         var name = v.Text("name", command.Name);
         var birthDate = v.Date("birth_date", command.BirthDate, notAfter: today);

@@ -30,7 +30,7 @@ public sealed partial class SpouseFilingHandlers(
             v.Add("spouse_id_number", "the filed spouse is the wife (a female ID number)");
         v.ThrowIfInvalid();
 
-        var today = DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+        var today = clock.GetLocalToday();
         var marriage = await marriages.FindAsync(certificate, ct)
             ?? throw new RuleViolationException("marriage-verified",
                 $"civil affairs has no marriage record with certificate number '{certificate}'; check the number or ask civil affairs");

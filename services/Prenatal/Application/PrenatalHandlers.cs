@@ -205,7 +205,7 @@ public sealed partial class PrenatalHandlers(
     private async Task<RegistrationView> ViewAsync(OutboxTransaction tx, PrenatalRegistration r, CancellationToken ct) =>
         new(r, await repository.AuditTrailAsync(tx.Connection, r.RegistrationId, ct));
 
-    private DateOnly Today() => DateOnly.FromDateTime(clock.GetLocalNow().DateTime);
+    private DateOnly Today() => clock.GetLocalToday();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Automatic prenatal registration {RegistrationId} for {IdNumber}")]
     private partial void LogAutomatic(Guid registrationId, string idNumber);

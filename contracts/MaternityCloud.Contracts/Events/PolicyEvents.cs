@@ -1,0 +1,14 @@
+namespace MaternityCloud.Contracts.Events;
+
+/// <summary>
+/// An operator loaded a new version of a region's parameter set (at Enrollment). Every other service that decides by
+/// region parameters stores the same version, so all services answer a date with the same rules.
+/// <see cref="Document"/> is the parameter file as loaded (JSON).
+/// </summary>
+public sealed record RegionPolicyLoaded(
+    Guid EventId,
+    DateTimeOffset OccurredAt,
+    string Region,
+    DateOnly EffectiveFrom,
+    string Document,
+    string LoadedBy) : IIntegrationEvent;
