@@ -29,6 +29,9 @@ public static class RedisExtensions
             ?? throw new InvalidOperationException("Connection string 'redis' is missing: set ConnectionStrings__redis (the AppHost does).");
         var options = ConfigurationOptions.Parse(connectionString);
         options.AbortOnConnectFail = false; // start even if Redis is briefly away; health says not ready meanwhile
+        // Redis holds hot state, never the truth: while it is away a command fails at once and the caller falls back
+        // to PostgreSQL, instead of queueing until the command times out (seconds added to every call).
+        options.BacklogPolicy = BacklogPolicy.FailFast;
         var prefix = builder.Configuration["Redis:KeyPrefix"] ?? $"{serviceName}:";
 
         builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));

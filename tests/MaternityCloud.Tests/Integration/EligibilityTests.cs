@@ -5,6 +5,8 @@ using Google.Rpc;
 using Grpc.Core;
 using MaternityCloud.Contracts.Enrollment.V1;
 using MaternityCloud.Enrollment.Grpc;
+using MaternityCloud.Enrollment.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using MaternityCloud.Tests.Infrastructure;
 using StackExchange.Redis;
 using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
@@ -220,6 +222,60 @@ public sealed class EligibilityTests(TestServers servers) : IAsyncLifetime
         Assert.Equal(["benefit", "event_date", "id_number", "region"], fields.Keys.Order());
         Assert.Equal("must be 18 characters", fields["id_number"]);
         Assert.Equal("unknown region '999999': no parameter set has been loaded for it", fields["region"]);
+    }
+
+    [Fact]
+    public async Task An_answer_computed_before_a_change_cannot_be_stored_after_the_change_dropped_the_old_one()
+    {
+        var cache = _host.Services.GetRequiredService<EligibilityCache>();
+        var subject = EligibilitySubject.ForIdNumber(TestData.IdNumber()).Key;
+        var stale = new Enrollment.Domain.EligibilityDecision(false, [new("contributions-short", "old")], "330300@2024-01-01#1", null, null, false);
+        var fresh = stale with { Eligible = true, Reasons = [] };
+        const string field = "2|20261120|330300|1";
+
+        // A reader looks (cache generation observed), reads revision 1 from the database, and is slow...
+        var lookup = await cache.TryGetAsync(subject, field);
+        Assert.Null(lookup.Decision);
+        // ...meanwhile a change commits revision 2 and drops the subject's answers...
+        await cache.InvalidateAsync([new SubjectRevision(subject, 2)]);
+        // ...and the slow reader's answer from revision 1 is refused, while one from revision 2 is kept.
+        await cache.StoreAsync(subject, field, lookup.Generation!, revision: 1, stale);
+        Assert.Null((await cache.TryGetAsync(subject, field)).Decision);
+        await cache.StoreAsync(subject, field, lookup.Generation!, revision: 2, fresh);
+        Assert.Equal(fresh.Eligible, (await cache.TryGetAsync(subject, field)).Decision!.Eligible);
+
+        // A flush (new region parameters, or recovery after Redis was unreachable) orphans every stored answer.
+        Assert.True(await cache.FlushAsync());
+        Assert.Null((await cache.TryGetAsync(subject, field)).Decision);
+    }
+
+    [Fact]
+    public async Task Without_Redis_every_answer_comes_from_the_database_and_is_still_current()
+    {
+        // A service whose Redis is unreachable (nothing listens on the port) on the same database.
+        await using var noRedis = new ServiceHost<EnrollmentGrpcService>(_isolation with
+        {
+            ConnectionStrings = new Dictionary<string, string>(_isolation.ConnectionStrings) { ["redis"] = $"127.0.0.1:{FreePorts.Take(1)[0]},connectTimeout=200" },
+        });
+        var client = new EnrollmentClient(noRedis.Channel());
+        var person = await EmployeeAsync();
+        await RecordAsync(Months(person, 9, ThisMonth));
+        var request = new CheckEligibilityRequest
+        {
+            IdNumber = person.IdNumber, Benefit = Benefit.MaternityMedical, EventDate = Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Region = Wenzhou,
+        };
+
+        var before = await client.CheckEligibilityAsync(request);
+        using (var call = client.RecordContributions())
+        {
+            foreach (var r in Months(person, 1, ThisMonth, skipFirst: 9)) await call.RequestStream.WriteAsync(r);
+            await call.RequestStream.CompleteAsync();
+            Assert.Equal(1, (await call).Stored);
+        }
+        var after = await client.CheckEligibilityAsync(request);
+
+        Assert.Equal(["contributions-short"], before.Reasons.Select(r => r.Code));
+        Assert.True(after.Eligible);
     }
 
     private static string ShippedWenzhou()
