@@ -51,21 +51,10 @@ public sealed class EligibilityTests(TestServers servers) : IAsyncLifetime
         });
     }
 
-    /// <summary>Months paid in full and on time, the <paramref name="count"/> months before <paramref name="before"/>, skipping some.</summary>
     private static IEnumerable<ContributionRecord> Months(InsuredPerson person, int count, DateOnly before, int skipFirst = 0) =>
-        Enumerable.Range(1 + skipFirst, count).Select(i => new ContributionRecord
-        {
-            IdNumber = person.IdNumber, Month = before.AddMonths(-i).ToString("yyyy-MM", CultureInfo.InvariantCulture),
-            EmployerCreditCode = person.EmployerCreditCode, PaidInFullOnTime = true, Amount = "812.40",
-        });
+        EnrollmentCalls.PaidMonths(person.IdNumber, count, before, skipFirst, person.EmployerCreditCode);
 
-    private async Task<ContributionImportResult> RecordAsync(IEnumerable<ContributionRecord> records)
-    {
-        using var call = _enrollment.RecordContributions();
-        foreach (var r in records) await call.RequestStream.WriteAsync(r);
-        await call.RequestStream.CompleteAsync();
-        return await call;
-    }
+    private Task<ContributionImportResult> RecordAsync(IEnumerable<ContributionRecord> records) => _enrollment.RecordContributionsAsync(records);
 
     private Task<EligibilityDecision> CheckAsync(string idNumber, Benefit benefit, DateOnly date, string region = Wenzhou) =>
         _enrollment.CheckEligibilityAsync(new CheckEligibilityRequest
@@ -266,12 +255,7 @@ public sealed class EligibilityTests(TestServers servers) : IAsyncLifetime
         };
 
         var before = await client.CheckEligibilityAsync(request);
-        using (var call = client.RecordContributions())
-        {
-            foreach (var r in Months(person, 1, ThisMonth, skipFirst: 9)) await call.RequestStream.WriteAsync(r);
-            await call.RequestStream.CompleteAsync();
-            Assert.Equal(1, (await call).Stored);
-        }
+        Assert.Equal(1, (await client.RecordContributionsAsync(Months(person, 1, ThisMonth, skipFirst: 9))).Stored);
         var after = await client.CheckEligibilityAsync(request);
 
         Assert.Equal(["contributions-short"], before.Reasons.Select(r => r.Code));

@@ -62,15 +62,7 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
         {
             IdNumber = IdNumber(male: true), Name = "张伟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode, InsuredFrom = "2018-03-01",
         });
-        using var call = _enrollment.RecordContributions();
-        var thisMonth = new DateOnly(Today.Year, Today.Month, 1);
-        for (var i = 1; i <= 12; i++)
-            await call.RequestStream.WriteAsync(new ContributionRecord
-            {
-                IdNumber = husband.IdNumber, Month = thisMonth.AddMonths(-i).ToString("yyyy-MM", CultureInfo.InvariantCulture), PaidInFullOnTime = true,
-            });
-        await call.RequestStream.CompleteAsync();
-        Assert.Equal(12, (await call).Stored);
+        Assert.Equal(12, (await _enrollment.RecordContributionsAsync(EnrollmentCalls.PaidMonths(husband.IdNumber, 12, Today))).Stored);
         return husband;
     }
 
