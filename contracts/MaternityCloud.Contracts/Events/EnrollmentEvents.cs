@@ -25,6 +25,14 @@ public sealed record InsuredPersonChanged(
     DateOnly EffectiveFrom,
     string Reason) : IIntegrationEvent;
 
+/// <summary>A person's insurance ended on <see cref="LastDay"/>; later dates are not insured until a new period begins.</summary>
+public sealed record InsuranceEnded(
+    Guid EventId,
+    DateTimeOffset OccurredAt,
+    Guid PersonId,
+    DateOnly LastDay,
+    string Reason) : IIntegrationEvent;
+
 /// <summary>The unemployed spouse of an insured male employee was filed (备案) and verified against the marriage record.</summary>
 public sealed record SpouseFiled(
     Guid EventId,

@@ -10,6 +10,8 @@ public sealed record RegisterInsuredPerson(
 
 public sealed record ChangeInsurance(string PersonId, Domain.InsuredKind? Kind, string EmployerCreditCode, string EffectiveFrom, string Reason);
 
+public sealed record EndInsurance(string PersonId, string LastDay, string Reason);
+
 /// <summary>A person is looked up by the platform's person id or by resident ID number.</summary>
 public sealed record InsuredPersonKey(string? PersonId, string? IdNumber);
 

@@ -142,6 +142,29 @@ public sealed partial class EnrollmentHandlers(EnrollmentChanges changes, Enroll
         }, ct);
     }
 
+    /// <summary>Insurance ends (the person left, or stopped contributing): later dates are answered "not insured".</summary>
+    public async Task<InsuredPerson> EndInsuranceAsync(EndInsurance command, CancellationToken ct)
+    {
+        var v = new Validator();
+        if (!Guid.TryParse(command.PersonId, out var personId)) v.Add("person_id", "must be a UUID");
+        var lastDay = v.Date("last_day", command.LastDay, notAfter: Today().AddYears(1));
+        var reason = v.Text("reason", command.Reason, 200);
+        v.ThrowIfInvalid();
+
+        return await changes.RunAsync(async (change, token) =>
+        {
+            var tx = change.Tx;
+            var person = await repository.FindPersonAsync(tx.Connection, personId, token, forUpdate: true)
+                ?? throw new NotFoundException("insured person", command.PersonId);
+            var history = person.WithEnd(lastDay);
+            await repository.ClosePeriodAsync(tx, personId, history[^1], token);
+
+            change.Affects(personId);
+            tx.Publish(new InsuranceEnded(Guid.CreateVersion7(), clock.GetUtcNow(), personId, lastDay, reason));
+            return person with { History = history };
+        }, ct);
+    }
+
     public async Task<InsuredPerson> GetInsuredPersonAsync(InsuredPersonKey key, CancellationToken ct)
     {
         await using var connection = await changes.Database.DataSource.OpenConnectionAsync(ct);

@@ -68,6 +68,17 @@ public sealed record InsuredPerson(
         var closed = Current with { ValidTo = Current.ValidTo is { } end && end < next.ValidFrom.AddDays(-1) ? end : next.ValidFrom.AddDays(-1) };
         return [.. History.Take(History.Count - 1), closed, next];
     }
+
+    /// <summary>The history after insurance ends on <paramref name="lastDay"/> (left the region, stopped contributing).</summary>
+    public IReadOnlyList<InsurancePeriod> WithEnd(DateOnly lastDay)
+    {
+        if (Current.ValidTo is { } ended)
+            throw new RuleViolationException("insurance-open", $"the insurance already ended on {ended:yyyy-MM-dd}");
+        if (lastDay < Current.ValidFrom)
+            throw new RuleViolationException("history-append-only",
+                $"the last day cannot be before the current period began ({Current.ValidFrom:yyyy-MM-dd}); corrections of the past are made by the fund centre");
+        return [.. History.Take(History.Count - 1), Current with { ValidTo = lastDay }];
+    }
 }
 
 public static class MobilePhone

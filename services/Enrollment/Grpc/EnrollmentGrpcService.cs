@@ -67,6 +67,9 @@ public sealed class EnrollmentGrpcService(
             new ChangeInsurance(request.PersonId, ToDomain(request.Kind), request.EmployerCreditCode, request.EffectiveFrom, request.Reason),
             context.CancellationToken));
 
+    public override async Task<InsuredPerson> EndInsurance(EndInsuranceRequest request, ServerCallContext context) =>
+        ToProto(await handlers.EndInsuranceAsync(new EndInsurance(request.PersonId, request.LastDay, request.Reason), context.CancellationToken));
+
     public override async Task<ContributionImportResult> RecordContributions(
         IAsyncStreamReader<ContributionRecord> requestStream, ServerCallContext context)
     {

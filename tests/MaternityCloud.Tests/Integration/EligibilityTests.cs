@@ -163,6 +163,32 @@ public sealed class EligibilityTests(TestServers servers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Insurance_that_ended_answers_not_insured_after_its_last_day_and_the_past_is_not_rewritten()
+    {
+        var person = await EmployeeAsync();
+        await RecordAsync(Months(person, 24, ThisMonth));
+        var lastDay = ThisMonth.AddDays(-1);
+
+        var ended = await _enrollment.EndInsuranceAsync(new EndInsuranceRequest
+        {
+            PersonId = person.PersonId, LastDay = lastDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Reason = "迁出本统筹区",
+        });
+
+        Assert.Equal(lastDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Assert.Single(ended.History).ValidTo);
+        Assert.True((await CheckAsync(person.IdNumber, Benefit.MaternityMedical, lastDay)).Eligible);
+        var after = await CheckAsync(person.IdNumber, Benefit.MaternityMedical, Today);
+        Assert.Equal(["not-insured", "spouse-not-filed"], after.Reasons.Select(r => r.Code));
+        Assert.Equal($"not insured on {Today:yyyy-MM-dd}: insurance ended on {lastDay:yyyy-MM-dd}", after.Reasons[0].Message);
+
+        var rewrite = await Assert.ThrowsAsync<RpcException>(() => _enrollment.ChangeInsuranceAsync(new ChangeInsuranceRequest
+        {
+            PersonId = person.PersonId, Kind = InsuredKind.FlexibleWorker, EffectiveFrom = "2019-06-01", Reason = "补录",
+        }).ResponseAsync);
+        Assert.Equal("history-append-only", Assert.Single(rewrite.GetRpcStatus()!.GetDetail<PreconditionFailure>().Violations).Type);
+        Assert.Equal(1L, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM outbox_message WHERE message_type LIKE '%.InsuranceEnded'"));
+    }
+
+    [Fact]
     public async Task A_region_version_loaded_while_running_applies_to_new_events_and_old_events_keep_their_answer()
     {
         var person = await EmployeeAsync();

@@ -155,6 +155,19 @@ public sealed class EligibilityRulesTests
     }
 
     [Fact]
+    public void A_region_that_does_not_require_insurance_on_the_event_date_judges_by_the_last_period_begun_before_it()
+    {
+        // Insurance ended two weeks before the birth; 24 months were paid before that.
+        var own = new InsuranceRecord([Period(InsuredKind.Employee, "2020-01-01", "2026-05-31")], Paid(24, new DateOnly(2026, 6, 1)));
+        var lenient = Daye with { Eligibility = Daye.Eligibility with { MustBeInsuredOnEventDate = false } };
+
+        Assert.Equal(["not-insured", "spouse-not-filed"], Codes(Decide(own, Benefit.Allowance, Daye)));
+        var decision = Decide(own, Benefit.Allowance, lenient);
+        Assert.True(decision.Eligible);
+        Assert.Equal(InsuredKind.Employee, decision.Kind);
+    }
+
+    [Fact]
     public void A_waiting_period_gives_its_end_date()
     {
         var own = new InsuranceRecord([Period(InsuredKind.Resident, "2026-06-01", coveredFrom: "2026-07-01")], []);
