@@ -1,7 +1,8 @@
 namespace MaternityCloud.Contracts.Events;
 
 /// <summary>
-/// A pregnancy was registered (产前登记). Its prenatal quota opens in the region's terms (Claims keeps the ledger).
+/// A pregnancy was registered (产前登记). Its prenatal quota opens in the region's terms: <see cref="PrenatalQuota"/>
+/// yuan, the region's cap per pregnancy on the pregnancy date (Claims keeps the ledger of what is used).
 /// <see cref="Automatic"/> is true when a prenatal-check settlement created it (intelligent registration).
 /// </summary>
 public sealed record PrenatalRegistered(
@@ -15,7 +16,8 @@ public sealed record PrenatalRegistered(
     int FetusCount,
     string HospitalCode,
     string Channel,
-    bool Automatic) : IIntegrationEvent;
+    bool Automatic,
+    decimal PrenatalQuota) : IIntegrationEvent;
 
 /// <summary>A registration was corrected, moved to another hospital, or cancelled; the fields carry the new values.</summary>
 public sealed record PrenatalRegistrationChanged(

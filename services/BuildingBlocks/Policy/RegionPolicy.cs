@@ -12,6 +12,7 @@ public sealed record RegionPolicy(
     string Name,
     DateOnly EffectiveFrom,
     EligibilityParameters Eligibility,
+    MedicalParameters Medical,
     JsonElement Document)
 {
     /// <summary>How a decision names the rules it used, e.g. "330300@2024-01-01#3".</summary>
@@ -21,6 +22,9 @@ public sealed record RegionPolicy(
     public JsonElement Section(string name) =>
         Document.TryGetProperty(name, out var section) ? section : throw new KeyNotFoundException($"region {Region} has no '{name}' section");
 }
+
+/// <summary>The maternity medical rules a region sets (the part read so far: the prenatal quota).</summary>
+public sealed record MedicalParameters(decimal PrenatalCapPerPregnancy);
 
 /// <summary>How contribution months are counted towards the region's minimum.</summary>
 public enum ContributionCounting

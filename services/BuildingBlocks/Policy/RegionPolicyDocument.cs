@@ -40,8 +40,14 @@ public static class RegionPolicyDocument
         else
             eligibility = ParseEligibility(e, v);
 
+        MedicalParameters? medical = null;
+        if (!root.TryGetProperty("medical", out var m) || m.ValueKind != JsonValueKind.Object)
+            v.Add("medical", "is required");
+        else
+            medical = new MedicalParameters(Money(m, "prenatalCapPerPregnancy", "medical.prenatalCapPerPregnancy", v));
+
         v.ThrowIfInvalid();
-        return new RegionPolicy(versionId, region!, name, effectiveFrom, eligibility!, root);
+        return new RegionPolicy(versionId, region!, name, effectiveFrom, eligibility!, medical!, root);
     }
 
     private static EligibilityParameters? ParseEligibility(JsonElement e, Validator v)
@@ -84,6 +90,15 @@ public static class RegionPolicyDocument
             return date;
         v.Add(name, "must be a date in the form yyyy-MM-dd");
         return default;
+    }
+
+    /// <summary>Yuan as a string ("3000.00"), as money is everywhere: never a JSON number, which readers parse as floating point.</summary>
+    private static decimal Money(JsonElement o, string name, string field, Validator v)
+    {
+        var text = o.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+        var amount = v.Money(field, text);
+        if (!v.HasErrorFor(field) && amount <= 0) v.Add(field, "must be more than zero");
+        return amount;
     }
 
     private static int Int(JsonElement o, string name, string field, int min, int max, Validator v)

@@ -51,7 +51,7 @@ public sealed partial class PrenatalHandlers(
         v.ThrowIfInvalid();
 
         var registration = new PrenatalRegistration(Guid.CreateVersion7(), id, policy!.Region, pregnancyDate, expected, command.FetusCount,
-            hospital, command.Channel!.Value, operatorName, RegistrationState.Open, false, clock.GetUtcNowForDatabase(), null, null);
+            hospital, policy.Medical.PrenatalCapPerPregnancy, command.Channel!.Value, operatorName, RegistrationState.Open, false, clock.GetUtcNowForDatabase(), null, null);
         return await database.InTransactionAsync(async (tx, token) =>
         {
             if (!await repository.TryInsertAsync(tx, registration, token))
@@ -81,7 +81,8 @@ public sealed partial class PrenatalHandlers(
         v.ThrowIfInvalid();
 
         var registration = new PrenatalRegistration(Guid.CreateVersion7(), id, policy!.Region, pregnancyDate,
-            pregnancyDate.AddDays(PregnancyRules.TermDays), fetusCount, hospital, RegistrationChannel.Settlement, "settlement",
+            pregnancyDate.AddDays(PregnancyRules.TermDays), fetusCount, hospital, policy.Medical.PrenatalCapPerPregnancy,
+            RegistrationChannel.Settlement, "settlement",
             RegistrationState.Open, true, clock.GetUtcNowForDatabase(), null, null);
         return await database.InTransactionAsync(async (tx, token) =>
         {
@@ -199,7 +200,7 @@ public sealed partial class PrenatalHandlers(
     {
         await repository.AuditAsync(tx, r.RegistrationId, new RegistrationAudit("registered", detail, "", r.Operator, r.RegisteredAt), ct);
         tx.Publish(new PrenatalRegistered(Guid.CreateVersion7(), r.RegisteredAt, r.RegistrationId, r.IdNumber.Value, r.Region, r.PregnancyDate,
-            r.ExpectedDeliveryDate, r.FetusCount, r.HospitalCode, r.Channel.ToString(), r.Automatic));
+            r.ExpectedDeliveryDate, r.FetusCount, r.HospitalCode, r.Channel.ToString(), r.Automatic, r.PrenatalQuota));
     }
 
     private async Task<RegistrationView> ViewAsync(OutboxTransaction tx, PrenatalRegistration r, CancellationToken ct) =>

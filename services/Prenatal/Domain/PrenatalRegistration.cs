@@ -17,7 +17,10 @@ public enum RegistrationState
     Cancelled = 3,
 }
 
-/// <summary>产前登记: one pregnancy of one person. It opens the prenatal quota and ends when the pregnancy does.</summary>
+/// <summary>
+/// 产前登记: one pregnancy of one person. It opens the prenatal quota (<see cref="PrenatalQuota"/>, yuan, the region's
+/// cap per pregnancy on the pregnancy date) and ends when the pregnancy does.
+/// </summary>
 public sealed record PrenatalRegistration(
     Guid RegistrationId,
     ResidentIdNumber IdNumber,
@@ -26,6 +29,7 @@ public sealed record PrenatalRegistration(
     DateOnly ExpectedDeliveryDate,
     int FetusCount,
     string HospitalCode,
+    decimal PrenatalQuota,
     RegistrationChannel Channel,
     string Operator,
     RegistrationState State,

@@ -68,6 +68,7 @@ public sealed class PrenatalGrpcService(PrenatalHandlers handlers) : Contracts.P
             RegisteredAt = r.RegisteredAt.ToString("O"),
             EndedOn = r.EndedOn is { } ended ? Date(ended) : "",
             EndOutcome = r.EndOutcome ?? "",
+            PrenatalQuota = r.PrenatalQuota.ToString("0.00", CultureInfo.InvariantCulture),
         };
         reply.Audit.AddRange(view.Audit.Select(a => new AuditEntry
         {

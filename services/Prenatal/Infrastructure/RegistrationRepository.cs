@@ -9,15 +9,15 @@ namespace MaternityCloud.Prenatal.Infrastructure;
 public sealed class RegistrationRepository
 {
     private const string Columns =
-        "registration_id, id_number, region, pregnancy_date, expected_delivery_date, fetus_count, hospital_code, channel, operator, state, automatic, registered_at, ended_on, end_outcome";
+        "registration_id, id_number, region, pregnancy_date, expected_delivery_date, fetus_count, hospital_code, channel, operator, state, automatic, registered_at, ended_on, end_outcome, prenatal_quota";
 
     /// <summary>False when the person already has an open registration.</summary>
     public async Task<bool> TryInsertAsync(OutboxTransaction tx, PrenatalRegistration r, CancellationToken ct)
     {
         await using var command = tx.Command(
-            $"INSERT INTO prenatal_registration ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING",
+            $"INSERT INTO prenatal_registration ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING",
             r.RegistrationId, r.IdNumber.Value, r.Region, r.PregnancyDate, r.ExpectedDeliveryDate, r.FetusCount, r.HospitalCode,
-            r.Channel.ToString(), r.Operator, r.State.ToString(), r.Automatic, r.RegisteredAt, r.EndedOn, r.EndOutcome);
+            r.Channel.ToString(), r.Operator, r.State.ToString(), r.Automatic, r.RegisteredAt, r.EndedOn, r.EndOutcome, r.PrenatalQuota);
         return await command.ExecuteNonQueryAsync(ct) == 1;
     }
 
@@ -82,7 +82,7 @@ public sealed class RegistrationRepository
     {
         ResidentIdNumber.TryParse(r.GetString(1), out var id, out _);
         return new PrenatalRegistration(r.GetGuid(0), id, r.GetString(2), r.GetFieldValue<DateOnly>(3), r.GetFieldValue<DateOnly>(4),
-            r.GetInt32(5), r.GetString(6), Enum.Parse<RegistrationChannel>(r.GetString(7)), r.GetString(8),
+            r.GetInt32(5), r.GetString(6), r.GetDecimal(14), Enum.Parse<RegistrationChannel>(r.GetString(7)), r.GetString(8),
             Enum.Parse<RegistrationState>(r.GetString(9)), r.GetBoolean(10), r.GetFieldValue<DateTimeOffset>(11),
             r.IsDBNull(12) ? null : r.GetFieldValue<DateOnly>(12), r.IsDBNull(13) ? null : r.GetString(13));
     }

@@ -54,6 +54,7 @@ public sealed class PrenatalRegistrationTests(TestServers servers) : IAsyncLifet
 
         Assert.Equal(first.RegistrationId, retry.RegistrationId);
         Assert.Equal(RegistrationState.Open, first.State);
+        Assert.Equal("3000.00", first.PrenatalQuota); // Wenzhou's cap per pregnancy
         Assert.Equal(StatusCode.AlreadyExists, error.StatusCode);
         Assert.Contains(first.RegistrationId, error.Status.Detail);
         Assert.Equal(1L, await _isolation.CountAsync("prenataldb", "SELECT count(*) FROM prenatal_registration"));
@@ -115,7 +116,7 @@ public sealed class PrenatalRegistrationTests(TestServers servers) : IAsyncLifet
         var idNumber = TestData.IdNumber();
         var ensure = new EnsureRegistrationRequest
         {
-            IdNumber = idNumber, Region = "330300", ServiceDate = Date(Today), GestationalWeeks = 12, HospitalCode = "H33030200001",
+            IdNumber = idNumber, Region = "420281", ServiceDate = Date(Today), GestationalWeeks = 12, HospitalCode = "H42028100001",
         };
 
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => _prenatal.EnsureRegistrationAsync(ensure).ResponseAsync));
@@ -124,6 +125,7 @@ public sealed class PrenatalRegistrationTests(TestServers servers) : IAsyncLifet
         var registration = Assert.Single(results.Select(r => r.Registration.RegistrationId).Distinct());
         var stored = await _prenatal.GetRegistrationAsync(new GetRegistrationRequest { RegistrationId = registration });
         Assert.True(stored.Automatic);
+        Assert.Equal("500.00", stored.PrenatalQuota); // Daye's cap per pregnancy
         Assert.Equal(Channel.Settlement, stored.Channel);
         Assert.Equal(Date(Today.AddDays(-84)), stored.PregnancyDate);
         Assert.Equal(Date(Today.AddDays(-84 + 280)), stored.ExpectedDeliveryDate);

@@ -224,5 +224,6 @@ public sealed class EligibilityRulesTests
         Assert.Contains("eligibility.maternityMedicalKinds", fields);
         Assert.Contains("eligibility.minimumContributionMonths", fields);
         Assert.Contains("eligibility.newbornWaitingPeriod", fields);
+        Assert.Contains("medical", fields);
     }
 }
