@@ -18,6 +18,9 @@ public sealed class PostgresServerResource(string name, int port, string? extern
     public override string Type => "PostgreSQL";
     public override bool IsExternal => externalConnectionString is not null;
     public List<PostgresDatabaseResource> Databases { get; } = [];
+
+    /// <summary>Server settings passed as <c>-c name=value</c> (for example shared_buffers for a benchmark).</summary>
+    public Dictionary<string, string> Settings { get; } = new() { ["max_connections"] = "500" };
     public int Port { get; } = port;
     public override IReadOnlyList<Endpoint> Endpoints => IsExternal ? [] : [new("tcp", "tcp", Port)];
 
@@ -69,7 +72,7 @@ public sealed class PostgresServerResource(string name, int port, string? extern
         var (file, prefix) = RunAs(context, Path.Combine(_binDirectory, "postgres"));
         return new ProcessSpec(file,
             [.. prefix, "-D", Path.Combine(_baseDirectory, "data"), "-c", "listen_addresses=127.0.0.1", "-p", Port.ToString(),
-             "-k", Path.Combine(_baseDirectory, "run"), "-c", "max_connections=500"],
+             "-k", Path.Combine(_baseDirectory, "run"), .. Settings.SelectMany(setting => new[] { "-c", $"{setting.Key}={setting.Value}" })],
             new Dictionary<string, string>(), _baseDirectory)
         {
             StopSignal = Signals.SIGINT,

@@ -19,11 +19,12 @@ public static class EligibilityBench
 {
     private static readonly int[] Weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 
-    public static async Task<int> RunAsync(int small, int large, int calls, int concurrency)
+    public static async Task<int> RunAsync(int small, int large, int calls, int concurrency, string sharedBuffers)
     {
         var state = Path.Combine(Path.GetTempPath(), "maternitycloud-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], line => Console.Error.WriteLine($"[platform] {line}"));
         var postgres = builder.AddPostgres("postgres", 0);
+        postgres.Settings["shared_buffers"] = sharedBuffers;
         var redis = builder.AddRedis("redis", 0);
         var messaging = builder.AddRabbitMQ("messaging", (0, 0, 0, 0));
         var database = builder.AddDatabase(postgres, "enrollmentdb");
@@ -84,7 +85,7 @@ public static class EligibilityBench
                 perDataset[persons] = (cold, warm);
             }
 
-            Console.WriteLine(Table(rows, perDataset[small], perDataset[large], small, large, concurrency));
+            Console.WriteLine(Table(rows, perDataset[small], perDataset[large], small, large, concurrency, sharedBuffers));
             foreach (var channel in channels) channel.Dispose();
             return 0;
         }
@@ -97,10 +98,11 @@ public static class EligibilityBench
 
     private static string Table(
         List<(string Dataset, LoadResult Result, string Baseline, LoadResult BaselineResult)> rows,
-        (LoadResult Cold, LoadResult Warm) small, (LoadResult Cold, LoadResult Warm) large, int smallCount, int largeCount, int concurrency)
+        (LoadResult Cold, LoadResult Warm) small, (LoadResult Cold, LoadResult Warm) large, int smallCount, int largeCount, int concurrency,
+        string sharedBuffers)
     {
         var s = new StringBuilder();
-        s.AppendLine($"Eligibility checks, {concurrency} concurrent callers, {Environment.ProcessorCount} cores");
+        s.AppendLine($"Eligibility checks, {concurrency} concurrent callers, {Environment.ProcessorCount} cores, PostgreSQL shared_buffers {sharedBuffers}");
         s.AppendLine();
         s.AppendLine("| persons | path | calls/s | p50 ms | p99 ms | baseline (same run) | baseline calls/s | baseline p50 ms | throughput vs baseline |");
         s.AppendLine("|---:|---|---:|---:|---:|---|---:|---:|---:|");
