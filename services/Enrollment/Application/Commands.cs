@@ -12,8 +12,8 @@ public sealed record ChangeInsurance(string PersonId, Domain.InsuredKind? Kind, 
 
 public sealed record EndInsurance(string PersonId, string LastDay, string Reason);
 
-/// <summary>A person is looked up by the platform's person id or by resident ID number.</summary>
-public sealed record InsuredPersonKey(string? PersonId, string? IdNumber);
+/// <summary>A person is looked up by the platform's person id, resident ID number, or (a newborn) birth certificate number.</summary>
+public sealed record InsuredPersonKey(string? PersonId, string? IdNumber, string? BirthCertificateNumber = null);
 
 public sealed record FileSpouse(
     string EmployeeIdNumber, string SpouseIdNumber, string SpouseName, string MarriageCertificateNumber, string InstitutionCode, string FiledBy);

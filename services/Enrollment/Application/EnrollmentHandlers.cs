@@ -183,7 +183,15 @@ public sealed partial class EnrollmentHandlers(EnrollmentChanges changes, Enroll
             return await repository.FindPersonByIdNumberAsync(connection, idNumber.Value, ct)
                 ?? throw new NotFoundException("insured person", idNumber.Masked);
         }
-        throw new ValidationFailedException([new FieldViolation("key", "give person_id or id_number")]);
+        if (key.BirthCertificateNumber is { } certificate)
+        {
+            var v = new Validator();
+            var number = NewbornHandlers.Certificate(v, "birth_certificate_number", certificate);
+            v.ThrowIfInvalid();
+            return await repository.FindPersonByBirthCertificateAsync(connection, number, ct)
+                ?? throw new NotFoundException("newborn", PersonalData.MaskIdNumber(number));
+        }
+        throw new ValidationFailedException([new FieldViolation("key", "give person_id, id_number or birth_certificate_number")]);
     }
 
     private DateOnly Today() => clock.GetLocalToday();

@@ -124,7 +124,7 @@ public sealed partial class NewbornHandlers(
     }
 
     /// <summary>出生医学证明编号: one letter and digits as printed on the certificate.</summary>
-    private static string Certificate(Validator v, string field, string? text)
+    internal static string Certificate(Validator v, string field, string? text)
     {
         var s = (text ?? "").Trim().ToUpperInvariant();
         v.Check(s.Length is >= 6 and <= 20 && s.All(char.IsAsciiLetterOrDigit), field, "must be the birth certificate number (6 to 20 letters and digits)");

@@ -57,6 +57,7 @@ public sealed class EnrollmentGrpcService(
         {
             GetInsuredPersonRequest.KeyOneofCase.PersonId => new InsuredPersonKey(request.PersonId, null),
             GetInsuredPersonRequest.KeyOneofCase.IdNumber => new InsuredPersonKey(null, request.IdNumber),
+            GetInsuredPersonRequest.KeyOneofCase.BirthCertificateNumber => new InsuredPersonKey(null, null, request.BirthCertificateNumber),
             _ => new InsuredPersonKey(null, null),
         };
         return ToProto(await handlers.GetInsuredPersonAsync(key, context.CancellationToken));

@@ -158,6 +158,7 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
         Assert.Equal(idNumber, identified.IdNumber);
         Assert.Equal(certificate, identified.BirthCertificateNumber);
         Assert.Equal(newborn.PersonId, (await _enrollment.GetInsuredPersonAsync(new GetInsuredPersonRequest { IdNumber = idNumber })).PersonId);
+        Assert.Equal(newborn.PersonId, (await _enrollment.GetInsuredPersonAsync(new GetInsuredPersonRequest { BirthCertificateNumber = certificate })).PersonId);
     }
 
     [Fact]
