@@ -53,34 +53,44 @@ public sealed class EligibilityStore(NpgsqlDataSource dataSource)
                     WHERE {personCondition} AND c.month < $2 AND c.month >= $3
                     """, key, eventMonth, oldest),
                 Command($"SELECT {EnrollmentRepository.FilingColumns} FROM spouse_filing WHERE spouse_id_number = {spouseIdNumber}", key),
-                Command($"""
-                    SELECT ip.kind, ip.employer_credit_code, ip.valid_from, ip.valid_to, ip.covered_from, ip.reason
-                    FROM insurance_period ip
-                    WHERE ip.person_id = (SELECT employee_person_id FROM spouse_filing WHERE spouse_id_number = {spouseIdNumber})
-                    ORDER BY ip.valid_from
-                    """, key),
-                Command($"""
-                    SELECT c.month, c.paid_in_full_on_time, c.back_payment
-                    FROM contribution c
-                    WHERE c.person_id = (SELECT employee_person_id FROM spouse_filing WHERE spouse_id_number = {spouseIdNumber})
-                      AND c.month < $2 AND c.month >= $3
-                    """, key, eventMonth, oldest),
             },
         };
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-
-        var revision = await reader.ReadAsync(ct) ? reader.GetInt64(0) : 0;
-        await reader.NextResultAsync(ct);
-        var ownHistory = await ReadPeriodsAsync(reader, ct);
-        await reader.NextResultAsync(ct);
-        var ownContributions = await ReadContributionsAsync(reader, ct);
-        await reader.NextResultAsync(ct);
+        long revision;
+        List<InsurancePeriod> ownHistory;
+        List<ContributionMonth> ownContributions;
         SpouseFiling? filing = null;
-        if (await reader.ReadAsync(ct)) filing = EnrollmentRepository.ReadFiling(reader);
-        await reader.NextResultAsync(ct);
-        var employeeHistory = await ReadPeriodsAsync(reader, ct);
-        await reader.NextResultAsync(ct);
-        var employeeContributions = await ReadContributionsAsync(reader, ct);
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            revision = await reader.ReadAsync(ct) ? reader.GetInt64(0) : 0;
+            await reader.NextResultAsync(ct);
+            ownHistory = await ReadPeriodsAsync(reader, ct);
+            await reader.NextResultAsync(ct);
+            ownContributions = await ReadContributionsAsync(reader, ct);
+            await reader.NextResultAsync(ct);
+            if (await reader.ReadAsync(ct)) filing = EnrollmentRepository.ReadFiling(reader);
+        }
+
+        // Only a filed spouse needs her husband's facts: read them in the same snapshot, and only then (most checks
+        // are about the person's own insurance, and skip these two statements).
+        List<InsurancePeriod> employeeHistory = [];
+        List<ContributionMonth> employeeContributions = [];
+        if (filing is not null)
+        {
+            await using var husband = new NpgsqlBatch(connection, tx)
+            {
+                BatchCommands =
+                {
+                    Command("SELECT kind, employer_credit_code, valid_from, valid_to, covered_from, reason FROM insurance_period WHERE person_id = $1 ORDER BY valid_from",
+                        filing.EmployeePersonId),
+                    Command("SELECT month, paid_in_full_on_time, back_payment FROM contribution WHERE person_id = $1 AND month < $2 AND month >= $3",
+                        filing.EmployeePersonId, eventMonth, oldest),
+                },
+            };
+            await using var reader = await husband.ExecuteReaderAsync(ct);
+            employeeHistory = await ReadPeriodsAsync(reader, ct);
+            await reader.NextResultAsync(ct);
+            employeeContributions = await ReadContributionsAsync(reader, ct);
+        }
 
         var facts = new EligibilityFacts(
             ownHistory.Count > 0 ? new InsuranceRecord(ownHistory, ownContributions) : null,
