@@ -1,4 +1,5 @@
 using MaternityCloud.BuildingBlocks.Domain;
+using MaternityCloud.BuildingBlocks.Messaging;
 using MaternityCloud.BuildingBlocks.Persistence;
 using MaternityCloud.Contracts.Events;
 using MaternityCloud.Enrollment.Domain;
@@ -124,21 +125,16 @@ public sealed partial class EnrollmentHandlers(EnrollmentChanges changes, Enroll
         var reason = v.Text("reason", command.Reason, 200);
         v.ThrowIfInvalid();
 
-        return await changes.RunAsync(async (change, token) =>
+        return await ChangeHistoryAsync(personId, async (tx, person, token) =>
         {
-            var tx = change.Tx;
-            var person = await repository.FindPersonAsync(tx.Connection, personId, token, forUpdate: true)
-                ?? throw new NotFoundException("insured person", command.PersonId);
             await RequireEmployerAsync(tx.Connection, employerCode, token);
             var next = new InsurancePeriod(kind, employerCode, effectiveFrom, null, effectiveFrom, reason);
             var history = person.WithChange(next);
             await repository.ClosePeriodAsync(tx, personId, history[^2], token);
             await repository.InsertPeriodAsync(tx, personId, next, token);
-
-            change.Affects(personId);
             tx.Publish(new InsuredPersonChanged(Guid.CreateVersion7(), clock.GetUtcNow(), personId, kind.ToString(),
                 employerCode?.Value, effectiveFrom, reason));
-            return person with { History = history };
+            return history;
         }, ct);
     }
 
@@ -151,19 +147,26 @@ public sealed partial class EnrollmentHandlers(EnrollmentChanges changes, Enroll
         var reason = v.Text("reason", command.Reason, 200);
         v.ThrowIfInvalid();
 
-        return await changes.RunAsync(async (change, token) =>
+        return await ChangeHistoryAsync(personId, async (tx, person, token) =>
         {
-            var tx = change.Tx;
-            var person = await repository.FindPersonAsync(tx.Connection, personId, token, forUpdate: true)
-                ?? throw new NotFoundException("insured person", command.PersonId);
             var history = person.WithEnd(lastDay);
             await repository.ClosePeriodAsync(tx, personId, history[^1], token);
-
-            change.Affects(personId);
             tx.Publish(new InsuranceEnded(Guid.CreateVersion7(), clock.GetUtcNow(), personId, lastDay, reason));
-            return person with { History = history };
+            return history;
         }, ct);
     }
+
+    /// <summary>A change to one person's history, with the person's row locked so two changes cannot interleave.</summary>
+    private Task<InsuredPerson> ChangeHistoryAsync(
+        Guid personId, Func<OutboxTransaction, InsuredPerson, CancellationToken, Task<IReadOnlyList<InsurancePeriod>>> apply, CancellationToken ct) =>
+        changes.RunAsync(async (change, token) =>
+        {
+            var person = await repository.FindPersonAsync(change.Tx.Connection, personId, token, forUpdate: true)
+                ?? throw new NotFoundException("insured person", personId.ToString());
+            var history = await apply(change.Tx, person, token);
+            change.Affects(personId);
+            return person with { History = history };
+        }, ct);
 
     public async Task<InsuredPerson> GetInsuredPersonAsync(InsuredPersonKey key, CancellationToken ct)
     {
