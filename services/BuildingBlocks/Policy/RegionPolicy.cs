@@ -17,10 +17,6 @@ public sealed record RegionPolicy(
 {
     /// <summary>How a decision names the rules it used, e.g. "330300@2024-01-01#3".</summary>
     public string Version => $"{Region}@{EffectiveFrom:yyyy-MM-dd}#{VersionId}";
-
-    /// <summary>A section that a later service reads in its own terms (medical, allowance, notifications).</summary>
-    public JsonElement Section(string name) =>
-        Document.TryGetProperty(name, out var section) ? section : throw new KeyNotFoundException($"region {Region} has no '{name}' section");
 }
 
 /// <summary>The maternity medical rules a region sets (the part read so far: the prenatal quota).</summary>

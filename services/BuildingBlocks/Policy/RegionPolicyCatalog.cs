@@ -24,12 +24,14 @@ public sealed class RegionPolicyCatalog
     public PolicyResolution Resolve(string region, DateOnly date)
     {
         if (!_snapshot.ByRegion.TryGetValue(region, out var versions))
-            return PolicyResolution.UnknownRegion(region);
+            return new PolicyResolution(null, UnknownRegion(region));
         for (var i = versions.Length - 1; i >= 0; i--)
             if (versions[i].EffectiveFrom <= date) return new PolicyResolution(versions[i], null);
         return new PolicyResolution(null,
             $"region {region} has no parameters in force on {date:yyyy-MM-dd} (its first version starts {versions[0].EffectiveFrom:yyyy-MM-dd})");
     }
+
+    internal static string UnknownRegion(string region) => $"unknown region '{region}': no parameter set has been loaded for it";
 
     internal void Replace(IEnumerable<RegionPolicy> policies)
     {
@@ -41,18 +43,14 @@ public sealed class RegionPolicyCatalog
 }
 
 /// <summary>Either the version in force, or why there is none (unknown region, or nothing in force yet).</summary>
-public sealed record PolicyResolution(RegionPolicy? Policy, string? Error)
-{
-    public bool IsUnknownRegion { get; private init; }
-
-    internal static PolicyResolution UnknownRegion(string region) =>
-        new(null, $"unknown region '{region}': no parameter set has been loaded for it") { IsUnknownRegion = true };
-}
+public sealed record PolicyResolution(RegionPolicy? Policy, string? Error);
 
 public static class RegionValidation
 {
-    /// <summary>The version in force, or a field violation naming the region (unknown, or nothing in force on that date).</summary>
-    /// <summary>When the date itself was invalid (<paramref name="date"/> null) only the region's existence is checked.</summary>
+    /// <summary>
+    /// The version in force, or a field violation naming the region (unknown, or nothing in force on that date). When
+    /// the date itself was invalid (<paramref name="date"/> null) only the region's existence is checked.
+    /// </summary>
     public static RegionPolicy? Region(this MaternityCloud.BuildingBlocks.Domain.Validator v, RegionPolicyCatalog catalog, string field, string? region, DateOnly? date)
     {
         var code = (region ?? "").Trim();
@@ -63,7 +61,7 @@ public static class RegionValidation
         }
         if (date is null)
         {
-            if (catalog.Versions(code).Count == 0) v.Add(field, $"unknown region '{code}': no parameter set has been loaded for it");
+            if (catalog.Versions(code).Count == 0) v.Add(field, RegionPolicyCatalog.UnknownRegion(code));
             return null;
         }
         var resolution = catalog.Resolve(code, date.Value);

@@ -1,11 +1,9 @@
-using System.Reflection;
 using System.Text.Json;
 using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.BuildingBlocks.Messaging;
 using MaternityCloud.Contracts.Events;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace MaternityCloud.BuildingBlocks.Policy;
 
@@ -17,21 +15,17 @@ public sealed partial class RegionPolicyStore(
     NpgsqlDataSource dataSource, ServiceDatabase database, RegionPolicyCatalog catalog, TimeProvider clock, ILogger<RegionPolicyStore> logger)
 {
     /// <summary>Adds the versions shipped with the platform that the database does not have yet.</summary>
-    public async Task SeedShippedVersionsAsync(CancellationToken ct)
-    {
-        var assembly = typeof(RegionPolicyStore).Assembly;
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith("Regions.", StringComparison.Ordinal)))
+    public Task SeedShippedVersionsAsync(CancellationToken ct) =>
+        database.InTransactionAsync(async (tx, token) =>
         {
-            await using var stream = assembly.GetManifestResourceStream(resource)!;
-            using var reader = new StreamReader(stream);
-            var json = await reader.ReadToEndAsync(ct);
-            var policy = RegionPolicyDocument.Parse(json);
-            await using var insert = dataSource.CreateCommand(
-                "INSERT INTO region_policy (region, effective_from, document, loaded_by) VALUES ($1, $2, $3, 'shipped') ON CONFLICT DO NOTHING");
-            AddParameters(insert, policy, json);
-            await insert.ExecuteNonQueryAsync(ct);
-        }
-    }
+            var assembly = typeof(RegionPolicyStore).Assembly;
+            foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith("Regions.", StringComparison.Ordinal)))
+            {
+                await using var stream = assembly.GetManifestResourceStream(resource)!;
+                using var reader = new StreamReader(stream);
+                await TryStoreAsync(tx, RegionPolicyDocument.Parse(await reader.ReadToEndAsync(token)), "shipped", token);
+            }
+        }, ct);
 
     /// <summary>Reloads the catalog from the database when a version was added (by this or another replica).</summary>
     public async Task RefreshAsync(CancellationToken ct)
@@ -64,7 +58,7 @@ public sealed partial class RegionPolicyStore(
 
         await database.InTransactionAsync(async (tx, token) =>
         {
-            if (await TryStoreAsync(tx, parsed, json, loadedBy, token))
+            if (await TryStoreAsync(tx, parsed, loadedBy, token))
             {
                 tx.Publish(new RegionPolicyLoaded(Guid.CreateVersion7(), clock.GetUtcNow(), parsed.Region, parsed.EffectiveFrom, json, loadedBy));
                 return;
@@ -83,22 +77,16 @@ public sealed partial class RegionPolicyStore(
     internal static async Task StoreReplicaAsync(OutboxTransaction tx, RegionPolicyLoaded loaded, CancellationToken ct)
     {
         var parsed = RegionPolicyDocument.Parse(loaded.Document);
-        await TryStoreAsync(tx, parsed, loaded.Document, loaded.LoadedBy, ct);
+        await TryStoreAsync(tx, parsed, loaded.LoadedBy, ct);
     }
 
-    private static async Task<bool> TryStoreAsync(OutboxTransaction tx, RegionPolicy policy, string json, string loadedBy, CancellationToken ct)
+    /// <summary>Stores a version unless its region and date are taken; says whether it did.</summary>
+    private static async Task<bool> TryStoreAsync(OutboxTransaction tx, RegionPolicy policy, string loadedBy, CancellationToken ct)
     {
         await using var insert = tx.Command(
             "INSERT INTO region_policy (region, effective_from, document, loaded_by) VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING",
             policy.Region, policy.EffectiveFrom, JsonSerializer.Serialize(policy.Document), loadedBy);
         return await insert.ExecuteNonQueryAsync(ct) == 1;
-    }
-
-    private static void AddParameters(NpgsqlCommand command, RegionPolicy policy, string json)
-    {
-        command.Parameters.Add(new NpgsqlParameter { Value = policy.Region });
-        command.Parameters.Add(new NpgsqlParameter { Value = policy.EffectiveFrom });
-        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(policy.Document), NpgsqlDbType = NpgsqlDbType.Jsonb });
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Region parameters loaded: {Count} versions, generation {Generation}")]
