@@ -45,6 +45,9 @@ public sealed class Validator
 
     public bool HasErrorFor(string field) => _violations.Any(v => v.Field == field);
 
+    /// <summary>What was found so far, for a caller that reports problems itself instead of refusing the request.</summary>
+    public IReadOnlyList<FieldViolation> Violations => _violations;
+
     public void ThrowIfInvalid()
     {
         if (_violations.Count > 0) throw new ValidationFailedException(_violations.ToArray());

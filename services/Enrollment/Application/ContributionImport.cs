@@ -63,15 +63,11 @@ public sealed partial class ContributionImport(EnrollmentChanges changes, Contri
             employer = EnrollmentHandlers.CreditCode(v, "employer_credit_code", row.EmployerCreditCode).Value;
         decimal? amount = row.Amount.Trim().Length == 0 ? null : v.Money("amount", row.Amount);
 
-        try
-        {
-            v.ThrowIfInvalid();
-        }
-        catch (ValidationFailedException e)
+        if (v.Violations.Count > 0)
         {
             // One row, one line in the report: the first problem, with the count of the others.
-            var first = e.Violations[0];
-            var more = e.Violations.Count > 1 ? $" (and {e.Violations.Count - 1} more: {string.Join(", ", e.Violations.Skip(1).Select(x => x.Field))})" : "";
+            var (first, others) = (v.Violations[0], v.Violations.Skip(1).ToList());
+            var more = others.Count > 0 ? $" (and {others.Count} more: {string.Join(", ", others.Select(x => x.Field))})" : "";
             problem = new RejectedRow(row.Line, first.Field, first.Reason + more);
             return false;
         }
