@@ -1,10 +1,10 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using Grpc.Core;
 using MaternityCloud.BuildingBlocks.Policy;
 using MaternityCloud.Contracts.Enrollment.V1;
 using MaternityCloud.Enrollment.Application;
 using MaternityCloud.Enrollment.Infrastructure;
+using MaternityCloud.ServiceDefaults.Grpc;
 using Domain = MaternityCloud.Enrollment.Domain;
 
 namespace MaternityCloud.Enrollment.Grpc;
@@ -36,13 +36,13 @@ public sealed class EnrollmentGrpcService(
     {
         var (code, year, wage) = await handlers.SetEmployerWageAsync(
             new SetEmployerWage(request.CreditCode, request.Year, request.AverageMonthlyWage), context.CancellationToken);
-        return new EmployerWage { CreditCode = code, Year = year, AverageMonthlyWage = Money(wage) };
+        return new EmployerWage { CreditCode = code, Year = year, AverageMonthlyWage = ProtoValues.Money(wage) };
     }
 
     public override async Task<EmployerWage> GetEmployerWage(GetEmployerWageRequest request, ServerCallContext context)
     {
         var wage = await handlers.GetEmployerWageAsync(request.CreditCode, request.Year, context.CancellationToken);
-        return new EmployerWage { CreditCode = request.CreditCode.Trim().ToUpperInvariant(), Year = request.Year, AverageMonthlyWage = Money(wage) };
+        return new EmployerWage { CreditCode = request.CreditCode.Trim().ToUpperInvariant(), Year = request.Year, AverageMonthlyWage = ProtoValues.Money(wage) };
     }
 
     public override async Task<InsuredPerson> RegisterInsuredPerson(RegisterInsuredPersonRequest request, ServerCallContext context) =>
@@ -91,7 +91,7 @@ public sealed class EnrollmentGrpcService(
             SpouseName = f.SpouseName,
             EmployeePersonId = f.EmployeePersonId.ToString(),
             MarriageCertificateNumber = f.MarriageCertificateNumber,
-            FiledOn = Date(f.FiledOn),
+            FiledOn = ProtoValues.Date(f.FiledOn),
             InstitutionCode = f.InstitutionCode,
         };
     }
@@ -108,12 +108,7 @@ public sealed class EnrollmentGrpcService(
         var answer = await eligibility.CheckAsync(new CheckEligibility(
             request.SubjectCase == CheckEligibilityRequest.SubjectOneofCase.PersonId ? request.PersonId : null,
             request.SubjectCase == CheckEligibilityRequest.SubjectOneofCase.IdNumber ? request.IdNumber : null,
-            request.Benefit switch
-            {
-                Benefit.MaternityMedical => Domain.Benefit.MaternityMedical,
-                Benefit.Allowance => Domain.Benefit.Allowance,
-                _ => null,
-            },
+            ProtoValues.ToDomain<Domain.Benefit>((int)request.Benefit),
             request.EventDate, request.Region), context.CancellationToken);
         var d = answer.Decision;
         var reply = new EligibilityDecision
@@ -126,7 +121,7 @@ public sealed class EnrollmentGrpcService(
         };
         reply.Reasons.AddRange(d.Reasons.Select(r => new EligibilityReason
         {
-            Code = r.Code, Message = r.Message, Until = r.Until is { } until ? Date(until) : "",
+            Code = r.Code, Message = r.Message, Until = r.Until is { } until ? ProtoValues.Date(until) : "",
         }));
         return reply;
     }
@@ -157,16 +152,11 @@ public sealed class EnrollmentGrpcService(
                 r.PaidInFullOnTime, r.BackPayment, r.Amount);
     }
 
-    // Unknown numbers (a newer client's kind) and UNSPECIFIED are both "no valid kind given".
-    private static Domain.InsuredKind? ToDomain(InsuredKind kind) =>
-        kind != InsuredKind.Unspecified && Enum.IsDefined((Domain.InsuredKind)(int)kind) ? (Domain.InsuredKind)(int)kind : null;
-
-    private static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-    private static string Money(decimal amount) => amount.ToString("0.00", CultureInfo.InvariantCulture);
+    private static Domain.InsuredKind? ToDomain(InsuredKind kind) => ProtoValues.ToDomain<Domain.InsuredKind>((int)kind);
 
     private static RegionPolicyVersion ToProto(RegionPolicy p) => new()
     {
-        Region = p.Region, Name = p.Name, EffectiveFrom = Date(p.EffectiveFrom), Version = p.Version,
+        Region = p.Region, Name = p.Name, EffectiveFrom = ProtoValues.Date(p.EffectiveFrom), Version = p.Version,
     };
 
     private static Employer ToProto(Domain.Employer e) => new()
@@ -191,19 +181,19 @@ public sealed class EnrollmentGrpcService(
             Name = p.Name,
             Kind = (InsuredKind)(int)p.Kind,
             EmployerCreditCode = p.EmployerCreditCode?.Value ?? "",
-            InsuredFrom = Date(p.InsuredFrom),
+            InsuredFrom = ProtoValues.Date(p.InsuredFrom),
             MobilePhone = p.MobilePhone ?? "",
             RegisteredAt = p.RegisteredAt.ToString("O"),
             BirthCertificateNumber = p.BirthCertificateNumber ?? "",
-            BirthDate = Date(p.BirthDate),
+            BirthDate = ProtoValues.Date(p.BirthDate),
         };
         reply.History.AddRange(p.History.Select(h => new InsurancePeriod
         {
             Kind = (InsuredKind)(int)h.Kind,
             EmployerCreditCode = h.EmployerCreditCode?.Value ?? "",
-            ValidFrom = Date(h.ValidFrom),
-            ValidTo = h.ValidTo is { } to ? Date(to) : "",
-            CoveredFrom = Date(h.CoveredFrom),
+            ValidFrom = ProtoValues.Date(h.ValidFrom),
+            ValidTo = h.ValidTo is { } to ? ProtoValues.Date(to) : "",
+            CoveredFrom = ProtoValues.Date(h.CoveredFrom),
             Reason = h.Reason,
         }));
         return reply;

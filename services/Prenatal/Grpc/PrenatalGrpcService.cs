@@ -1,7 +1,7 @@
-using System.Globalization;
 using Grpc.Core;
 using MaternityCloud.Contracts.Prenatal.V1;
 using MaternityCloud.Prenatal.Application;
+using MaternityCloud.ServiceDefaults.Grpc;
 using Domain = MaternityCloud.Prenatal.Domain;
 
 namespace MaternityCloud.Prenatal.Grpc;
@@ -43,11 +43,7 @@ public sealed class PrenatalGrpcService(PrenatalHandlers handlers) : Contracts.P
         return reply;
     }
 
-    // Unknown numbers (a newer client's channel) and UNSPECIFIED are both "no valid channel given".
-    private static Domain.RegistrationChannel? ToDomain(Channel channel) =>
-        channel != Channel.Unspecified && Enum.IsDefined((Domain.RegistrationChannel)(int)channel) ? (Domain.RegistrationChannel)(int)channel : null;
-
-    private static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    private static Domain.RegistrationChannel? ToDomain(Channel channel) => ProtoValues.ToDomain<Domain.RegistrationChannel>((int)channel);
 
     private static Registration ToProto(RegistrationView view)
     {
@@ -57,8 +53,8 @@ public sealed class PrenatalGrpcService(PrenatalHandlers handlers) : Contracts.P
             RegistrationId = r.RegistrationId.ToString(),
             IdNumber = r.IdNumber.Value,
             Region = r.Region,
-            PregnancyDate = Date(r.PregnancyDate),
-            ExpectedDeliveryDate = Date(r.ExpectedDeliveryDate),
+            PregnancyDate = ProtoValues.Date(r.PregnancyDate),
+            ExpectedDeliveryDate = ProtoValues.Date(r.ExpectedDeliveryDate),
             FetusCount = r.FetusCount,
             HospitalCode = r.HospitalCode,
             Channel = (Channel)(int)r.Channel,
@@ -66,9 +62,9 @@ public sealed class PrenatalGrpcService(PrenatalHandlers handlers) : Contracts.P
             State = (RegistrationState)(int)r.State,
             Automatic = r.Automatic,
             RegisteredAt = r.RegisteredAt.ToString("O"),
-            EndedOn = r.EndedOn is { } ended ? Date(ended) : "",
+            EndedOn = r.EndedOn is { } ended ? ProtoValues.Date(ended) : "",
             EndOutcome = r.EndOutcome ?? "",
-            PrenatalQuota = r.PrenatalQuota.ToString("0.00", CultureInfo.InvariantCulture),
+            PrenatalQuota = ProtoValues.Money(r.PrenatalQuota),
         };
         reply.Audit.AddRange(view.Audit.Select(a => new AuditEntry
         {
