@@ -1,3 +1,4 @@
+using MaternityCloud.BuildingBlocks.Persistence;
 using MaternityCloud.Contracts.Events;
 using Npgsql;
 
@@ -20,9 +21,8 @@ public sealed class OutboxTransaction(NpgsqlConnection connection, NpgsqlTransac
 
     public NpgsqlCommand Command(string sql, params object?[] positionalParameters)
     {
-        var command = new NpgsqlCommand(sql, Connection, Transaction);
-        foreach (var value in positionalParameters)
-            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        var command = Connection.Command(sql, positionalParameters);
+        command.Transaction = Transaction;
         return command;
     }
 }

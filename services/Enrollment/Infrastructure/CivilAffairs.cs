@@ -1,4 +1,5 @@
 using MaternityCloud.BuildingBlocks.Messaging;
+using MaternityCloud.BuildingBlocks.Persistence;
 using MaternityCloud.Enrollment.Domain;
 using Npgsql;
 
@@ -19,9 +20,10 @@ public sealed class FedMarriageRegistry(NpgsqlDataSource dataSource) : IMarriage
 {
     public async Task<MarriageRecord?> FindAsync(string certificateNumber, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT certificate_number, husband_id_number, wife_id_number, registered_on FROM marriage_record WHERE certificate_number = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = certificateNumber });
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var command = connection.Command(
+            "SELECT certificate_number, husband_id_number, wife_id_number, registered_on FROM marriage_record WHERE certificate_number = $1",
+            certificateNumber);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         return new MarriageRecord(reader.GetString(0), EnrollmentRepository.ParseId(reader.GetString(1)),

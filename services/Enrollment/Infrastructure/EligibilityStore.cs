@@ -1,4 +1,5 @@
 using MaternityCloud.BuildingBlocks.Messaging;
+using MaternityCloud.BuildingBlocks.Persistence;
 using MaternityCloud.Enrollment.Domain;
 using Npgsql;
 using NpgsqlTypes;
@@ -41,18 +42,18 @@ public sealed class EligibilityStore(NpgsqlDataSource dataSource)
         {
             BatchCommands =
             {
-                Command("SELECT revision FROM eligibility_revision WHERE subject = $1", subject.Key),
-                Command($"""
+                Sql.BatchCommand("SELECT revision FROM eligibility_revision WHERE subject = $1", subject.Key),
+                Sql.BatchCommand($"""
                     SELECT ip.kind, ip.employer_credit_code, ip.valid_from, ip.valid_to, ip.covered_from, ip.reason
                     FROM insurance_period ip JOIN insured_person p USING (person_id)
                     WHERE {personCondition} ORDER BY ip.valid_from
                     """, key),
-                Command($"""
+                Sql.BatchCommand($"""
                     SELECT c.month, c.paid_in_full_on_time, c.back_payment
                     FROM contribution c JOIN insured_person p USING (person_id)
                     WHERE {personCondition} AND c.month < $2 AND c.month >= $3
                     """, key, eventMonth, oldest),
-                Command($"SELECT {EnrollmentRepository.FilingColumns} FROM spouse_filing WHERE spouse_id_number = {spouseIdNumber}", key),
+                Sql.BatchCommand($"SELECT {EnrollmentRepository.FilingColumns} FROM spouse_filing WHERE spouse_id_number = {spouseIdNumber}", key),
             },
         };
         long revision;
@@ -80,9 +81,9 @@ public sealed class EligibilityStore(NpgsqlDataSource dataSource)
             {
                 BatchCommands =
                 {
-                    Command("SELECT kind, employer_credit_code, valid_from, valid_to, covered_from, reason FROM insurance_period WHERE person_id = $1 ORDER BY valid_from",
+                    Sql.BatchCommand("SELECT kind, employer_credit_code, valid_from, valid_to, covered_from, reason FROM insurance_period WHERE person_id = $1 ORDER BY valid_from",
                         filing.EmployeePersonId),
-                    Command("SELECT month, paid_in_full_on_time, back_payment FROM contribution WHERE person_id = $1 AND month < $2 AND month >= $3",
+                    Sql.BatchCommand("SELECT month, paid_in_full_on_time, back_payment FROM contribution WHERE person_id = $1 AND month < $2 AND month >= $3",
                         filing.EmployeePersonId, eventMonth, oldest),
                 },
             };
@@ -131,13 +132,6 @@ public sealed class EligibilityStore(NpgsqlDataSource dataSource)
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) revisions.Add(new SubjectRevision(reader.GetString(0), reader.GetInt64(1)));
         return revisions;
-    }
-
-    private static NpgsqlBatchCommand Command(string sql, params object[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
-        return command;
     }
 
     private static async Task<List<InsurancePeriod>> ReadPeriodsAsync(NpgsqlDataReader reader, CancellationToken ct)

@@ -1,5 +1,6 @@
 using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.BuildingBlocks.Messaging;
+using MaternityCloud.BuildingBlocks.Persistence;
 using MaternityCloud.Enrollment.Domain;
 using Npgsql;
 
@@ -25,7 +26,7 @@ public sealed class EnrollmentRepository
 
     public async Task<Employer?> FindEmployerAsync(NpgsqlConnection connection, string creditCode, CancellationToken ct)
     {
-        await using var command = Sql(connection, $"SELECT {EmployerColumns} FROM employer WHERE credit_code = $1", creditCode);
+        await using var command = connection.Command($"SELECT {EmployerColumns} FROM employer WHERE credit_code = $1", creditCode);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         UnifiedSocialCreditCode.TryParse(reader.GetString(0), out var code, out _);
@@ -46,7 +47,7 @@ public sealed class EnrollmentRepository
 
     public async Task<decimal?> FindWageAsync(NpgsqlConnection connection, string creditCode, int year, CancellationToken ct)
     {
-        await using var command = Sql(connection, "SELECT average_monthly_wage FROM employer_wage WHERE credit_code = $1 AND year = $2", creditCode, year);
+        await using var command = connection.Command("SELECT average_monthly_wage FROM employer_wage WHERE credit_code = $1 AND year = $2", creditCode, year);
         return await command.ExecuteScalarAsync(ct) as decimal?;
     }
 
@@ -104,11 +105,10 @@ public sealed class EnrollmentRepository
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand($"SELECT {PersonColumns} FROM insured_person WHERE {condition}{(forUpdate ? " FOR UPDATE" : "")}")
-                    { Parameters = { new NpgsqlParameter { Value = key } } },
-                new NpgsqlBatchCommand(
-                    $"SELECT {PeriodColumns} FROM insurance_period WHERE person_id = (SELECT person_id FROM insured_person WHERE {condition}) ORDER BY valid_from")
-                    { Parameters = { new NpgsqlParameter { Value = key } } },
+                Sql.BatchCommand($"SELECT {PersonColumns} FROM insured_person WHERE {condition}{(forUpdate ? " FOR UPDATE" : "")}", key),
+                Sql.BatchCommand(
+                    $"SELECT {PeriodColumns} FROM insurance_period WHERE person_id = (SELECT person_id FROM insured_person WHERE {condition}) ORDER BY valid_from",
+                    key),
             },
         };
         await using var reader = await batch.ExecuteReaderAsync(ct);
@@ -134,7 +134,7 @@ public sealed class EnrollmentRepository
 
     public async Task<SpouseFiling?> FindFilingAsync(NpgsqlConnection connection, string spouseIdNumber, CancellationToken ct)
     {
-        await using var command = Sql(connection, $"SELECT {FilingColumns} FROM spouse_filing WHERE spouse_id_number = $1", spouseIdNumber);
+        await using var command = connection.Command($"SELECT {FilingColumns} FROM spouse_filing WHERE spouse_id_number = $1", spouseIdNumber);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? ReadFiling(reader) : null;
     }
@@ -147,12 +147,5 @@ public sealed class EnrollmentRepository
     {
         ResidentIdNumber.TryParse(stored, out var id, out _);
         return id;
-    }
-
-    internal static NpgsqlCommand Sql(NpgsqlConnection connection, string sql, params object?[] parameters)
-    {
-        var command = new NpgsqlCommand(sql, connection);
-        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p ?? DBNull.Value });
-        return command;
     }
 }

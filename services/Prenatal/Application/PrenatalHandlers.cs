@@ -88,12 +88,10 @@ public sealed partial class PrenatalHandlers(
         {
             if (!await repository.TryInsertAsync(tx, registration, token))
                 return (await ViewAsync(tx, (await repository.FindOpenAsync(tx.Connection, id.Value, token))!, token), false);
-            await OpenedAsync(tx, registration, $"created automatically by a prenatal check on {serviceDate:yyyy-MM-dd} at {gestationalWeeks(command)} weeks", token);
+            await OpenedAsync(tx, registration, $"created automatically by a prenatal check on {serviceDate:yyyy-MM-dd} at {command.GestationalWeeks} weeks", token);
             LogAutomatic(registration.RegistrationId, id.Masked);
             return (await ViewAsync(tx, registration, token), true);
         }, ct);
-
-        static string gestationalWeeks(EnsureRegistration c) => c.GestationalWeeks.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public Task<RegistrationView> ChangeHospitalAsync(ChangeHospital command, CancellationToken ct)
@@ -160,7 +158,7 @@ public sealed partial class PrenatalHandlers(
     {
         var outcome = PregnancyRules.EndingOutcome(e.MedicalType, e.MaternityCategory, e.FamilyPlanningCategory);
         if (outcome is null) return;
-        var open = await repository.FindOpenAsync(tx.Connection, e.IdNumber.Trim().ToUpperInvariant(), ct, tx.Transaction);
+        var open = await repository.FindOpenAsync(tx.Connection, e.IdNumber.Trim().ToUpperInvariant(), ct, forUpdate: true);
         if (open is null) return; // never registered, or ended already: nothing to close
 
         var ended = open with { State = RegistrationState.Ended, EndedOn = e.ServiceDate, EndOutcome = outcome };
@@ -182,7 +180,7 @@ public sealed partial class PrenatalHandlers(
 
         return await database.InTransactionAsync(async (tx, token) =>
         {
-            var current = await repository.FindAsync(tx.Connection, id, token, tx.Transaction)
+            var current = await repository.FindAsync(tx.Connection, id, token, forUpdate: true)
                 ?? throw new NotFoundException("prenatal registration", registrationId);
             current.RequireOpen();
             if (change(current) is not { } result) return await ViewAsync(tx, current, token); // nothing to change

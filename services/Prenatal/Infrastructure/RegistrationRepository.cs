@@ -1,5 +1,6 @@
 using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.BuildingBlocks.Messaging;
+using MaternityCloud.BuildingBlocks.Persistence;
 using MaternityCloud.Prenatal.Domain;
 using Npgsql;
 
@@ -41,15 +42,16 @@ public sealed class RegistrationRepository
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    public Task<PrenatalRegistration?> FindAsync(NpgsqlConnection connection, Guid id, CancellationToken ct, NpgsqlTransaction? tx = null) =>
-        FindOneAsync(connection, tx, $"SELECT {Columns} FROM prenatal_registration WHERE registration_id = $1{(tx is null ? "" : " FOR UPDATE")}", id, ct);
+    /// <summary>With <paramref name="forUpdate"/> (inside a transaction) the row stays locked until it ends.</summary>
+    public Task<PrenatalRegistration?> FindAsync(NpgsqlConnection connection, Guid id, CancellationToken ct, bool forUpdate = false) =>
+        FindOneAsync(connection, $"SELECT {Columns} FROM prenatal_registration WHERE registration_id = $1{(forUpdate ? " FOR UPDATE" : "")}", id, ct);
 
-    public Task<PrenatalRegistration?> FindOpenAsync(NpgsqlConnection connection, string idNumber, CancellationToken ct, NpgsqlTransaction? tx = null) =>
-        FindOneAsync(connection, tx, $"SELECT {Columns} FROM prenatal_registration WHERE id_number = $1 AND state = 'Open'{(tx is null ? "" : " FOR UPDATE")}", idNumber, ct);
+    public Task<PrenatalRegistration?> FindOpenAsync(NpgsqlConnection connection, string idNumber, CancellationToken ct, bool forUpdate = false) =>
+        FindOneAsync(connection, $"SELECT {Columns} FROM prenatal_registration WHERE id_number = $1 AND state = 'Open'{(forUpdate ? " FOR UPDATE" : "")}", idNumber, ct);
 
     public async Task<IReadOnlyList<PrenatalRegistration>> ListAsync(NpgsqlConnection connection, string idNumber, CancellationToken ct)
     {
-        await using var command = Sql(connection, null, $"SELECT {Columns} FROM prenatal_registration WHERE id_number = $1 ORDER BY registered_at", idNumber);
+        await using var command = connection.Command($"SELECT {Columns} FROM prenatal_registration WHERE id_number = $1 ORDER BY registered_at", idNumber);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var list = new List<PrenatalRegistration>();
         while (await reader.ReadAsync(ct)) list.Add(Read(reader));
@@ -58,7 +60,7 @@ public sealed class RegistrationRepository
 
     public async Task<IReadOnlyList<RegistrationAudit>> AuditTrailAsync(NpgsqlConnection connection, Guid id, CancellationToken ct)
     {
-        await using var command = Sql(connection, null,
+        await using var command = connection.Command(
             "SELECT action, detail, reason, operator, at FROM registration_audit WHERE registration_id = $1 ORDER BY audit_id", id);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var list = new List<RegistrationAudit>();
@@ -68,15 +70,12 @@ public sealed class RegistrationRepository
         return list;
     }
 
-    private static async Task<PrenatalRegistration?> FindOneAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, object key, CancellationToken ct)
+    private static async Task<PrenatalRegistration?> FindOneAsync(NpgsqlConnection connection, string sql, object key, CancellationToken ct)
     {
-        await using var command = Sql(connection, tx, sql, key);
+        await using var command = connection.Command(sql, key);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
-
-    private static NpgsqlCommand Sql(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, object key) =>
-        new(sql, connection, tx) { Parameters = { new NpgsqlParameter { Value = key } } };
 
     private static PrenatalRegistration Read(NpgsqlDataReader r)
     {
