@@ -9,7 +9,7 @@ namespace MaternityCloud.ServiceDefaults.Grpc;
 /// <summary>
 /// Turns the domain's refusals into gRPC statuses with google.rpc details, in one place, so adapters stay thin and
 /// every service answers the same way: InvalidArgument + BadRequest (every bad field and why), NotFound,
-/// AlreadyExists, FailedPrecondition + PreconditionFailure (the rule that refused).
+/// AlreadyExists, FailedPrecondition + PreconditionFailure (each rule that refused), PermissionDenied, Unavailable.
 /// </summary>
 public sealed class DomainExceptionInterceptor : Interceptor
 {
@@ -69,10 +69,12 @@ public sealed class DomainExceptionInterceptor : Interceptor
                 {
                     Any.Pack(new PreconditionFailure
                     {
-                        Violations = { new PreconditionFailure.Types.Violation { Type = r.Rule, Description = r.Message } },
+                        Violations = { r.Reasons.Select(x => new PreconditionFailure.Types.Violation { Type = x.Rule, Description = PersonalData.Scrub(x.Message) }) },
                     }),
                 },
             },
+            PermissionDeniedException => new Google.Rpc.Status { Code = (int)Code.PermissionDenied },
+            DependencyUnavailableException => new Google.Rpc.Status { Code = (int)Code.Unavailable },
             _ => new Google.Rpc.Status { Code = (int)Code.Internal },
         };
         status.Message = PersonalData.Scrub(exception.Message);

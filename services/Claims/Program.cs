@@ -1,18 +1,45 @@
 using MaternityCloud.BuildingBlocks.Messaging;
 using MaternityCloud.BuildingBlocks.Persistence;
+using MaternityCloud.BuildingBlocks.Policy;
+using MaternityCloud.Claims.Application;
+using MaternityCloud.Claims.Grpc;
+using MaternityCloud.Claims.Infrastructure;
+using MaternityCloud.Contracts.Events;
 using MaternityCloud.ServiceDefaults.Redis;
+using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
+using PrenatalClient = MaternityCloud.Contracts.Prenatal.V1.Prenatal.PrenatalClient;
 
-// Settlement, pre-settlement, reversal and manual reimbursement arrive with issue 4; until then the service runs with its own database
-// (outbox and inbox), Redis, bus connection, health and reflection, so the platform's shape is complete.
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddServiceDatabase("claimsdb");
+builder.AddServiceDatabase("claimsdb", typeof(SettlementHandlers).Assembly);
+builder.AddRegionPolicies();
 builder.AddRedisStore("claims");
-builder.AddMessaging("claims");
+builder.AddMessaging("claims", events => events
+    .Handle<PrenatalRegistered, PregnancyQuotaEvents>()
+    .Handle<PrenatalRegistrationChanged, PregnancyQuotaEvents>()
+    .Handle<PregnancyEnded, PregnancyQuotaEvents>()
+    .Handle<RegionPolicyLoaded, RegionPolicyReplica>());
+
+// Eligibility and registrations come from the services that own them, found by discovery (services__{name}__grpc__0).
+builder.AddPlatformClient<EnrollmentClient>("enrollment");
+builder.AddPlatformClient<PrenatalClient>("prenatal");
+
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton(WorkingDayCalendar.Shipped);
+builder.Services.AddSingleton<SettlementStore>();
+builder.Services.AddSingleton<QuotaLedger>();
+builder.Services.AddSingleton<CaseStore>();
+builder.Services.AddSingleton<SettlementReplies>();
+builder.Services.AddSingleton<IEligibility, EnrollmentEligibility>();
+builder.Services.AddSingleton<IPrenatalRegistrations, PrenatalRegistrations>();
+builder.Services.AddSingleton<SettlementHandlers>();
+builder.Services.AddSingleton<OperatorHandlers>();
+builder.Services.AddSingleton<ReimbursementCaseHandlers>();
 
 var app = builder.Build();
 
+app.MapGrpcService<ClaimsGrpcService>();
 app.MapDefaultEndpoints();
 
 app.Run();

@@ -24,6 +24,9 @@ public sealed class AlreadyExistsException(string what, string key, string detai
 public sealed class RuleViolationException(string rule, string message) : DomainException(message)
 {
     public string Rule { get; } = rule;
+
+    /// <summary>Several reasons at once (e.g. every eligibility reason), each with its own rule code.</summary>
+    public IReadOnlyList<(string Rule, string Message)> Reasons { get; init; } = [(rule, message)];
 }
 
 /// <summary>Collects field violations so a caller hears about every bad field at once, not one per round trip.</summary>
@@ -52,4 +55,14 @@ public sealed class Validator
     {
         if (_violations.Count > 0) throw new ValidationFailedException(_violations.ToArray());
     }
+}
+
+/// <summary>The caller may not do this or see this (→ PermissionDenied): another site's case, another institution's data.</summary>
+public sealed class PermissionDeniedException(string message) : DomainException(message);
+
+/// <summary>A service this one depends on did not answer (→ Unavailable): the caller may retry the same request.</summary>
+public sealed class DependencyUnavailableException(string dependency, Exception? inner = null)
+    : DomainException($"{dependency} is not available right now; retry the same request")
+{
+    public Exception? Cause { get; } = inner;
 }

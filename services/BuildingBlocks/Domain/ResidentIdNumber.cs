@@ -13,6 +13,10 @@ public readonly record struct ResidentIdNumber
 
     private ResidentIdNumber(string value) => Value = value;
 
+    /// <summary>An ID number read back from storage, where only valid ones are written.</summary>
+    public static ResidentIdNumber FromStored(string value) =>
+        TryParse(value, out var id, out var error) ? id : throw new FormatException($"stored ID number is invalid: {error}");
+
     /// <summary>Parses an ID number; on failure <paramref name="error"/> says why in words an operator understands.</summary>
     public static bool TryParse(string? text, out ResidentIdNumber id, out string error)
     {

@@ -26,6 +26,15 @@ public static class ValidatorFields
         return date;
     }
 
+    /// <summary>National designated-institution code: H, the 6-digit division where it is, 5 digits (e.g. H33030200001).</summary>
+    public static string InstitutionCode(this Validator v, string field, string? text)
+    {
+        var s = (text ?? "").Trim().ToUpperInvariant();
+        v.Check(s.Length == 12 && s[0] == 'H' && s.Skip(1).All(char.IsAsciiDigit), field,
+            "must be a designated-institution code: H and 11 digits (e.g. H33030200001)");
+        return s;
+    }
+
     public static ResidentIdNumber IdNumber(this Validator v, string field, string? text)
     {
         if (ResidentIdNumber.TryParse(text, out var id, out var error)) return id;

@@ -13,14 +13,12 @@ public sealed record RegionPolicy(
     DateOnly EffectiveFrom,
     EligibilityParameters Eligibility,
     MedicalParameters Medical,
+    ReimbursementParameters Reimbursement,
     JsonElement Document)
 {
     /// <summary>How a decision names the rules it used, e.g. "330300@2024-01-01#3".</summary>
     public string Version => $"{Region}@{EffectiveFrom:yyyy-MM-dd}#{VersionId}";
 }
-
-/// <summary>The maternity medical rules a region sets (the part read so far: the prenatal quota).</summary>
-public sealed record MedicalParameters(decimal PrenatalCapPerPregnancy);
 
 /// <summary>How contribution months are counted towards the region's minimum.</summary>
 public enum ContributionCounting

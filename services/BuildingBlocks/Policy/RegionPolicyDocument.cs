@@ -44,10 +44,16 @@ public static class RegionPolicyDocument
         if (!root.TryGetProperty("medical", out var m) || m.ValueKind != JsonValueKind.Object)
             v.Add("medical", "is required");
         else
-            medical = new MedicalParameters(Money(m, "prenatalCapPerPregnancy", "medical.prenatalCapPerPregnancy", v));
+            medical = MedicalSection.Parse(m, v);
+
+        ReimbursementParameters? reimbursement = null;
+        if (!root.TryGetProperty("reimbursement", out var r) || r.ValueKind != JsonValueKind.Object)
+            v.Add("reimbursement", "is required");
+        else
+            reimbursement = MedicalSection.ParseReimbursement(r, v);
 
         v.ThrowIfInvalid();
-        return new RegionPolicy(versionId, region!, name, effectiveFrom, eligibility!, medical!, root);
+        return new RegionPolicy(versionId, region!, name, effectiveFrom, eligibility!, medical!, reimbursement!, root);
     }
 
     private static EligibilityParameters? ParseEligibility(JsonElement e, Validator v)
@@ -75,7 +81,7 @@ public static class RegionPolicyDocument
             : new EligibilityParameters(medicalKinds, contributing, months, counting, backPayments, insuredOnDate, excluded, spouseAllowance, newborn);
     }
 
-    private static string? Text(JsonElement o, string name, Validator v)
+    internal static string? Text(JsonElement o, string name, Validator v)
     {
         if (o.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String && p.GetString()!.Trim().Length > 0)
             return p.GetString()!.Trim();
@@ -83,7 +89,7 @@ public static class RegionPolicyDocument
         return null;
     }
 
-    private static DateOnly Date(JsonElement o, string name, Validator v)
+    internal static DateOnly Date(JsonElement o, string name, Validator v)
     {
         if (o.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String &&
             DateOnly.TryParseExact(p.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
@@ -93,7 +99,7 @@ public static class RegionPolicyDocument
     }
 
     /// <summary>Yuan as a string ("3000.00"), as money is everywhere: never a JSON number, which readers parse as floating point.</summary>
-    private static decimal Money(JsonElement o, string name, string field, Validator v)
+    internal static decimal Money(JsonElement o, string name, string field, Validator v)
     {
         var text = o.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
         var amount = v.Money(field, text);
@@ -101,7 +107,7 @@ public static class RegionPolicyDocument
         return amount;
     }
 
-    private static int Int(JsonElement o, string name, string field, int min, int max, Validator v)
+    internal static int Int(JsonElement o, string name, string field, int min, int max, Validator v)
     {
         if (o.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out var value) && value >= min && value <= max)
             return value;
@@ -109,14 +115,14 @@ public static class RegionPolicyDocument
         return 0;
     }
 
-    private static bool Bool(JsonElement o, string name, string field, Validator v)
+    internal static bool Bool(JsonElement o, string name, string field, Validator v)
     {
         if (o.TryGetProperty(name, out var p) && p.ValueKind is JsonValueKind.True or JsonValueKind.False) return p.GetBoolean();
         v.Add(field, "must be true or false");
         return false;
     }
 
-    private static T Enum<T>(JsonElement o, string name, string field, Validator v) where T : struct, Enum
+    internal static T Enum<T>(JsonElement o, string name, string field, Validator v) where T : struct, Enum
     {
         if (o.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String &&
             System.Enum.TryParse<T>(p.GetString(), ignoreCase: false, out var value) && System.Enum.IsDefined(value))

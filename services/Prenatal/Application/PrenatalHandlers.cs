@@ -43,7 +43,7 @@ public sealed partial class PrenatalHandlers(
         var expected = v.Date("expected_delivery_date", command.ExpectedDeliveryDate);
         PregnancyRules.CheckDates(v, pregnancyDate, expected, "pregnancy_date", "expected_delivery_date");
         PregnancyRules.CheckFetusCount(v, "fetus_count", command.FetusCount);
-        var hospital = PregnancyRules.HospitalCode(v, "hospital_code", command.HospitalCode);
+        var hospital = v.InstitutionCode("hospital_code", command.HospitalCode);
         if (command.Channel is null or RegistrationChannel.Settlement)
             v.Add("channel", "must be hospital service station, grassroots point or online");
         var operatorName = v.Text("operator", command.Operator);
@@ -75,7 +75,7 @@ public sealed partial class PrenatalHandlers(
         v.Check(command.GestationalWeeks is >= 1 and <= MaxGestationalWeeks, "gestational_weeks", $"must be from 1 to {MaxGestationalWeeks}");
         var fetusCount = command.FetusCount == 0 ? 1 : command.FetusCount;
         PregnancyRules.CheckFetusCount(v, "fetus_count", fetusCount);
-        var hospital = PregnancyRules.HospitalCode(v, "hospital_code", command.HospitalCode);
+        var hospital = v.InstitutionCode("hospital_code", command.HospitalCode);
         var pregnancyDate = serviceDate.AddDays(-7 * command.GestationalWeeks);
         var policy = v.Region(policies, "region", command.Region, v.HasErrorFor("service_date") ? null : pregnancyDate);
         v.ThrowIfInvalid();
@@ -97,7 +97,7 @@ public sealed partial class PrenatalHandlers(
     public Task<RegistrationView> ChangeHospitalAsync(ChangeHospital command, CancellationToken ct)
     {
         var v = new Validator();
-        var hospital = PregnancyRules.HospitalCode(v, "hospital_code", command.HospitalCode);
+        var hospital = v.InstitutionCode("hospital_code", command.HospitalCode);
         return ChangeAsync(v, command.RegistrationId, command.Reason, command.Operator, "hospital-changed",
             r => r.HospitalCode == hospital ? null : (r with { HospitalCode = hospital }, $"hospital {r.HospitalCode} → {hospital}"), ct);
     }

@@ -61,15 +61,6 @@ public static class PregnancyRules
     /// <summary>Full term counted from the pregnancy date, for automatic registrations (280 days).</summary>
     public const int TermDays = 280;
 
-    /// <summary>National designated-institution code: H, the 6-digit region, 5 digits (e.g. H33030200001).</summary>
-    public static string HospitalCode(Validator v, string field, string? text)
-    {
-        var s = (text ?? "").Trim().ToUpperInvariant();
-        v.Check(s.Length == 12 && s[0] == 'H' && s.Skip(1).All(char.IsAsciiDigit), field,
-            "must be a designated-institution code: H and 11 digits (e.g. H33030200001)");
-        return s;
-    }
-
     public static void CheckDates(Validator v, DateOnly pregnancyDate, DateOnly expected, string pregnancyField, string expectedField)
     {
         if (v.HasErrorFor(pregnancyField) || v.HasErrorFor(expectedField)) return;

@@ -79,8 +79,7 @@ public sealed class RegistrationRepository
 
     private static PrenatalRegistration Read(NpgsqlDataReader r)
     {
-        ResidentIdNumber.TryParse(r.GetString(1), out var id, out _);
-        return new PrenatalRegistration(r.GetGuid(0), id, r.GetString(2), r.GetFieldValue<DateOnly>(3), r.GetFieldValue<DateOnly>(4),
+        return new PrenatalRegistration(r.GetGuid(0), ResidentIdNumber.FromStored(r.GetString(1)), r.GetString(2), r.GetFieldValue<DateOnly>(3), r.GetFieldValue<DateOnly>(4),
             r.GetInt32(5), r.GetString(6), r.GetDecimal(14), Enum.Parse<RegistrationChannel>(r.GetString(7)), r.GetString(8),
             Enum.Parse<RegistrationState>(r.GetString(9)), r.GetBoolean(10), r.GetFieldValue<DateTimeOffset>(11),
             r.IsDBNull(12) ? null : r.GetFieldValue<DateOnly>(12), r.IsDBNull(13) ? null : r.GetString(13));

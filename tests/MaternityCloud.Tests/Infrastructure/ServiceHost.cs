@@ -1,6 +1,8 @@
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MaternityCloud.Tests.Infrastructure;
 
@@ -8,7 +10,8 @@ namespace MaternityCloud.Tests.Infrastructure;
 /// A service in process on a test server, configured exactly as the AppHost configures the real process
 /// (ConnectionStrings:*, Redis:KeyPrefix), plus fast retries so failure paths finish quickly.
 /// </summary>
-public sealed class ServiceHost<TEntryPoint>(Isolation isolation, IReadOnlyDictionary<string, string>? overrides = null)
+public sealed class ServiceHost<TEntryPoint>(
+    Isolation isolation, IReadOnlyDictionary<string, string>? overrides = null, Action<IServiceCollection>? services = null)
     : WebApplicationFactory<TEntryPoint> where TEntryPoint : class
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -22,7 +25,15 @@ public sealed class ServiceHost<TEntryPoint>(Isolation isolation, IReadOnlyDicti
         builder.UseSetting("Messaging:OutboxMaxBackoff", "00:00:01");
         builder.UseSetting("Messaging:PublishTimeout", "00:00:03");
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
+        if (services is not null) builder.ConfigureTestServices(services);
     }
+
+    /// <summary>
+    /// Points a platform gRPC client of the service under test (AddPlatformClient) at another in-process service: discovery
+    /// resolves the name to that test server's address and its handler carries the calls.
+    /// </summary>
+    public static Action<IServiceCollection> Calls<TClient, TOther>(ServiceHost<TOther> other) where TClient : class where TOther : class =>
+        services => services.AddGrpcClient<TClient>().ConfigurePrimaryHttpMessageHandler(() => other.Server.CreateHandler());
 
     public GrpcChannel Channel() =>
         GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });

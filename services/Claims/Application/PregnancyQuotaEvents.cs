@@ -1,0 +1,21 @@
+using MaternityCloud.BuildingBlocks.Messaging;
+using MaternityCloud.Claims.Infrastructure;
+using MaternityCloud.Contracts.Events;
+
+namespace MaternityCloud.Claims.Application;
+
+/// <summary>
+/// Keeps the quota ledger in step with Prenatal: a registration opens its quota here before the first check is settled
+/// (so the counter does not wait for a call to Prenatal), a cancelled or ended pregnancy closes it.
+/// </summary>
+public sealed class PregnancyQuotaEvents(QuotaLedger quotas)
+    : IIntegrationEventHandler<PrenatalRegistered>, IIntegrationEventHandler<PrenatalRegistrationChanged>, IIntegrationEventHandler<PregnancyEnded>
+{
+    public Task HandleAsync(PrenatalRegistered e, OutboxTransaction tx, CancellationToken ct) =>
+        quotas.OpenAsync(tx.Connection, new OpenRegistration(e.RegistrationId, e.IdNumber, e.Region, e.PrenatalQuota), ct);
+
+    public Task HandleAsync(PrenatalRegistrationChanged e, OutboxTransaction tx, CancellationToken ct) =>
+        e.State == "Cancelled" ? quotas.CloseAsync(tx, e.RegistrationId, ct) : Task.CompletedTask;
+
+    public Task HandleAsync(PregnancyEnded e, OutboxTransaction tx, CancellationToken ct) => quotas.CloseAsync(tx, e.RegistrationId, ct);
+}

@@ -1,0 +1,83 @@
+using System.Globalization;
+using Grpc.Core;
+using MaternityCloud.BuildingBlocks.Domain;
+using MaternityCloud.Claims.Application;
+using MaternityCloud.Contracts.Enrollment.V1;
+using MaternityCloud.Contracts.Prenatal.V1;
+using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
+using PrenatalClient = MaternityCloud.Contracts.Prenatal.V1.Prenatal.PrenatalClient;
+
+namespace MaternityCloud.Claims.Infrastructure;
+
+/// <summary>
+/// Enrollment's CheckEligibility through service discovery (services__enrollment__grpc__0), with a deadline. When
+/// Enrollment cannot answer, the settlement is refused as Unavailable: the hospital retries with the same request id.
+/// </summary>
+public sealed class EnrollmentEligibility(EnrollmentClient client) : IEligibility
+{
+    public async Task<EligibilityAnswer> CheckMaternityMedicalAsync(string idNumber, DateOnly serviceDate, string region, CancellationToken ct)
+    {
+        var decision = await PlatformCalls.RunAsync("enrollment (eligibility)", () => client.CheckEligibilityAsync(new CheckEligibilityRequest
+        {
+            IdNumber = idNumber, Benefit = Benefit.MaternityMedical, Region = region,
+            EventDate = serviceDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        }, deadline: PlatformCalls.Deadline(), cancellationToken: ct).ResponseAsync);
+        return new EligibilityAnswer(decision.Eligible, decision.Reasons.Select(r => (r.Code, r.Message)).ToList(), decision.PolicyVersion, decision.AsFiledSpouse);
+    }
+}
+
+/// <summary>Prenatal's registrations: the open one, or an automatic one for a prenatal check (EnsureRegistration).</summary>
+public sealed class PrenatalRegistrations(PrenatalClient client) : IPrenatalRegistrations
+{
+    public async Task<OpenRegistration?> FindOpenAsync(string idNumber, CancellationToken ct)
+    {
+        var list = await PlatformCalls.RunAsync("prenatal", () => client.ListRegistrationsAsync(
+            new ListRegistrationsRequest { IdNumber = idNumber }, deadline: PlatformCalls.Deadline(), cancellationToken: ct).ResponseAsync);
+        return list.Registrations.Where(r => r.State == RegistrationState.Open).Select(ToOpen).FirstOrDefault();
+    }
+
+    public async Task<OpenRegistration> EnsureAsync(string idNumber, string region, DateOnly serviceDate, int gestationalWeeks, int fetusCount,
+        string hospitalCode, CancellationToken ct)
+    {
+        var reply = await PlatformCalls.RunAsync("prenatal", () => client.EnsureRegistrationAsync(new EnsureRegistrationRequest
+        {
+            IdNumber = idNumber, Region = region, ServiceDate = serviceDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            GestationalWeeks = gestationalWeeks, FetusCount = fetusCount, HospitalCode = hospitalCode,
+        }, deadline: PlatformCalls.Deadline(), cancellationToken: ct).ResponseAsync);
+        return ToOpen(reply.Registration);
+    }
+
+    private static OpenRegistration ToOpen(Registration r) =>
+        new(Guid.Parse(r.RegistrationId), r.IdNumber, r.Region, decimal.Parse(r.PrenatalQuota, CultureInfo.InvariantCulture));
+}
+
+internal static class PlatformCalls
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    public static DateTime Deadline() => DateTime.UtcNow.Add(Timeout);
+
+    /// <summary>
+    /// A platform call whose refusals are the caller's refusals (the same rule, passed on) and whose outages are
+    /// Unavailable, so the hospital hears a status it can act on instead of Internal.
+    /// </summary>
+    public static async Task<T> RunAsync<T>(string dependency, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown or StatusCode.ResourceExhausted)
+        {
+            throw new DependencyUnavailableException(dependency, e);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.NotFound)
+        {
+            throw new RuleViolationException(dependency.Split(' ')[0] + "-refused", $"{dependency} refused: {e.Status.Detail}");
+        }
+        catch (HttpRequestException e)
+        {
+            throw new DependencyUnavailableException(dependency, e);
+        }
+    }
+}
