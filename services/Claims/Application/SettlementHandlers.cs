@@ -187,14 +187,16 @@ public sealed partial class SettlementHandlers(
         var requestId = v.Text("request_id", c.RequestId, 64);
         var person = v.IdNumber("id_number", c.IdNumber);
         v.Check(c.CertificateType is >= 1 and <= 3, "certificate_type", "must be 1 (electronic code), 2 (ID card) or 3 (social security card)");
-        var serviceDate = v.Date("service_date", c.ServiceDate, notAfter: clock.GetLocalToday());
+        var today = clock.GetLocalToday();
+        var serviceDate = v.Date("service_date", c.ServiceDate, notAfter: today);
         var visit = Visit.Classify(v, c.MedicalType, c.MaternityCategory, c.FamilyPlanningCategory, c.Complication);
         v.Check(c.GestationalWeeks is >= 0 and <= MaxGestationalWeeks, "gestational_weeks", $"must be from 0 to {MaxGestationalWeeks}");
         if (visit?.Kind == VisitKind.PrenatalCheck)
             v.Check(c.GestationalWeeks >= 1, "gestational_weeks", "is required for a prenatal check (it dates the pregnancy)");
         var fetusCount = c.FetusCount == 0 ? 1 : c.FetusCount;
         v.Check(fetusCount is >= 1 and <= 9, "fetus_count", "must be from 1 to 9 (0 means 1)");
-        var policy = v.Region(policies, "region", c.Region, v.HasErrorFor("service_date") ? null : serviceDate);
+        // A future date is refused, but the lines are still checked (against today's rules) so every bad field is named at once.
+        var policy = v.Region(policies, "region", c.Region, serviceDate == default ? null : (serviceDate > today ? today : serviceDate));
         var lines = policy is null ? [] : FeeLines.Read(v, policy.Medical.Catalog, policy.Version, c.Lines, c.TotalAmount);
         v.ThrowIfInvalid();
         return new Checked(c, institution, requestId, person, policy!, visit!, serviceDate, fetusCount, lines);

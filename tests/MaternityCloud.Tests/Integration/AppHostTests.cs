@@ -62,6 +62,11 @@ public sealed class AppHostTests
                 Assert.Equal(Contracts.Prenatal.V1.Prenatal.Descriptor.Methods.Select(m => m.Name),
                     await ListMethodsAsync(channel, "maternitycloud.prenatal.v1.Prenatal"));
             }
+            using (var channel = GrpcChannel.ForAddress(resources.Single(r => r.Name == "claims").Endpoints["grpc"]))
+            {
+                Assert.Equal(Contracts.Claims.V1.Claims.Descriptor.Methods.Select(m => m.Name),
+                    await ListMethodsAsync(channel, "maternitycloud.claims.v1.Claims"));
+            }
             using (var channel = GrpcChannel.ForAddress(resources.Single(r => r.Name == "notifications").Endpoints["grpc"]))
             {
                 Assert.Equal(["GetRecipient"], await ListMethodsAsync(channel, "maternitycloud.notifications.v1.Notifications"));

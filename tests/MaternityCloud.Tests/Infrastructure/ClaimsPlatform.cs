@@ -1,0 +1,103 @@
+using System.Globalization;
+using MaternityCloud.Claims.Grpc;
+using MaternityCloud.Contracts.Claims.V1;
+using MaternityCloud.Contracts.Enrollment.V1;
+using MaternityCloud.Enrollment.Grpc;
+using MaternityCloud.Prenatal.Grpc;
+using Microsoft.Extensions.DependencyInjection;
+using ClaimsClient = MaternityCloud.Contracts.Claims.V1.Claims.ClaimsClient;
+using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
+using PrenatalClient = MaternityCloud.Contracts.Prenatal.V1.Prenatal.PrenatalClient;
+
+namespace MaternityCloud.Tests.Infrastructure;
+
+/// <summary>
+/// Claims with the two services it calls (Enrollment for eligibility, Prenatal for registrations), each in process on
+/// its own database of the real servers, sharing one virtual host so their events flow as in the platform.
+/// </summary>
+public sealed class ClaimsPlatform : IAsyncDisposable
+{
+    public static readonly DateOnly Today = DateOnly.FromDateTime(DateTime.Now);
+
+    private ClaimsPlatform(Isolation isolation, ServiceHost<EnrollmentGrpcService> enrollment, ServiceHost<PrenatalGrpcService> prenatal,
+        ServiceHost<ClaimsGrpcService> claims)
+    {
+        Isolation = isolation;
+        EnrollmentHost = enrollment;
+        PrenatalHost = prenatal;
+        ClaimsHost = claims;
+        Enrollment = new EnrollmentClient(enrollment.Channel());
+        Prenatal = new PrenatalClient(prenatal.Channel());
+        Claims = new ClaimsClient(claims.Channel());
+    }
+
+    public Isolation Isolation { get; }
+    public ServiceHost<EnrollmentGrpcService> EnrollmentHost { get; }
+    public ServiceHost<PrenatalGrpcService> PrenatalHost { get; }
+    public ServiceHost<ClaimsGrpcService> ClaimsHost { get; }
+    public EnrollmentClient Enrollment { get; }
+    public PrenatalClient Prenatal { get; }
+    public ClaimsClient Claims { get; }
+
+    public static async Task<ClaimsPlatform> StartAsync(TestServers servers, string testName, Action<IServiceCollection>? claimsServices = null)
+    {
+        var isolation = await servers.CreateIsolationAsync(testName, "enrollmentdb", "prenataldb", "claimsdb");
+        var enrollment = new ServiceHost<EnrollmentGrpcService>(isolation);
+        var prenatal = new ServiceHost<PrenatalGrpcService>(isolation);
+        var claims = new ServiceHost<ClaimsGrpcService>(isolation,
+            new Dictionary<string, string> { ["services:enrollment:grpc:0"] = "http://localhost", ["services:prenatal:grpc:0"] = "http://localhost" },
+            services =>
+            {
+                ServiceHost<ClaimsGrpcService>.Calls<EnrollmentClient, EnrollmentGrpcService>(enrollment)(services);
+                ServiceHost<ClaimsGrpcService>.Calls<PrenatalClient, PrenatalGrpcService>(prenatal)(services);
+                claimsServices?.Invoke(services);
+            });
+        _ = claims.Server; // start Claims now, so its queues exist before anyone publishes
+        return new ClaimsPlatform(isolation, enrollment, prenatal, claims);
+    }
+
+    /// <summary>An employee with contributions paid in full and on time for the <paramref name="months"/> months before today.</summary>
+    public async Task<string> EligibleEmployeeAsync(int months = 24, string? idNumber = null)
+    {
+        var employer = await Enrollment.RegisterEmployerAsync(new RegisterEmployerRequest
+        {
+            CreditCode = TestData.CreditCode(), Name = "温州市鹿城区示例服饰有限公司",
+            CorporateAccount = new BankAccount { BankName = "中国农业银行温州分行", AccountNumber = "19200101040012345", AccountName = "温州市鹿城区示例服饰有限公司" },
+        });
+        var person = await Enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
+        {
+            IdNumber = idNumber ?? TestData.IdNumber(), Name = "陈丽娟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode,
+            InsuredFrom = Date(Today.AddYears(-3)),
+        });
+        await Enrollment.RecordContributionsAsync(EnrollmentCalls.PaidMonths(person.IdNumber, months, Today, employer: employer.CreditCode));
+        return person.IdNumber;
+    }
+
+    public static string Date(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>A prenatal check (51/7) in Wenzhou at a Wenzhou hospital, with the given catalog lines (code, amount).</summary>
+    public static SettleRequest PrenatalCheck(string idNumber, params (string Code, string Amount)[] lines) =>
+        Request(idNumber, "51", "7", "", lines);
+
+    public static SettleRequest Request(string idNumber, string medicalType, string maternityCategory, string familyPlanningCategory,
+        params (string Code, string Amount)[] lines)
+    {
+        var request = new SettleRequest
+        {
+            InstitutionCode = "H33030200001", RequestId = "HIS-" + Guid.NewGuid().ToString("N")[..16], IdNumber = idNumber, Region = "330300",
+            CertificateType = VisitCertificateType.IdCard, CertificateNumber = idNumber, MedicalType = medicalType,
+            MaternityCategory = maternityCategory, FamilyPlanningCategory = familyPlanningCategory, GestationalWeeks = 12, FetusCount = 1,
+            ServiceDate = Date(Today.AddDays(-1)),
+        };
+        request.Lines.AddRange(lines.Select(l => new FeeLine { ItemCode = l.Code, Quantity = "1", UnitPrice = l.Amount, Amount = l.Amount }));
+        request.TotalAmount = lines.Sum(l => decimal.Parse(l.Amount, CultureInfo.InvariantCulture)).ToString("0.00", CultureInfo.InvariantCulture);
+        return request;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await ClaimsHost.DisposeAsync();
+        await PrenatalHost.DisposeAsync();
+        await EnrollmentHost.DisposeAsync();
+    }
+}
