@@ -126,7 +126,7 @@ public static class EligibilityBench
     }
 
     /// <summary>Persons with valid ID numbers (check character computed in SQL), one open period, 12 paid months each.</summary>
-    private static async Task LoadAsync(NpgsqlDataSource dataSource, int persons)
+    internal static async Task LoadAsync(NpgsqlDataSource dataSource, int persons)
     {
         var checkSum = string.Join(" + ", Weights.Select((w, i) => $"substr(body, {i + 1}, 1)::int * {w}"));
         var sql = $"""
@@ -152,7 +152,7 @@ public static class EligibilityBench
         await analyze.ExecuteNonQueryAsync();
     }
 
-    private static async Task<List<string>> SampleAsync(NpgsqlDataSource dataSource, int count)
+    internal static async Task<List<string>> SampleAsync(NpgsqlDataSource dataSource, int count)
     {
         await using var command = dataSource.CreateCommand("SELECT id_number FROM insured_person ORDER BY random() LIMIT $1");
         command.Parameters.Add(new NpgsqlParameter { Value = count });

@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using MaternityCloud.AppHost.Hosting;
+using MaternityCloud.Contracts.Claims.V1;
+using Npgsql;
+using ClaimsClient = MaternityCloud.Contracts.Claims.V1.Claims.ClaimsClient;
+
+namespace MaternityCloud.Bench;
+
+/// <summary>
+/// Hospital Settle calls per second through the real Claims process (gRPC, PostgreSQL, Redis, the outbox, and its calls to
+/// Enrollment and Prenatal), at a fixed concurrency. Baselines in the same run and at the same concurrency: a bare gRPC
+/// call answered from memory by the same Claims process (grpc.health.v1 Check, the echo), and a bare single-row
+/// PostgreSQL insert-and-commit.
+/// </summary>
+public static class SettlementBench
+{
+    public static async Task<int> RunAsync(int persons, int calls, int concurrency)
+    {
+        var state = Path.Combine(Path.GetTempPath(), "maternitycloud-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], line => Console.Error.WriteLine($"[platform] {line}"));
+        var postgres = builder.AddPostgres("postgres", 0);
+        var redis = builder.AddRedis("redis", 0);
+        var messaging = builder.AddRabbitMQ("messaging", (0, 0, 0, 0));
+        var databases = new Dictionary<string, PostgresDatabaseResource>();
+        ProjectResource Service(string name, string directory)
+        {
+            var database = databases[name] = builder.AddDatabase(postgres, $"{name}db");
+            return builder.AddProject(name, directory, (0, 0)).WithReference(database).WaitFor(database)
+                .WithReference(redis).WaitFor(redis).WithReference(messaging).WaitFor(messaging);
+        }
+        var enrollment = Service("enrollment", "Enrollment");
+        var prenatal = Service("prenatal", "Prenatal");
+        var claims = Service("claims", "Claims").WithReference(enrollment).WithReference(prenatal);
+        var platform = builder.Build();
+        try
+        {
+            await platform.StartAsync();
+            await platform.WaitForHealthyAsync(TimeSpan.FromMinutes(3));
+
+            await using var enrollmentData = NpgsqlDataSource.Create(databases["enrollment"].ConnectionString + ";Maximum Pool Size=64");
+            await using var claimsData = NpgsqlDataSource.Create(databases["claims"].ConnectionString + ";Maximum Pool Size=64");
+            await EligibilityBench.LoadAsync(enrollmentData, persons);
+            var sample = await EligibilityBench.SampleAsync(enrollmentData, Math.Min(persons, calls + 1_000));
+            var warmUp = sample.Take(1_000).ToList();
+            var measured = sample.Skip(1_000).ToList();
+            Console.Error.WriteLine($"[bench] {persons:N0} insured persons loaded; {measured.Count:N0} measured calls per path");
+
+            var url = claims.Endpoints.Single(e => e.Name == "grpc").Url;
+            var channels = Enumerable.Range(0, 4).Select(_ => GrpcChannel.ForAddress(url)).ToArray();
+            var clients = channels.Select(c => new ClaimsClient(c)).ToArray();
+            var health = channels.Select(c => new Health.HealthClient(c)).ToArray();
+            var counter = 0;
+            ClaimsClient Next() => clients[Interlocked.Increment(ref counter) % clients.Length];
+            var day = DateOnly.FromDateTime(DateTime.Now).AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+            // Warm-up: JIT, pools, prepared statements and Enrollment's answers in Redis; the persons' first prenatal check
+            // registers their pregnancy, so the measured prenatal checks take the quota-lock path of an open pregnancy.
+            await LoadRun.RunAsync("warm-up", [.. warmUp, .. measured], concurrency, id => Next().SettleAsync(PrenatalCheck(id, day)).ResponseAsync);
+            await LoadRun.RunAsync("warm-up", warmUp, concurrency, id => Next().SettleAsync(Childbirth(id, day)).ResponseAsync);
+
+            var prenatalChecks = await LoadRun.RunAsync("Settle prenatal check (open pregnancy)", measured, concurrency,
+                id => Next().SettleAsync(PrenatalCheck(id, day)).ResponseAsync);
+            var childbirths = await LoadRun.RunAsync("Settle childbirth", measured, concurrency,
+                id => Next().SettleAsync(Childbirth(id, day)).ResponseAsync);
+            var retries = new List<SettleRequest>();
+            foreach (var id in measured) retries.Add(PrenatalCheck(id, day));
+            foreach (var r in retries.Take(concurrency)) await Next().SettleAsync(r);
+            var retried = await LoadRun.RunAsync("Settle retry (same request id)", retries.Take(concurrency).SelectMany(r => Enumerable.Repeat(r, measured.Count / concurrency)).ToList(),
+                concurrency, r => Next().SettleAsync(r).ResponseAsync);
+            var echo = await LoadRun.RunAsync("bare gRPC echo (health Check)", measured, concurrency, _ =>
+                health[Interlocked.Increment(ref counter) % health.Length].CheckAsync(new HealthCheckRequest()).ResponseAsync);
+            await using (var create = claimsData.CreateCommand("CREATE TABLE IF NOT EXISTS bench_commit (id uuid PRIMARY KEY, at timestamptz NOT NULL)"))
+                await create.ExecuteNonQueryAsync();
+            var commit = await LoadRun.RunAsync("bare PostgreSQL insert + commit", measured, concurrency, async _ =>
+            {
+                await using var insert = claimsData.CreateCommand("INSERT INTO bench_commit VALUES ($1, now())");
+                insert.Parameters.Add(new NpgsqlParameter { Value = Guid.NewGuid() });
+                await insert.ExecuteNonQueryAsync();
+            });
+
+            Console.WriteLine(Table([prenatalChecks, childbirths, retried], echo, commit, persons, concurrency));
+            foreach (var channel in channels) channel.Dispose();
+            return 0;
+        }
+        finally
+        {
+            await platform.StopAsync();
+            try { Directory.Delete(state, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static SettleRequest PrenatalCheck(string id, string day) => Request(id, day, "51", "7",
+        ("311202001", "35.00"), ("250102001", "12.00"), ("220301001", "120.00"));
+
+    private static SettleRequest Childbirth(string id, string day) => Request(id, day, "52", "1",
+        ("331505001", "1800.00"), ("110900001", "60.00"));
+
+    private static SettleRequest Request(string id, string day, string medicalType, string category, params (string Code, string Amount)[] lines)
+    {
+        var request = new SettleRequest
+        {
+            InstitutionCode = "H33030200001", RequestId = Guid.NewGuid().ToString("N"), IdNumber = id, Region = "330300",
+            CertificateType = VisitCertificateType.IdCard, MedicalType = medicalType, MaternityCategory = category, GestationalWeeks = 20,
+            FetusCount = 1, ServiceDate = day,
+        };
+        request.Lines.AddRange(lines.Select(l => new FeeLine { ItemCode = l.Code, Quantity = "1", UnitPrice = l.Amount, Amount = l.Amount }));
+        request.TotalAmount = lines.Sum(l => decimal.Parse(l.Amount, CultureInfo.InvariantCulture)).ToString("0.00", CultureInfo.InvariantCulture);
+        return request;
+    }
+
+    private static string Table(IReadOnlyList<LoadResult> paths, LoadResult echo, LoadResult commit, int persons, int concurrency)
+    {
+        var s = new StringBuilder();
+        s.AppendLine(FormattableString.Invariant(
+            $"Settlement, {concurrency} concurrent callers, {Environment.ProcessorCount} cores, {persons:N0} insured persons; every process on this machine"));
+        s.AppendLine();
+        s.AppendLine("| path | calls/s | p50 ms | p99 ms | vs bare gRPC echo | vs bare PostgreSQL commit |");
+        s.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var r in paths.Append(echo).Append(commit))
+            s.AppendLine(FormattableString.Invariant(
+                $"| {r.Name} | {r.PerSecond:0} | {r.P50Ms:0.00} | {r.P99Ms:0.00} | {r.PerSecond / echo.PerSecond:0.00} | {r.PerSecond / commit.PerSecond:0.00} |"));
+        return s.ToString();
+    }
+}
