@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CONFIGURATION ?= Debug
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
-.PHONY: run test setup build clean bench bench-micro import-contributions
+.PHONY: run test setup build clean bench bench-settlement bench-micro import-contributions
 
 setup:
 	@./scripts/setup.sh
@@ -24,6 +24,10 @@ test: build
 bench: setup
 	@$(DOTNET) build bench/MaternityCloud.Bench -c Release -nologo -clp:NoSummary -v minimal
 	@$(DOTNET) bench/MaternityCloud.Bench/bin/Release/net10.0/MaternityCloud.Bench.dll eligibility $(ARGS)
+
+bench-settlement: setup
+	@$(DOTNET) build bench/MaternityCloud.Bench -c Release -nologo -clp:NoSummary -v minimal
+	@$(DOTNET) bench/MaternityCloud.Bench/bin/Release/net10.0/MaternityCloud.Bench.dll settlement $(ARGS)
 
 bench-micro:
 	@$(DOTNET) build bench/MaternityCloud.Bench -c Release -nologo -clp:NoSummary -v minimal

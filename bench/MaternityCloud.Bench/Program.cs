@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 using MaternityCloud.Bench;
 
 // dotnet run -c Release --project bench/MaternityCloud.Bench -- eligibility [--small N] [--large N] [--calls N] [--concurrency N] [--shared-buffers 2GB]
-// dotnet run -c Release --project bench/MaternityCloud.Bench -- settlement [--persons N] [--calls N] [--concurrency N]
+// dotnet run -c Release --project bench/MaternityCloud.Bench -- settlement [--persons N] [--calls N] [--concurrency N] [--telemetry on|off]
 // dotnet run -c Release --project bench/MaternityCloud.Bench -- micro   (BenchmarkDotNet, in-process hot paths)
 var command = args.FirstOrDefault() ?? "eligibility";
 int Option(string name, int fallback)
@@ -23,11 +23,12 @@ switch (command)
         return await EligibilityBench.RunAsync(Option("--small", 10_000), Option("--large", 1_000_000), Option("--calls", 20_000), Option("--concurrency", 32),
             Text("--shared-buffers", "2GB"));
     case "settlement":
-        return await SettlementBench.RunAsync(Option("--persons", 20_000), Option("--calls", 5_000), Option("--concurrency", 32));
+        return await SettlementBench.RunAsync(Option("--persons", 20_000), Option("--calls", 5_000), Option("--concurrency", 32),
+            Text("--telemetry", "on") != "off");
     case "micro":
         BenchmarkSwitcher.FromAssembly(typeof(EligibilityRulesBench).Assembly).Run(args.Skip(1).ToArray());
         return 0;
     default:
-        Console.Error.WriteLine("usage: eligibility [--small N] [--large N] [--calls N] [--concurrency N] | settlement [--persons N] [--calls N] [--concurrency N] | micro [BenchmarkDotNet options]");
+        Console.Error.WriteLine("usage: eligibility [--small N] [--large N] [--calls N] [--concurrency N] | settlement [--persons N] [--calls N] [--concurrency N] [--telemetry on|off] | micro [BenchmarkDotNet options]");
         return 2;
 }

@@ -17,7 +17,7 @@ namespace MaternityCloud.Bench;
 /// </summary>
 public static class SettlementBench
 {
-    public static async Task<int> RunAsync(int persons, int calls, int concurrency)
+    public static async Task<int> RunAsync(int persons, int calls, int concurrency, bool telemetry)
     {
         var state = Path.Combine(Path.GetTempPath(), "maternitycloud-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], line => Console.Error.WriteLine($"[platform] {line}"));
@@ -34,6 +34,8 @@ public static class SettlementBench
         var enrollment = Service("enrollment", "Enrollment");
         var prenatal = Service("prenatal", "Prenatal");
         var claims = Service("claims", "Claims").WithReference(enrollment).WithReference(prenatal);
+        // Spans and metrics are recorded as deployed unless asked not to (OTEL_SDK_DISABLED makes the SDK a no-op).
+        if (!telemetry) foreach (var service in new[] { enrollment, prenatal, claims }) service.Environment["OTEL_SDK_DISABLED"] = "true";
         var platform = builder.Build();
         try
         {
@@ -81,7 +83,7 @@ public static class SettlementBench
                 await insert.ExecuteNonQueryAsync();
             });
 
-            Console.WriteLine(Table([prenatalChecks, childbirths, retried], echo, commit, persons, concurrency));
+            Console.WriteLine(Table([prenatalChecks, childbirths, retried], echo, commit, persons, concurrency, telemetry));
             foreach (var channel in channels) channel.Dispose();
             return 0;
         }
@@ -111,11 +113,11 @@ public static class SettlementBench
         return request;
     }
 
-    private static string Table(IReadOnlyList<LoadResult> paths, LoadResult echo, LoadResult commit, int persons, int concurrency)
+    private static string Table(IReadOnlyList<LoadResult> paths, LoadResult echo, LoadResult commit, int persons, int concurrency, bool telemetry)
     {
         var s = new StringBuilder();
         s.AppendLine(FormattableString.Invariant(
-            $"Settlement, {concurrency} concurrent callers, {Environment.ProcessorCount} cores, {persons:N0} insured persons; every process on this machine"));
+            $"Settlement, {concurrency} concurrent callers, {Environment.ProcessorCount} cores, {persons:N0} insured persons, telemetry {(telemetry ? "on" : "off")}; every process on this machine"));
         s.AppendLine();
         s.AppendLine("| path | calls/s | p50 ms | p99 ms | vs bare gRPC echo | vs bare PostgreSQL commit |");
         s.AppendLine("|---|---:|---:|---:|---:|---:|");

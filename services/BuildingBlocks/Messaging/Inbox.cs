@@ -7,6 +7,12 @@ namespace MaternityCloud.BuildingBlocks.Messaging;
 public interface IIntegrationEventHandler<in TEvent> where TEvent : IIntegrationEvent
 {
     Task HandleAsync(TEvent integrationEvent, OutboxTransaction tx, CancellationToken ct);
+
+    /// <summary>
+    /// Whether the event can have an effect here at all, decided from the event alone. One that cannot is acknowledged
+    /// without a transaction or an inbox row: there is nothing to do once, so nothing to remember.
+    /// </summary>
+    bool Concerns(TEvent integrationEvent) => true;
 }
 
 /// <summary>
@@ -22,7 +28,7 @@ public sealed class InboxConsumer<TEvent, THandler>(ServiceDatabase database, TH
     private static readonly string ConsumerName = typeof(THandler).Name;
 
     public Task Consume(ConsumeContext<TEvent> context) =>
-        database.InTransactionAsync(async (tx, ct) =>
+        !handler.Concerns(context.Message) ? Task.CompletedTask : database.InTransactionAsync(async (tx, ct) =>
         {
             await using var accept = tx.Command(
                 "INSERT INTO inbox_message (message_id, consumer, message_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",

@@ -14,8 +14,10 @@ public sealed class PregnancyQuotaEvents(QuotaLedger quotas)
     public Task HandleAsync(PrenatalRegistered e, OutboxTransaction tx, CancellationToken ct) =>
         quotas.OpenAsync(tx.Connection, new OpenRegistration(e.RegistrationId, e.IdNumber, e.Region, e.PrenatalQuota), ct);
 
-    public Task HandleAsync(PrenatalRegistrationChanged e, OutboxTransaction tx, CancellationToken ct) =>
-        e.State == "Cancelled" ? quotas.CloseAsync(tx, e.RegistrationId, ct) : Task.CompletedTask;
+    /// <summary>Only a cancellation closes the quota; corrections and hospital changes leave it as it is.</summary>
+    public bool Concerns(PrenatalRegistrationChanged e) => e.State == "Cancelled";
+
+    public Task HandleAsync(PrenatalRegistrationChanged e, OutboxTransaction tx, CancellationToken ct) => quotas.CloseAsync(tx, e.RegistrationId, ct);
 
     public Task HandleAsync(PregnancyEnded e, OutboxTransaction tx, CancellationToken ct) => quotas.CloseAsync(tx, e.RegistrationId, ct);
 }

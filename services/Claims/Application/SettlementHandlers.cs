@@ -51,7 +51,8 @@ public sealed partial class SettlementHandlers(
                 SettlementRules.PrenatalCap(request.Policy.Medical, open?.Quota ?? request.Policy.Medical.PrenatalCapPerPregnancy, asSpouse), used);
         }
         var computation = SettlementRules.Compute(request.Policy.Medical, request.Visit, request.Lines, asSpouse, quota);
-        var history = await store.BillingHistoryAsync(connection, request.Person.Value, request.ServiceDate, quota?.RegistrationId, ct);
+        var (history, _) = await store.ReadBeforeSettlingAsync(connection, request.Person.Value, request.ServiceDate,
+            quota?.RegistrationId is { } known && known != Guid.Empty ? known : null, lockQuota: false, ct);
         var findings = IntelligentAudit.Check(request.Lines, history, quota is not null);
         return Record(request, Guid.Empty, scope, asSpouse, quota, computation, findings, SettlementStatus.Preview, null);
     }
@@ -61,39 +62,38 @@ public sealed partial class SettlementHandlers(
         var request = Check(command);
         if (await FindEarlierAsync(request, ct) is { } earlier) return earlier;
 
-        var (scope, asSpouse) = await AdmitAsync(request, ct);
-        OpenRegistration? registration = null;
-        await using (var connection = await database.DataSource.OpenConnectionAsync(ct))
+        // Eligibility and the pregnancy this service already knows are independent reads: both at once.
+        var admitting = AdmitAsync(request, ct);
+        var knownRegistration = FindKnownRegistrationAsync(request.Person.Value, ct);
+        await Task.WhenAll(admitting, knownRegistration); // a refusal of eligibility is what the hospital hears
+        var (scope, asSpouse) = admitting.Result;
+        var registration = knownRegistration.Result;
+        if (registration is null && request.Visit.Kind == VisitKind.PrenatalCheck)
         {
-            registration = await quotas.FindOpenAsync(connection, request.Person.Value, ct);
-            if (registration is null && request.Visit.Kind == VisitKind.PrenatalCheck)
-            {
-                registration = request.Policy.Medical.PrenatalRegistrationRequired
-                    ? await registrations.FindOpenAsync(request.Person.Value, ct) ?? throw RegistrationRequired(request)
-                    : await registrations.EnsureAsync(request.Person.Value, request.Policy.Region, request.ServiceDate,
-                        command.GestationalWeeks, request.FetusCount, request.InstitutionCode, ct);
-                await quotas.OpenAsync(connection, registration, ct);
-            }
+            registration = request.Policy.Medical.PrenatalRegistrationRequired
+                ? await registrations.FindOpenAsync(request.Person.Value, ct) ?? throw RegistrationRequired(request)
+                : await registrations.EnsureAsync(request.Person.Value, request.Policy.Region, request.ServiceDate,
+                    command.GestationalWeeks, request.FetusCount, request.InstitutionCode, ct);
+            await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+            await quotas.OpenAsync(connection, registration, ct);
         }
 
         var settledAt = clock.GetUtcNowForDatabase();
         var outcome = await database.InTransactionAsync(async (tx, token) =>
         {
-            PrenatalQuota? quota = null;
-            if (request.Visit.Kind == VisitKind.PrenatalCheck)
-            {
-                var (cap, used) = await quotas.LockAsync(tx, registration!.RegistrationId, token);
-                quota = new PrenatalQuota(registration.RegistrationId, SettlementRules.PrenatalCap(request.Policy.Medical, cap, asSpouse), used);
-            }
+            var prenatal = request.Visit.Kind == VisitKind.PrenatalCheck;
+            var (history, ledger) = await store.ReadBeforeSettlingAsync(tx.Connection, request.Person.Value, request.ServiceDate,
+                registration?.RegistrationId, lockQuota: prenatal, token);
+            PrenatalQuota? quota = ledger is { } row
+                ? new PrenatalQuota(registration!.RegistrationId, SettlementRules.PrenatalCap(request.Policy.Medical, row.Cap, asSpouse), row.Used)
+                : null;
             var computation = SettlementRules.Compute(request.Policy.Medical, request.Visit, request.Lines, asSpouse, quota);
-            var history = await store.BillingHistoryAsync(tx.Connection, request.Person.Value, request.ServiceDate, registration?.RegistrationId, token);
             var findings = IntelligentAudit.Check(request.Lines, history, registration is not null);
             var record = Record(request, Guid.CreateVersion7(), scope, asSpouse, quota, computation, findings, SettlementStatus.Settled, settledAt)
                 with { RegistrationId = registration?.RegistrationId };
 
             if (!await store.TryInsertAsync(tx, record, command.Fingerprint, command.CertificateType, findings, token))
                 return null; // the same request id committed meanwhile (a concurrent retry): nothing of ours is kept
-            if (computation.QuotaConsumed > 0) await quotas.AddUsedAsync(tx, registration!.RegistrationId, computation.QuotaConsumed, token);
             tx.Publish(new SettlementCompleted(Guid.CreateVersion7(), settledAt, record.SettlementId, record.InstitutionCode, record.IdNumber,
                 record.MedicalType, record.MaternityCategory, record.FamilyPlanningCategory, record.FetusCount, record.GestationalWeeks, record.Dystocia,
                 record.Complication, record.ServiceDate, record.Fund, record.Individual, record.Region, record.PolicyVersion, asSpouse,
@@ -200,6 +200,12 @@ public sealed partial class SettlementHandlers(
         var lines = policy is null ? [] : FeeLines.Read(v, policy.Medical.Catalog, policy.Version, c.Lines, c.TotalAmount);
         v.ThrowIfInvalid();
         return new Checked(c, institution, requestId, person, policy!, visit!, serviceDate, fetusCount, lines);
+    }
+
+    private async Task<OpenRegistration?> FindKnownRegistrationAsync(string idNumber, CancellationToken ct)
+    {
+        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+        return await quotas.FindOpenAsync(connection, idNumber, ct);
     }
 
     /// <summary>What the request id already produced: the same request gets it back, a different one is refused.</summary>

@@ -28,21 +28,19 @@ public sealed class QuotaLedger
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Locks the row until the transaction ends and returns (cap, used): concurrent settlements queue here.</summary>
-    public async Task<(decimal Cap, decimal Used)> LockAsync(OutboxTransaction tx, Guid registrationId, CancellationToken ct)
-    {
-        await using var command = tx.Command("SELECT cap, used FROM prenatal_quota WHERE registration_id = $1 FOR UPDATE", registrationId);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) throw new InvalidOperationException($"prenatal quota {registrationId} vanished");
-        return (reader.GetDecimal(0), reader.GetDecimal(1));
-    }
-
     /// <summary>Adds (or, negative, gives back) an amount to what the pregnancy used.</summary>
     public async Task AddUsedAsync(OutboxTransaction tx, Guid registrationId, decimal amount, CancellationToken ct)
     {
-        await using var command = tx.Command("UPDATE prenatal_quota SET used = used + $2 WHERE registration_id = $1", registrationId, amount);
-        await command.ExecuteNonQueryAsync(ct);
+        await using var batch = new NpgsqlBatch(tx.Connection, tx.Transaction) { BatchCommands = { AddUsedCommand(registrationId, amount) } };
+        await batch.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>Locks the row until the transaction ends and reads (cap, used): concurrent settlements of one pregnancy queue here.</summary>
+    internal static NpgsqlBatchCommand LockCommand(Guid registrationId) =>
+        Sql.BatchCommand("SELECT cap, used FROM prenatal_quota WHERE registration_id = $1 FOR UPDATE", registrationId);
+
+    internal static NpgsqlBatchCommand AddUsedCommand(Guid registrationId, decimal amount) =>
+        Sql.BatchCommand("UPDATE prenatal_quota SET used = used + $2 WHERE registration_id = $1", registrationId, amount);
 
     public async Task CloseAsync(OutboxTransaction tx, Guid registrationId, CancellationToken ct)
     {

@@ -37,8 +37,9 @@ public sealed partial class SettlementReplies(RedisStore redis, ILogger<Settleme
     {
         try
         {
+            // Fire and forget: the hospital's answer does not wait for the shortcut to be stored.
             await redis.Database.StringSetAsync(Key(settlement.InstitutionCode, settlement.RequestId),
-                JsonSerializer.SerializeToUtf8Bytes(new Entry(fingerprint, settlement), Json), Keep);
+                JsonSerializer.SerializeToUtf8Bytes(new Entry(fingerprint, settlement), Json), Keep, flags: CommandFlags.FireAndForget);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {

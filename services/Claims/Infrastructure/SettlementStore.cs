@@ -18,10 +18,18 @@ public sealed class SettlementStore
         FROM settlement
         """;
 
-    /// <summary>Stores a settlement unless its (institution, request id) is taken; says whether it did.</summary>
-    public async Task<bool> TryInsertAsync(OutboxTransaction tx, SettlementRecord s, byte[] fingerprint, int certificateType, IReadOnlyList<AuditFinding> findings, CancellationToken ct)
+    /// <summary>
+    /// Stores a settlement with its lines and flags and consumes its prenatal quota, in one round trip, unless its
+    /// (institution, request id) is taken; says whether it did. The statements after the first only act when the first
+    /// inserted the settlement (a fresh id exists only if it did).
+    /// </summary>
+    public async Task<bool> TryInsertAsync(OutboxTransaction tx, SettlementRecord s, byte[] fingerprint, int certificateType,
+        IReadOnlyList<AuditFinding> findings, CancellationToken ct)
     {
-        await using (var insert = tx.Command("""
+        const string Inserted = "EXISTS (SELECT 1 FROM settlement WHERE settlement_id = $1)";
+        var lines = s.Lines.Select(l => l.Split).ToList();
+        await using var batch = new NpgsqlBatch(tx.Connection, tx.Transaction);
+        batch.BatchCommands.Add(Sql.BatchCommand("""
             INSERT INTO settlement (settlement_id, institution_code, request_id, request_hash, id_number, region, policy_version, certificate_type,
                 medical_type, maternity_category, family_planning_category, gestational_weeks, fetus_count, complication, dystocia, service_date,
                 scope, as_filed_spouse, registration_id, quota_cap, quota_used_before, quota_consumed, total_amount, fund_amount,
@@ -31,18 +39,13 @@ public sealed class SettlementStore
             """, s.SettlementId, s.InstitutionCode, s.RequestId, fingerprint, s.IdNumber, s.Region, s.PolicyVersion, certificateType,
             s.MedicalType, s.MaternityCategory, s.FamilyPlanningCategory, s.GestationalWeeks, s.FetusCount, s.Complication, s.Dystocia,
             s.ServiceDate, s.Scope.Code(), s.AsFiledSpouse, s.RegistrationId, s.QuotaCap, s.QuotaUsedBefore, s.QuotaConsumed, s.Total,
-            s.Fund, s.Transferred, s.Individual, s.SettledAt!.Value))
-        {
-            if (await insert.ExecuteNonQueryAsync(ct) == 0) return false;
-        }
-
-        var lines = s.Lines.Select(l => l.Split).ToList();
-        await using var batch = new NpgsqlBatch(tx.Connection, tx.Transaction);
-        batch.BatchCommands.Add(Sql.BatchCommand("""
+            s.Fund, s.Transferred, s.Individual, s.SettledAt!.Value));
+        batch.BatchCommands.Add(Sql.BatchCommand($"""
             INSERT INTO settlement_line (settlement_id, line_no, item_code, item_name, quantity, unit_price, amount, pool, rule,
                 fund_amount, transferred_amount, transferred_to, individual_amount, explanation)
             SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::numeric[], $8::int[], $9::text[],
                 $10::numeric[], $11::numeric[], $12::int[], $13::numeric[], $14::text[])
+            WHERE {Inserted}
             """, s.SettlementId,
             lines.Select(l => l.Line.LineNo).ToArray(), lines.Select(l => l.Line.ItemCode).ToArray(), lines.Select(l => l.Line.ItemName).ToArray(),
             lines.Select(l => l.Line.Quantity).ToArray(), lines.Select(l => l.Line.UnitPrice).ToArray(), lines.Select(l => l.Line.Amount).ToArray(),
@@ -50,13 +53,20 @@ public sealed class SettlementStore
             lines.Select(l => l.Transferred).ToArray(), lines.Select(l => l.TransferredTo is { } p ? (int?)p : null).ToArray(),
             lines.Select(l => l.Individual).ToArray(), lines.Select(l => l.Explanation).ToArray()));
         if (findings.Count > 0)
-            batch.BatchCommands.Add(Sql.BatchCommand("""
+            batch.BatchCommands.Add(Sql.BatchCommand($"""
                 INSERT INTO audit_flag (settlement_id, institution_code, line_no, item_code, rule, detail, raised_at)
-                SELECT $1, $2, * , $6 FROM unnest($3::int[], $4::text[], $5::text[], $7::text[])
+                SELECT $1, $2, *, $6 FROM unnest($3::int[], $4::text[], $5::text[], $7::text[]) WHERE {Inserted}
                 """, s.SettlementId, s.InstitutionCode, findings.Select(f => f.LineNo).ToArray(), findings.Select(f => f.ItemCode).ToArray(),
                 findings.Select(f => f.Rule).ToArray(), s.SettledAt!.Value, findings.Select(f => f.Detail).ToArray()));
+        if (s.QuotaConsumed > 0)
+        {
+            var consume = QuotaLedger.AddUsedCommand(s.RegistrationId!.Value, s.QuotaConsumed);
+            consume.CommandText += $" AND EXISTS (SELECT 1 FROM settlement WHERE settlement_id = $3)";
+            consume.Parameters.Add(new NpgsqlParameter { Value = s.SettlementId });
+            batch.BatchCommands.Add(consume);
+        }
         await batch.ExecuteNonQueryAsync(ct);
-        return true;
+        return batch.BatchCommands[0].RecordsAffected == 1;
     }
 
     public async Task<(byte[] Fingerprint, SettlementRecord Record)?> FindByRequestAsync(NpgsqlConnection connection, string institutionCode, string requestId, CancellationToken ct)
@@ -78,10 +88,16 @@ public sealed class SettlementStore
         await update.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>What the person was billed before, per item: the same day, and in the same pregnancy (not reversed).</summary>
-    public async Task<BillingHistory> BillingHistoryAsync(NpgsqlConnection connection, string idNumber, DateOnly serviceDate, Guid? registrationId, CancellationToken ct)
+    /// <summary>
+    /// What a settlement needs to read before it computes, in one round trip: the pregnancy's quota (locked until the
+    /// transaction ends when <paramref name="lockQuota"/>), and what the person was billed before per item, the same day
+    /// and in the same pregnancy (settlements that were reversed do not count).
+    /// </summary>
+    public async Task<(BillingHistory History, (decimal Cap, decimal Used)? Quota)> ReadBeforeSettlingAsync(
+        NpgsqlConnection connection, string idNumber, DateOnly serviceDate, Guid? registrationId, bool lockQuota, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection);
+        if (lockQuota) batch.BatchCommands.Add(QuotaLedger.LockCommand(registrationId!.Value));
         batch.BatchCommands.Add(Sql.BatchCommand("""
             SELECT l.item_code, count(*)::int FROM settlement s JOIN settlement_line l USING (settlement_id)
             WHERE s.id_number = $1 AND s.service_date = $2 AND s.state = 'settled' GROUP BY l.item_code
@@ -91,12 +107,19 @@ public sealed class SettlementStore
             WHERE s.registration_id = $1 AND s.state = 'settled' GROUP BY l.item_code
             """, (object?)registrationId ?? DBNull.Value));
         await using var reader = await batch.ExecuteReaderAsync(ct);
+        (decimal, decimal)? quota = null;
+        if (lockQuota)
+        {
+            if (!await reader.ReadAsync(ct)) throw new InvalidOperationException($"prenatal quota {registrationId} vanished");
+            quota = (reader.GetDecimal(0), reader.GetDecimal(1));
+            await reader.NextResultAsync(ct);
+        }
         var sameDay = new Dictionary<string, int>(StringComparer.Ordinal);
         while (await reader.ReadAsync(ct)) sameDay[reader.GetString(0)] = reader.GetInt32(1);
         await reader.NextResultAsync(ct);
         var pregnancy = new Dictionary<string, int>(StringComparer.Ordinal);
         while (await reader.ReadAsync(ct)) pregnancy[reader.GetString(0)] = reader.GetInt32(1);
-        return new BillingHistory(sameDay, pregnancy);
+        return (new BillingHistory(sameDay, pregnancy), quota);
     }
 
     /// <summary>The institution's settlements, newest first, by keyset (settled_at, settlement_id) from the page token.</summary>

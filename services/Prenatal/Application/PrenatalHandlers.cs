@@ -153,6 +153,9 @@ public sealed partial class PrenatalHandlers(
         return await repository.ListAsync(connection, id.Value, ct);
     }
 
+    /// <summary>Only a childbirth or a termination ends a pregnancy; a prenatal check's settlement is acknowledged untouched.</summary>
+    public bool Concerns(SettlementCompleted e) => PregnancyRules.EndingOutcome(e.MedicalType, e.MaternityCategory, e.FamilyPlanningCategory) is not null;
+
     /// <summary>Claims settled a visit: a childbirth or a termination ends the person's open registration.</summary>
     public async Task HandleAsync(SettlementCompleted e, OutboxTransaction tx, CancellationToken ct)
     {
