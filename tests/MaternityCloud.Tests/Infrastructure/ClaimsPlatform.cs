@@ -39,18 +39,18 @@ public sealed class ClaimsPlatform : IAsyncDisposable
     public PrenatalClient Prenatal { get; }
     public ClaimsClient Claims { get; }
 
-    public static async Task<ClaimsPlatform> StartAsync(TestServers servers, string testName, Action<IServiceCollection>? claimsServices = null)
+    public static async Task<ClaimsPlatform> StartAsync(TestServers servers, string testName, IReadOnlyDictionary<string, string>? claimsSettings = null)
     {
         var isolation = await servers.CreateIsolationAsync(testName, "enrollmentdb", "prenataldb", "claimsdb");
         var enrollment = new ServiceHost<EnrollmentGrpcService>(isolation);
         var prenatal = new ServiceHost<PrenatalGrpcService>(isolation);
-        var claims = new ServiceHost<ClaimsGrpcService>(isolation,
-            new Dictionary<string, string> { ["services:enrollment:grpc:0"] = "http://localhost", ["services:prenatal:grpc:0"] = "http://localhost" },
+        var settings = new Dictionary<string, string> { ["services:enrollment:grpc:0"] = "http://localhost", ["services:prenatal:grpc:0"] = "http://localhost" };
+        foreach (var (key, value) in claimsSettings ?? new Dictionary<string, string>()) settings[key] = value;
+        var claims = new ServiceHost<ClaimsGrpcService>(isolation, settings,
             services =>
             {
                 ServiceHost<ClaimsGrpcService>.Calls<EnrollmentClient, EnrollmentGrpcService>(enrollment)(services);
                 ServiceHost<ClaimsGrpcService>.Calls<PrenatalClient, PrenatalGrpcService>(prenatal)(services);
-                claimsServices?.Invoke(services);
             });
         _ = claims.Server; // start Claims now, so its queues exist before anyone publishes
         return new ClaimsPlatform(isolation, enrollment, prenatal, claims);

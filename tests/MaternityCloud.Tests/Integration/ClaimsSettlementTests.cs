@@ -4,7 +4,6 @@ using MaternityCloud.Contracts.Claims.V1;
 using MaternityCloud.Contracts.Events;
 using MaternityCloud.Contracts.Prenatal.V1;
 using MaternityCloud.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using static MaternityCloud.Tests.Infrastructure.ClaimsPlatform;
 
 namespace MaternityCloud.Tests.Integration;
@@ -102,8 +101,8 @@ public sealed class ClaimsSettlementTests(TestServers servers) : IAsyncLifetime
 
         var concurrent = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Claims.SettleAsync(request).ResponseAsync));
         var sequential = await Claims.SettleAsync(request);
-        await _platform.ClaimsHost.Services.GetRequiredService<MaternityCloud.ServiceDefaults.Redis.RedisStore>()
-            .Database.KeyDeleteAsync($"settlement:{request.InstitutionCode}:{request.RequestId}");
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_platform.Isolation.ConnectionStrings["redis"]))
+            await redis.GetDatabase().KeyDeleteAsync($"{_platform.Isolation.RedisKeyPrefix}settlement:{request.InstitutionCode}:{request.RequestId}");
         var afterRedisForgot = await Claims.SettleAsync(request);
 
         var changed = request.Clone();
@@ -115,6 +114,23 @@ public sealed class ClaimsSettlementTests(TestServers servers) : IAsyncLifetime
         Assert.Equal(1L, await CountAsync("SELECT count(*) FROM settlement"));
         Assert.Equal(1L, await OutboxAsync(nameof(SettlementCompleted)));
         Assert.Equal(700.00m, await QuotaUsedAsync(sequential.RegistrationId));
+    }
+
+    [Fact]
+    public async Task With_claims_redis_unreachable_retries_are_answered_from_the_database_and_still_pay_once()
+    {
+        // Claims' own Redis points at a closed port; Enrollment and Prenatal keep theirs.
+        await using var platform = await StartAsync(servers, "claims-noredis",
+            new Dictionary<string, string> { ["ConnectionStrings:redis"] = "127.0.0.1:1,connectTimeout=200" });
+        var person = await platform.EligibleEmployeeAsync();
+        var request = PrenatalCheck(person, (PrenatalVisit, "900.00"));
+
+        var settled = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => platform.Claims.SettleAsync(request).ResponseAsync));
+        var again = await platform.Claims.SettleAsync(request);
+
+        Assert.Single(settled.Select(s => s.SettlementId).Append(again.SettlementId).Distinct());
+        Assert.Equal(1L, await platform.Isolation.CountAsync("claimsdb", "SELECT count(*) FROM settlement"));
+        Assert.Equal(900.00m, (decimal)(await platform.Isolation.SqlAsync("claimsdb", "SELECT used FROM prenatal_quota"))!);
     }
 
     [Fact]

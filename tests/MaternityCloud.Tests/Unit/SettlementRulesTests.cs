@@ -148,6 +148,20 @@ public sealed class SettlementRulesTests
         Assert.Equal(amount - result.Fund, result.Individual);
     }
 
+    [Theory]
+    [InlineData(Wenzhou, "1200.00")]           // ratio 100 %
+    [InlineData(Daye, "1200.00")]              // no fixed amount for a miscarriage: by ratio
+    [InlineData(NationalBaseline, "1000.00")]  // quota cap 1000
+    public void A_miscarriage_treated_as_an_outpatient_is_paid_in_each_region_s_mode(string region, string fund)
+    {
+        var policy = Load(region);
+        var result = SettlementRules.Compute(policy.Medical, Classify("51", "5"), Lines(policy, (Abortion, 1200.00m)), false, null);
+
+        Assert.Equal(decimal.Parse(fund, System.Globalization.CultureInfo.InvariantCulture), result.Fund);
+        Assert.Equal(1200.00m - result.Fund, result.Individual);
+        Assert.All(result.Lines, l => Assert.Equal(Pool.Maternity, l.Pool));
+    }
+
     [Fact]
     public void A_complication_stay_goes_to_the_ordinary_inpatient_pool_and_the_maternity_fund_pays_nothing()
     {
