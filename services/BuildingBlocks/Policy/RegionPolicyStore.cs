@@ -38,7 +38,19 @@ public sealed partial class RegionPolicyStore(
         await using var read = dataSource.CreateCommand("SELECT version_id, document::text FROM region_policy");
         await using var reader = await read.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            policies.Add(RegionPolicyDocument.Parse(reader.GetString(1), reader.GetInt64(0)));
+        {
+            try
+            {
+                policies.Add(RegionPolicyDocument.Parse(reader.GetString(1), reader.GetInt64(0)));
+            }
+            catch (ValidationFailedException invalid)
+            {
+                // Only a development database can hold such a row: a shipped file was changed in place after it was stored.
+                throw new InvalidOperationException(
+                    $"stored region policy version {reader.GetInt64(0)} no longer meets the format ({invalid.Message}); " +
+                    "in development, delete the AppHost's state folder (.state) so the shipped versions are stored afresh", invalid);
+            }
+        }
         catalog.Replace(policies);
         LogLoaded(policies.Count, catalog.Generation);
     }

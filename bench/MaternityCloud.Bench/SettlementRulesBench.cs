@@ -1,0 +1,50 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using MaternityCloud.BuildingBlocks.Domain;
+using MaternityCloud.BuildingBlocks.Policy;
+using MaternityCloud.Claims.Domain;
+
+namespace MaternityCloud.Bench;
+
+/// <summary>
+/// The settlement rules and the intelligent audit on a ten-line prenatal check, against a baseline of reading and
+/// checking the same lines: what the rules cost on top of the request they work on.
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(InProcess))]
+public class SettlementRulesBench
+{
+    private sealed class InProcess : ManualConfig
+    {
+        public InProcess() => AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance));
+    }
+
+    private RegionPolicy _policy = null!;
+    private Visit _visit = null!;
+    private List<(string, string, string, string, string)> _request = null!;
+    private IReadOnlyList<PricedLine> _lines = null!;
+    private readonly PrenatalQuota _quota = new(Guid.NewGuid(), 3000m, 2950m);
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        using var stream = typeof(RegionPolicyDocument).Assembly.GetManifestResourceStream("Regions.330300-2024-01-01.json")!;
+        _policy = RegionPolicyDocument.Parse(new StreamReader(stream).ReadToEnd(), 1);
+        _visit = Visit.Classify(new Validator(), "51", "7", null, false)!;
+        var codes = _policy.Medical.Catalog.Items.Where(i => i.Coverage == CatalogCoverage.Prenatal).Take(10).Select(i => i.Code);
+        _request = codes.Select(c => (c, "", "1", "12.50", "12.50")).ToList();
+        _lines = ReadLines();
+    }
+
+    [Benchmark(Baseline = true)]
+    public IReadOnlyList<PricedLine> ReadLines() => FeeLines.Read(new Validator(), _policy.Medical.Catalog, _policy.Version, _request, "125.00");
+
+    [Benchmark]
+    public decimal ComputeAndAudit()
+    {
+        var result = SettlementRules.Compute(_policy.Medical, _visit, _lines, false, _quota);
+        return result.Fund + IntelligentAudit.Check(_lines, BillingHistory.None, pregnancyKnown: true).Count;
+    }
+}
