@@ -1,7 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using MaternityCloud.BuildingBlocks.Policy;
 using MaternityCloud.Enrollment.Domain;
 
@@ -12,14 +9,9 @@ namespace MaternityCloud.Bench;
 /// top of the data they read (a cache miss costs this plus one database round trip).
 /// </summary>
 [MemoryDiagnoser]
-[Config(typeof(InProcess))]
+[Config(typeof(InProcessShortRun))]
 public class EligibilityRulesBench
 {
-    private sealed class InProcess : ManualConfig
-    {
-        public InProcess() => AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance));
-    }
-
     private readonly DateOnly _date = new(2026, 6, 15);
     private RegionPolicy _policy = null!;
     private EligibilityFacts _facts = null!;

@@ -1,7 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.BuildingBlocks.Policy;
 using MaternityCloud.Claims.Domain;
@@ -13,14 +10,9 @@ namespace MaternityCloud.Bench;
 /// checking the same lines: what the rules cost on top of the request they work on.
 /// </summary>
 [MemoryDiagnoser]
-[Config(typeof(InProcess))]
+[Config(typeof(InProcessShortRun))]
 public class SettlementRulesBench
 {
-    private sealed class InProcess : ManualConfig
-    {
-        public InProcess() => AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance));
-    }
-
     private RegionPolicy _policy = null!;
     private Visit _visit = null!;
     private List<(string, string, string, string, string)> _request = null!;
