@@ -19,12 +19,7 @@ public sealed record MedicalParameters(
     ItemCatalog Catalog)
 {
     /// <summary>An amount rounded to the fen the region's way.</summary>
-    public decimal Round(decimal amount) => RoundingMode switch
-    {
-        RoundingMode.Down => decimal.Round(amount, 2, MidpointRounding.ToZero),
-        RoundingMode.HalfEven => decimal.Round(amount, 2, MidpointRounding.ToEven),
-        _ => decimal.Round(amount, 2, MidpointRounding.AwayFromZero),
-    };
+    public decimal Round(decimal amount) => RoundingMode.Round(amount);
 }
 
 /// <summary>How the fund pays childbirth and family-planning costs (生育医疗费用支付方式).</summary>
@@ -36,6 +31,16 @@ public enum MedicalPaymentMode
     QuotaCap,
     /// <summary>定额: a lump sum per category, never more than the compliant costs.</summary>
     FixedAmount,
+}
+
+public static class Rounding
+{
+    public static decimal Round(this RoundingMode mode, decimal amount) => mode switch
+    {
+        RoundingMode.Down => decimal.Round(amount, 2, MidpointRounding.ToZero),
+        RoundingMode.HalfEven => decimal.Round(amount, 2, MidpointRounding.ToEven),
+        _ => decimal.Round(amount, 2, MidpointRounding.AwayFromZero),
+    };
 }
 
 public enum RoundingMode

@@ -62,6 +62,42 @@ internal static class MedicalSection
         return new ReimbursementParameters(items);
     }
 
+    public static AllowanceParameters ParseAllowance(JsonElement a, Validator v)
+    {
+        var divisor = Int(a, "divisor", "allowance.divisor", 1, 31, v);
+        var leave = new LeaveDays(0, 0, 0, 0, 0, 0, 0, new Dictionary<BenefitCategory, int>());
+        if (!a.TryGetProperty("leaveDays", out var d) || d.ValueKind != JsonValueKind.Object)
+            v.Add("allowance.leaveDays", "is required");
+        else
+        {
+            int Days(string name, bool required = true) =>
+                !required && !d.TryGetProperty(name, out _) ? 0 : Int(d, name, $"allowance.leaveDays.{name}", 0, 365, v);
+            var planning = new Dictionary<BenefitCategory, int>();
+            if (d.TryGetProperty("familyPlanning", out var fp) && fp.ValueKind == JsonValueKind.Object)
+                foreach (var entry in fp.EnumerateObject())
+                {
+                    var field = $"allowance.leaveDays.familyPlanning.{entry.Name}";
+                    if (!System.Enum.TryParse<BenefitCategory>(entry.Name, ignoreCase: true, out var category) || !System.Enum.IsDefined(category))
+                        v.Add(field, $"is not a category ({string.Join(", ", System.Enum.GetNames<BenefitCategory>())})");
+                    else planning[category] = Int(fp, entry.Name, field, 0, 365, v);
+                }
+            leave = new LeaveDays(Days("childbirth"), Days("dystocia"), Days("perExtraBaby"), Days("miscarriageBefore4Months"),
+                Days("miscarriageFrom4Months"), Days("extended", required: false), Days("nursing", required: false), planning);
+        }
+        var extended = Bool(a, "fundPaysExtendedLeave", "allowance.fundPaysExtendedLeave", v);
+        var nursing = Bool(a, "fundPaysNursingLeave", "allowance.fundPaysNursingLeave", v);
+        WageFloor? floor = null;
+        if (a.TryGetProperty("wageFloor", out var f))
+        {
+            if (f.ValueKind != JsonValueKind.Object) v.Add("allowance.wageFloor", "must be an object with cityAverageMonthlyWage and share");
+            else floor = new WageFloor(Money(f, "cityAverageMonthlyWage", "allowance.wageFloor.cityAverageMonthlyWage", v),
+                Fraction(f, "share", "allowance.wageFloor.share", v));
+        }
+        var rounding = Enum<RoundingMode>(a, "roundingMode", "allowance.roundingMode", v);
+        var due = Int(a, "paymentDueWorkingDays", "allowance.paymentDueWorkingDays", 1, 60, v);
+        return new AllowanceParameters(divisor, leave, extended, nursing, floor, rounding, due);
+    }
+
     /// <summary>A share from 0 to 1 as text ("1.00", "0.5"): never a JSON number.</summary>
     private static decimal Fraction(JsonElement o, string name, string field, Validator v)
     {

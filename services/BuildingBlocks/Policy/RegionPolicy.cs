@@ -14,6 +14,7 @@ public sealed record RegionPolicy(
     EligibilityParameters Eligibility,
     MedicalParameters Medical,
     ReimbursementParameters Reimbursement,
+    AllowanceParameters Allowance,
     JsonElement Document)
 {
     /// <summary>How a decision names the rules it used, e.g. "330300@2024-01-01#3".</summary>

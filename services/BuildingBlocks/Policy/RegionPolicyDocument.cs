@@ -52,8 +52,14 @@ public static class RegionPolicyDocument
         else
             reimbursement = MedicalSection.ParseReimbursement(r, v);
 
+        AllowanceParameters? allowance = null;
+        if (!root.TryGetProperty("allowance", out var a) || a.ValueKind != JsonValueKind.Object)
+            v.Add("allowance", "is required");
+        else
+            allowance = MedicalSection.ParseAllowance(a, v);
+
         v.ThrowIfInvalid();
-        return new RegionPolicy(versionId, region!, name, effectiveFrom, eligibility!, medical!, reimbursement!, root);
+        return new RegionPolicy(versionId, region!, name, effectiveFrom, eligibility!, medical!, reimbursement!, allowance!, root);
     }
 
     private static EligibilityParameters? ParseEligibility(JsonElement e, Validator v)
