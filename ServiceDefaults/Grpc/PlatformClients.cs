@@ -1,6 +1,5 @@
 using Grpc.Net.ClientFactory;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -13,3 +12,4 @@ public static class PlatformClientExtensions
     public static IHttpClientBuilder AddPlatformClient<TClient>(this IHostApplicationBuilder builder, string serviceName) where TClient : class =>
         builder.Services.AddGrpcClient<TClient>(o => o.Address = new Uri($"http://_grpc.{serviceName}"));
 }
+

@@ -1,18 +1,38 @@
+using MaternityCloud.Allowance.Application;
+using MaternityCloud.Allowance.Grpc;
+using MaternityCloud.Allowance.Infrastructure;
 using MaternityCloud.BuildingBlocks.Messaging;
 using MaternityCloud.BuildingBlocks.Persistence;
+using MaternityCloud.BuildingBlocks.Policy;
+using MaternityCloud.Contracts.Events;
 using MaternityCloud.ServiceDefaults.Redis;
+using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
 
-// Allowance computation, approval and payment arrive with issue 5; until then the service runs with its own database
-// (outbox and inbox), Redis, bus connection, health and reflection, so the platform's shape is complete.
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddServiceDatabase("allowancedb");
+builder.AddServiceDatabase("allowancedb", typeof(AllowanceHandlers).Assembly);
+builder.AddRegionPolicies();
 builder.AddRedisStore("allowance");
-builder.AddMessaging("allowance");
+builder.AddMessaging("allowance", events => events
+    .Handle<SettlementCompleted, AllowanceHandlers>()
+    .Handle<SettlementReversed, AllowanceHandlers>()
+    .Handle<RegionPolicyLoaded, RegionPolicyReplica>());
+
+// Eligibility, employers' wages and accounts come from Enrollment, found by discovery (services__enrollment__grpc__0).
+builder.AddPlatformClient<EnrollmentClient>("enrollment");
+
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton(WorkingDayCalendar.Shipped);
+builder.Services.AddSingleton<AllowanceStore>();
+builder.Services.AddSingleton<PaymentStore>();
+builder.Services.AddSingleton<IEnrollmentFacts, EnrollmentFacts>();
+builder.Services.AddScoped<AllowanceHandlers>();
+builder.Services.AddScoped<PaymentHandlers>();
 
 var app = builder.Build();
 
+app.MapGrpcService<AllowanceGrpcService>();
 app.MapDefaultEndpoints();
 
 app.Run();

@@ -67,6 +67,11 @@ public sealed class AppHostTests
                 Assert.Equal(Contracts.Claims.V1.Claims.Descriptor.Methods.Select(m => m.Name),
                     await ListMethodsAsync(channel, "maternitycloud.claims.v1.Claims"));
             }
+            using (var channel = GrpcChannel.ForAddress(resources.Single(r => r.Name == "allowance").Endpoints["grpc"]))
+            {
+                Assert.Equal(Contracts.Allowance.V1.Allowance.Descriptor.Methods.Select(m => m.Name),
+                    await ListMethodsAsync(channel, "maternitycloud.allowance.v1.Allowance"));
+            }
             using (var channel = GrpcChannel.ForAddress(resources.Single(r => r.Name == "notifications").Endpoints["grpc"]))
             {
                 Assert.Equal(["GetRecipient"], await ListMethodsAsync(channel, "maternitycloud.notifications.v1.Notifications"));

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using MaternityCloud.Allowance.Domain;
+using MaternityCloud.BuildingBlocks.Domain;
+using MaternityCloud.BuildingBlocks.Messaging;
+using MaternityCloud.BuildingBlocks.Persistence;
+using MaternityCloud.BuildingBlocks.Policy;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace MaternityCloud.Allowance.Infrastructure;
+
+/// <summary>A channel's report of an event, as stored.</summary>
+public sealed record CaseReport(Channel Channel, string Reference, DateTimeOffset ReportedAt);
+
+/// <summary>Allowance cases and their reports in allowancedb. Writes happen in the caller's transaction.</summary>
+public sealed class AllowanceStore
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private const string Columns = """
+        SELECT case_id, id_number, region, policy_version, event_kind, event_date, fetus_count, dystocia, gestational_weeks, category,
+               employer_credit_code, computation::text, state, findings::text, approved_on, due_date, settlement_id, batch_id, reversal_pending, opened_at
+        FROM allowance_case
+        """;
+
+    /// <summary>Serialises every report of one person: what is found below stays true until the transaction ends.</summary>
+    public async Task LockPersonAsync(OutboxTransaction tx, string idNumber, CancellationToken ct)
+    {
+        await using var command = tx.Command("SELECT pg_advisory_xact_lock(hashtextextended('allowance:' || $1, 0))", idNumber);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<AllowanceCase?> FindByReportAsync(NpgsqlConnection connection, Channel channel, string reference, CancellationToken ct) =>
+        (await ReadAsync(connection.Command(Columns + " WHERE case_id = (SELECT case_id FROM case_report WHERE channel = $1 AND reference = $2)",
+            channel.ToString(), reference), ct)).SingleOrDefault();
+
+    /// <summary>The person's cases near a date (the window in which two reports are one event), except cancelled ones.</summary>
+    public async Task<IReadOnlyList<AllowanceCase>> NearAsync(NpgsqlConnection connection, string idNumber, DateOnly date, CancellationToken ct) =>
+        await ReadAsync(connection.Command(Columns + " WHERE id_number = $1 AND event_date BETWEEN $2 AND $3 AND state <> 'Cancelled'",
+            idNumber, date.AddDays(-BirthEvent.SameEventWindowDays), date.AddDays(BirthEvent.SameEventWindowDays)), ct);
+
+    public async Task<AllowanceCase?> FindAsync(NpgsqlConnection connection, Guid caseId, CancellationToken ct, bool forUpdate = false) =>
+        (await ReadAsync(connection.Command(Columns + " WHERE case_id = $1" + (forUpdate ? " FOR UPDATE" : ""), caseId), ct)).SingleOrDefault();
+
+    public async Task<AllowanceCase?> FindBySettlementAsync(NpgsqlConnection connection, Guid settlementId, CancellationToken ct) =>
+        (await ReadAsync(connection.Command(Columns + " WHERE settlement_id = $1 AND state <> 'Cancelled' FOR UPDATE", settlementId), ct)).FirstOrDefault();
+
+    public async Task<IReadOnlyList<AllowanceCase>> ListAsync(NpgsqlConnection connection, string? employer, CaseState? state, DateOnly? dueBefore, int limit, CancellationToken ct)
+    {
+        var command = connection.Command(Columns + """
+             WHERE ($1::text IS NULL OR employer_credit_code = $1) AND ($2::text IS NULL OR state = $2) AND ($3::date IS NULL OR due_date <= $3)
+             ORDER BY coalesce(due_date, event_date), case_id LIMIT $4
+            """, employer, state?.ToString(), dueBefore, limit);
+        command.Parameters[0].NpgsqlDbType = NpgsqlDbType.Text;
+        command.Parameters[1].NpgsqlDbType = NpgsqlDbType.Text;
+        command.Parameters[2].NpgsqlDbType = NpgsqlDbType.Date;
+        return await ReadAsync(command, ct);
+    }
+
+    /// <summary>Approved cases not in a batch yet, locked for the batch being made (another batch run skips them).</summary>
+    public async Task<IReadOnlyList<AllowanceCase>> LockPayableAsync(OutboxTransaction tx, CancellationToken ct) =>
+        await ReadAsync(tx.Command(Columns + " WHERE state = 'Approved' AND batch_id IS NULL ORDER BY employer_credit_code, case_id FOR UPDATE SKIP LOCKED"), ct);
+
+    public async Task InsertAsync(OutboxTransaction tx, AllowanceCase c, CancellationToken ct)
+    {
+        await using var command = tx.Command("""
+            INSERT INTO allowance_case (case_id, id_number, region, policy_version, event_kind, event_date, fetus_count, dystocia, gestational_weeks,
+                category, employer_credit_code, computation, amount, state, findings, approved_on, due_date, settlement_id, batch_id, reversal_pending,
+                opened_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15::jsonb, $16, $17, $18, $19, $20, $21, $21)
+            """, c.CaseId, c.IdNumber.Value, c.Region, c.PolicyVersion, c.Event.Kind.ToString(), c.Event.Date, c.Event.FetusCount, c.Event.Dystocia,
+            c.Event.GestationalWeeks, c.Event.Category?.ToString(), c.EmployerCreditCode, ComputationJson(c), c.Computation?.Amount, c.State.ToString(),
+            JsonSerializer.Serialize(c.Findings, Json), c.ApprovedOn, c.DueDate, c.SettlementId, c.BatchId, c.ReversalPending, c.OpenedAt);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task UpdateAsync(OutboxTransaction tx, AllowanceCase c, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var command = tx.Command("""
+            UPDATE allowance_case SET employer_credit_code = $2, computation = $3::jsonb, amount = $4, state = $5, findings = $6::jsonb,
+                approved_on = $7, due_date = $8, batch_id = $9, reversal_pending = $10, updated_at = $11, settlement_id = coalesce(settlement_id, $12)
+            WHERE case_id = $1
+            """, c.CaseId, c.EmployerCreditCode, ComputationJson(c), c.Computation?.Amount, c.State.ToString(), JsonSerializer.Serialize(c.Findings, Json),
+            c.ApprovedOn, c.DueDate, c.BatchId, c.ReversalPending, at, c.SettlementId);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Records a channel's report of the case's event; false when this report was taken before.</summary>
+    public async Task<bool> AddReportAsync(OutboxTransaction tx, Guid caseId, Channel channel, string reference, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var command = tx.Command(
+            "INSERT INTO case_report (channel, reference, case_id, reported_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            channel.ToString(), reference, caseId, at);
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    public async Task<IReadOnlyList<CaseReport>> ReportsAsync(NpgsqlConnection connection, Guid caseId, CancellationToken ct)
+    {
+        await using var command = connection.Command("SELECT channel, reference, reported_at FROM case_report WHERE case_id = $1 ORDER BY reported_at", caseId);
+        var reports = new List<CaseReport>();
+        await using var r = await command.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) reports.Add(new CaseReport(Enum.Parse<Channel>(r.GetString(0)), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2)));
+        return reports;
+    }
+
+    private static string? ComputationJson(AllowanceCase c) => c.Computation is null ? null : JsonSerializer.Serialize(c.Computation, Json);
+
+    private static async Task<IReadOnlyList<AllowanceCase>> ReadAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        await using (command)
+        {
+            var list = new List<AllowanceCase>();
+            await using var r = await command.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                var e = new BirthEvent(Enum.Parse<EventKind>(r.GetString(4)), r.GetFieldValue<DateOnly>(5), r.GetInt32(6), r.GetBoolean(7), r.GetInt32(8),
+                    r.IsDBNull(9) ? null : Enum.Parse<BenefitCategory>(r.GetString(9)));
+                list.Add(new AllowanceCase(r.GetGuid(0), ResidentIdNumber.FromStored(r.GetString(1)), r.GetString(2), r.GetString(3), e,
+                    r.IsDBNull(10) ? null : r.GetString(10),
+                    r.IsDBNull(11) ? null : JsonSerializer.Deserialize<AllowanceComputation>(r.GetString(11), Json),
+                    Enum.Parse<CaseState>(r.GetString(12)), JsonSerializer.Deserialize<List<Finding>>(r.GetString(13), Json)!,
+                    r.IsDBNull(14) ? null : r.GetFieldValue<DateOnly>(14), r.IsDBNull(15) ? null : r.GetFieldValue<DateOnly>(15),
+                    r.IsDBNull(16) ? null : r.GetGuid(16), r.IsDBNull(17) ? null : r.GetGuid(17), r.GetBoolean(18), r.GetFieldValue<DateTimeOffset>(19)));
+            }
+            return list;
+        }
+    }
+}
