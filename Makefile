@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CONFIGURATION ?= Debug
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
-.PHONY: run test setup build clean bench bench-settlement bench-micro import-contributions
+.PHONY: run test setup build clean bench-build bench bench-settlement bench-allowance bench-micro import-contributions
 
 setup:
 	@./scripts/setup.sh
@@ -21,17 +21,22 @@ test: build
 	@$(DOTNET) test MaternityCloud.sln -c $(CONFIGURATION) --no-build
 
 # Benchmarks (not tests): tables with same-run baselines, see docs/performance.md.
-bench: setup
+#   make bench | bench-settlement | bench-allowance | bench-micro   [ARGS="--option value ..."]
+BENCH := $(DOTNET) bench/MaternityCloud.Bench/bin/Release/net10.0/MaternityCloud.Bench.dll
+bench-build: setup
 	@$(DOTNET) build bench/MaternityCloud.Bench -c Release -nologo -clp:NoSummary -v minimal
-	@$(DOTNET) bench/MaternityCloud.Bench/bin/Release/net10.0/MaternityCloud.Bench.dll eligibility $(ARGS)
 
-bench-settlement: setup
-	@$(DOTNET) build bench/MaternityCloud.Bench -c Release -nologo -clp:NoSummary -v minimal
-	@$(DOTNET) bench/MaternityCloud.Bench/bin/Release/net10.0/MaternityCloud.Bench.dll settlement $(ARGS)
+bench: bench-build
+	@$(BENCH) eligibility $(ARGS)
 
-bench-micro:
-	@$(DOTNET) build bench/MaternityCloud.Bench -c Release -nologo -clp:NoSummary -v minimal
-	@$(DOTNET) bench/MaternityCloud.Bench/bin/Release/net10.0/MaternityCloud.Bench.dll micro --filter '*' $(ARGS)
+bench-settlement: bench-build
+	@$(BENCH) settlement $(ARGS)
+
+bench-allowance: bench-build
+	@$(BENCH) allowance $(ARGS)
+
+bench-micro: bench-build
+	@$(BENCH) micro --filter '*' $(ARGS)
 
 # Contribution records from a CSV file into the running platform (make run): FILE=path [ENROLLMENT=http://127.0.0.1:17101]
 import-contributions:

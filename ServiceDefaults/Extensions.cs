@@ -51,6 +51,11 @@ public static class ServiceDefaultsExtensions
         // Console lines go through the same personal-data scrubber as exported logs.
         builder.Logging.AddConsoleFormatter<ScrubbingConsoleFormatter, ConsoleFormatterOptions>();
         builder.Logging.AddConsole(o => o.FormatterName = ScrubbingConsoleFormatter.FormatterName);
+        // Every call between services would otherwise write four Information lines (start, send, headers, end): on the
+        // settlement and allowance paths that was most of the log volume. Failures still log; traces keep the timings.
+        // Configuration (Logging:LogLevel) can lower it again when someone wants to see every call.
+        if (builder.Configuration["Logging:LogLevel:System.Net.Http.HttpClient"] is null)
+            builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
 
         var exportOtlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 

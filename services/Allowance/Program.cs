@@ -29,6 +29,7 @@ builder.Services.AddSingleton<PaymentStore>();
 builder.Services.AddSingleton<IEnrollmentFacts, EnrollmentFacts>();
 builder.Services.AddScoped<AllowanceHandlers>();
 builder.Services.AddScoped<PaymentHandlers>();
+builder.Services.AddHostedService<DailyPaymentRun>();
 
 var app = builder.Build();
 

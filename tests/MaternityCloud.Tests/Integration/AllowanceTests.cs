@@ -34,7 +34,7 @@ public sealed class AllowanceTests(TestServers servers) : IAsyncLifetime
         _isolation = await servers.CreateIsolationAsync("allowance", "enrollmentdb", "allowancedb");
         _enrollmentHost = new ServiceHost<EnrollmentGrpcService>(_isolation);
         _allowanceHost = new ServiceHost<AllowanceGrpcService>(_isolation,
-            new Dictionary<string, string> { ["services:enrollment:grpc:0"] = "http://localhost" },
+            new Dictionary<string, string> { ["services:enrollment:grpc:0"] = "http://localhost", ["Allowance:DailyBatchAt"] = "" },
             services =>
             {
                 ServiceHost<AllowanceGrpcService>.Calls<EnrollmentClient, EnrollmentGrpcService>(_enrollmentHost)(services);

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using MassTransit;
+using MaternityCloud.AppHost.Hosting;
+using MaternityCloud.Contracts.Events;
+using MaternityCloud.Enrollment.Domain;
+using Npgsql;
+
+namespace MaternityCloud.Bench;
+
+/// <summary>A message for the baseline: the bus alone, publish to a no-op consumer.</summary>
+public sealed record BusProbe(Guid Id, DateTimeOffset SentAt);
+
+/// <summary>
+/// Allowance cases computed per second from a burst of childbirth settlement events (each: the inbox, Enrollment's
+/// eligibility and the employer's wage over gRPC, the case and its approval event), and the lag from the event to its
+/// approved case. Baseline in the same run: the same number of messages published to a no-op MassTransit consumer on
+/// the same RabbitMQ (the bus alone).
+/// </summary>
+public static class AllowanceBench
+{
+    private sealed class ProbeConsumer : IConsumer<BusProbe>
+    {
+        public static int Consumed;
+        public Task Consume(ConsumeContext<BusProbe> context)
+        {
+            Interlocked.Increment(ref Consumed);
+            return Task.CompletedTask;
+        }
+    }
+
+    public static async Task<int> RunAsync(int events, bool telemetry)
+    {
+        var state = Path.Combine(Path.GetTempPath(), "maternitycloud-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], line => Console.Error.WriteLine($"[platform] {line}"));
+        var postgres = builder.AddPostgres("postgres", 0);
+        var redis = builder.AddRedis("redis", 0);
+        var messaging = builder.AddRabbitMQ("messaging", (0, 0, 0, 0));
+        var enrollmentDb = builder.AddDatabase(postgres, "enrollmentdb");
+        var allowanceDb = builder.AddDatabase(postgres, "allowancedb");
+        var enrollment = builder.AddProject("enrollment", "Enrollment", (0, 0)).WithReference(enrollmentDb).WaitFor(enrollmentDb)
+            .WithReference(redis).WaitFor(redis).WithReference(messaging).WaitFor(messaging);
+        var allowance = builder.AddProject("allowance", "Allowance", (0, 0)).WithReference(allowanceDb).WaitFor(allowanceDb)
+            .WithReference(redis).WaitFor(redis).WithReference(messaging).WaitFor(messaging).WithReference(enrollment);
+        if (!telemetry) foreach (var service in new[] { enrollment, allowance }) service.Environment["OTEL_SDK_DISABLED"] = "true";
+        var platform = builder.Build();
+        IBusControl? bus = null;
+        try
+        {
+            await platform.StartAsync();
+            await platform.WaitForHealthyAsync(TimeSpan.FromMinutes(3));
+            await using var enrollmentData = NpgsqlDataSource.Create(enrollmentDb.ConnectionString);
+            await using var allowanceData = NpgsqlDataSource.Create(allowanceDb.ConnectionString);
+            await EligibilityBench.LoadAsync(enrollmentData, events);
+            await EmployAsync(enrollmentData, DateOnly.FromDateTime(DateTime.Now).AddDays(-1).Year - 1);
+            var persons = await EligibilityBench.SampleAsync(enrollmentData, events);
+            Console.Error.WriteLine($"[bench] {persons.Count:N0} employees of 200 employers loaded");
+
+            var amqp = new Uri(messaging.ConnectionString);
+            bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
+            {
+                cfg.Host(amqp.Host, (ushort)amqp.Port, "/", h => { h.Username("guest"); h.Password("guest"); });
+                cfg.ReceiveEndpoint("bench-bus-probe", e => e.Consumer<ProbeConsumer>());
+            });
+            await bus.StartAsync();
+
+            // Baseline: the bus alone, the same number of messages.
+            var probe = Stopwatch.StartNew();
+            await PublishAllAsync(bus, Enumerable.Range(0, persons.Count).Select(_ => new BusProbe(Guid.NewGuid(), DateTimeOffset.UtcNow)));
+            while (Volatile.Read(ref ProbeConsumer.Consumed) < persons.Count) await Task.Delay(50);
+            var busPerSecond = persons.Count / probe.Elapsed.TotalSeconds;
+
+            // The burst: one childbirth settlement per employee, all published at once.
+            var day = DateOnly.FromDateTime(DateTime.Now).AddDays(-1);
+            var sent = new Dictionary<Guid, DateTimeOffset>(persons.Count);
+            IEnumerable<SettlementCompleted> Burst()
+            {
+                // Created as they are published (enumerated in order), so each event's time is its own publish time.
+                foreach (var id in persons)
+                {
+                    var e = new SettlementCompleted(Guid.NewGuid(), DateTimeOffset.UtcNow, Guid.NewGuid(), "H33030200001", id, "52", "1", null, 1, 39,
+                        false, false, day, 3200m, 0m, "330300", "");
+                    sent[e.SettlementId] = e.OccurredAt;
+                    yield return e;
+                }
+            }
+            var clock = Stopwatch.StartNew();
+            await PublishAllAsync(bus, Burst());
+            var published = clock.Elapsed.TotalSeconds;
+            long done = 0;
+            while (done < persons.Count)
+            {
+                await Task.Delay(1000);
+                await using var count = allowanceData.CreateCommand("SELECT count(*) FROM allowance_case");
+                done = (long)(await count.ExecuteScalarAsync())!;
+                Console.Error.WriteLine($"[bench] {done:N0} cases after {clock.Elapsed.TotalSeconds:0} s");
+            }
+            var drained = clock.Elapsed.TotalSeconds;
+
+            var lags = new List<double>(persons.Count);
+            int approved = 0;
+            await using (var read = allowanceData.CreateCommand("SELECT settlement_id, opened_at, state FROM allowance_case"))
+            await using (var reader = await read.ExecuteReaderAsync())
+                while (await reader.ReadAsync())
+                {
+                    lags.Add((reader.GetFieldValue<DateTimeOffset>(1) - sent[reader.GetGuid(0)]).TotalMilliseconds);
+                    if (reader.GetString(2) == "Approved") approved++;
+                }
+            lags.Sort();
+            var casesPerSecond = persons.Count / drained;
+
+            var s = new StringBuilder();
+            s.AppendLine(FormattableString.Invariant($"Allowance from a burst of {persons.Count:N0} childbirth settlements, {Environment.ProcessorCount} cores, telemetry {(telemetry ? "on" : "off")}; every process on this machine"));
+            s.AppendLine();
+            s.AppendLine("| measure | value | baseline (same run) | baseline value | ratio |");
+            s.AppendLine("|---|---:|---|---:|---:|");
+            s.AppendLine(FormattableString.Invariant($"| cases computed and approved per second | {casesPerSecond:0} | bare bus: messages consumed per second | {busPerSecond:0} | {casesPerSecond / busPerSecond:0.00} |"));
+            s.AppendLine(FormattableString.Invariant($"| lag settlement → approved case, p50 | {Percentile(lags, 0.50) / 1000:0.0} s | time to publish the burst | {published:0.0} s | |"));
+            s.AppendLine(FormattableString.Invariant($"| lag settlement → approved case, p99 | {Percentile(lags, 0.99) / 1000:0.0} s | time to drain the burst | {drained:0.0} s | |"));
+            s.AppendLine(FormattableString.Invariant($"| cases approved | {approved:N0} of {persons.Count:N0} | | | |"));
+            Console.WriteLine(s.ToString());
+            return approved == persons.Count ? 0 : 1;
+        }
+        finally
+        {
+            if (bus is not null) await bus.StopAsync();
+            await platform.StopAsync();
+            try { Directory.Delete(state, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static async Task PublishAllAsync<T>(IBus bus, IEnumerable<T> messages) where T : class
+    {
+        foreach (var chunk in messages.Chunk(500))
+            await Task.WhenAll(chunk.Select(m => bus.Publish(m)));
+    }
+
+    /// <summary>Makes the loaded persons employees of 200 employers with a wage for last year (valid credit codes).</summary>
+    private static async Task EmployAsync(NpgsqlDataSource data, int wageYear)
+    {
+        var codes = Enumerable.Range(0, 200).Select(i =>
+        {
+            var body = "91330300" + i.ToString("000000000", CultureInfo.InvariantCulture);
+            return body + UnifiedSocialCreditCode.ComputeCheckCharacter(body);
+        }).ToArray();
+        await using var connection = await data.OpenConnectionAsync();
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            "INSERT INTO employer (credit_code, name, bank_name, account_number, account_name) SELECT c, '温州示例企业', '中国农业银行温州分行', '1920010104' || right(c, 6), '温州示例企业' FROM unnest($1::text[]) c")
+        { Parameters = { new NpgsqlParameter { Value = codes } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            "INSERT INTO employer_wage (credit_code, year, average_monthly_wage) SELECT c, $2, 6000 + (row_number() OVER ()) * 10 FROM unnest($1::text[]) c")
+        { Parameters = { new NpgsqlParameter { Value = codes }, new NpgsqlParameter { Value = wageYear } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            WITH numbered AS (SELECT person_id, (row_number() OVER (ORDER BY person_id)) % 200 AS e FROM insured_person)
+            UPDATE insurance_period p SET kind = 'Employee', employer_credit_code = ($1::text[])[n.e + 1] FROM numbered n WHERE p.person_id = n.person_id
+            """) { Parameters = { new NpgsqlParameter { Value = codes } } });
+
+        await batch.ExecuteNonQueryAsync();
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? 0 : sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(p * sorted.Count) - 1)];
+}
