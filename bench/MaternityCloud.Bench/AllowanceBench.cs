@@ -116,8 +116,8 @@ public static class AllowanceBench
             s.AppendLine("| measure | value | baseline (same run) | baseline value | ratio |");
             s.AppendLine("|---|---:|---|---:|---:|");
             s.AppendLine(FormattableString.Invariant($"| cases computed and approved per second | {casesPerSecond:0} | bare bus: messages consumed per second | {busPerSecond:0} | {casesPerSecond / busPerSecond:0.00} |"));
-            s.AppendLine(FormattableString.Invariant($"| lag settlement → approved case, p50 | {Percentile(lags, 0.50) / 1000:0.0} s | time to publish the burst | {published:0.0} s | |"));
-            s.AppendLine(FormattableString.Invariant($"| lag settlement → approved case, p99 | {Percentile(lags, 0.99) / 1000:0.0} s | time to drain the burst | {drained:0.0} s | |"));
+            s.AppendLine(FormattableString.Invariant($"| lag settlement → approved case, p50 | {LoadRun.Percentile(lags, 0.50) / 1000:0.0} s | time to publish the burst | {published:0.0} s | |"));
+            s.AppendLine(FormattableString.Invariant($"| lag settlement → approved case, p99 | {LoadRun.Percentile(lags, 0.99) / 1000:0.0} s | time to drain the burst | {drained:0.0} s | |"));
             s.AppendLine(FormattableString.Invariant($"| cases approved | {approved:N0} of {persons.Count:N0} | | | |"));
             Console.WriteLine(s.ToString());
             return approved == persons.Count ? 0 : 1;
@@ -159,7 +159,4 @@ public static class AllowanceBench
 
         await batch.ExecuteNonQueryAsync();
     }
-
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted.Count == 0 ? 0 : sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(p * sorted.Count) - 1)];
 }
