@@ -65,7 +65,9 @@ public sealed partial class AllowanceHandlers(
 
     public async Task<CaseView> GetAsync(string caseId, CancellationToken ct)
     {
-        var id = CaseId(new Validator(), caseId, throwIfInvalid: true);
+        var v = new Validator();
+        var id = v.Uuid("case_id", caseId);
+        v.ThrowIfInvalid();
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         var c = await store.FindAsync(connection, id, ct) ?? throw new NotFoundException("allowance case", caseId);
         return new CaseView(c, await store.ReportsAsync(connection, id, ct));
@@ -85,7 +87,7 @@ public sealed partial class AllowanceHandlers(
     public async Task<CaseView> ApproveAsync(string caseId, string operatorName, CancellationToken ct)
     {
         var v = new Validator();
-        var id = CaseId(v, caseId);
+        var id = v.Uuid("case_id", caseId);
         v.Text("operator", operatorName);
         v.ThrowIfInvalid();
         AllowanceCase current;
@@ -113,7 +115,7 @@ public sealed partial class AllowanceHandlers(
     public async Task<CaseView> RefuseAsync(string caseId, string operatorName, string reason, CancellationToken ct)
     {
         var v = new Validator();
-        var id = CaseId(v, caseId);
+        var id = v.Uuid("case_id", caseId);
         var who = v.Text("operator", operatorName);
         var why = v.Text("reason", reason, 500);
         v.ThrowIfInvalid();
@@ -226,13 +228,6 @@ public sealed partial class AllowanceHandlers(
 
     private static BirthEvent? FromSettlement(SettlementCompleted e) =>
         BirthEvent.FromSettlement(e.MedicalType, e.MaternityCategory, e.FamilyPlanningCategory, e.FetusCount, e.GestationalWeeks, e.Dystocia, e.ServiceDate);
-
-    private static Guid CaseId(Validator v, string text, bool throwIfInvalid = false)
-    {
-        if (!Guid.TryParse(text, out var id)) v.Add("case_id", "must be a UUID");
-        if (throwIfInvalid) v.ThrowIfInvalid();
-        return id;
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Allowance case {CaseId} for {IdNumber} opened {State} from {Channel}")]
     private partial void LogOpened(Guid caseId, string idNumber, CaseState state, Channel channel);

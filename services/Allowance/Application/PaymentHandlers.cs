@@ -56,7 +56,7 @@ public sealed class PaymentHandlers(ServiceDatabase database, AllowanceStore cas
     public async Task<PaymentBatch> RecordResultsAsync(string batchId, IReadOnlyList<PaymentResult> results, CancellationToken ct)
     {
         var v = new Validator();
-        if (!Guid.TryParse(batchId, out var id)) v.Add("batch_id", "must be a UUID");
+        var id = v.Uuid("batch_id", batchId);
         v.Check(results.Count > 0, "results", "at least one line's result is required");
         for (var i = 0; i < results.Count; i++)
         {
@@ -89,7 +89,7 @@ public sealed class PaymentHandlers(ServiceDatabase database, AllowanceStore cas
     public async Task<PaymentBatch> GetBatchAsync(string batchId, CancellationToken ct)
     {
         var v = new Validator();
-        if (!Guid.TryParse(batchId, out var id)) v.Add("batch_id", "must be a UUID");
+        var id = v.Uuid("batch_id", batchId);
         v.ThrowIfInvalid();
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         return await payments.FindAsync(connection, id, ct) ?? throw new NotFoundException("payment batch", batchId);

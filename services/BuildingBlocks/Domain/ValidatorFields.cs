@@ -35,6 +35,14 @@ public static class ValidatorFields
         return s;
     }
 
+    /// <summary>An identifier this platform handed out (a UUID).</summary>
+    public static Guid Uuid(this Validator v, string field, string? text)
+    {
+        if (Guid.TryParse(text, out var id)) return id;
+        v.Add(field, "must be a UUID");
+        return Guid.Empty;
+    }
+
     public static ResidentIdNumber IdNumber(this Validator v, string field, string? text)
     {
         if (ResidentIdNumber.TryParse(text, out var id, out var error)) return id;

@@ -111,7 +111,7 @@ public sealed class ReimbursementCaseHandlers(
     {
         var v = new Validator();
         var operatorFound = Operator(v, who);
-        var id = CaseId(v, caseId);
+        var id = v.Uuid("case_id", caseId);
         v.ThrowIfInvalid();
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         var c = await store.FindAsync(connection, id, ct) ?? throw new NotFoundException("reimbursement case", caseId);
@@ -136,7 +136,7 @@ public sealed class ReimbursementCaseHandlers(
         Func<ReimbursementCase, (ReimbursementCase Changed, string Reason)> change, CancellationToken ct)
     {
         var operatorFound = Operator(v, who);
-        var id = CaseId(v, caseId);
+        var id = v.Uuid("case_id", caseId);
         v.ThrowIfInvalid();
         return await database.InTransactionAsync(async (tx, token) =>
         {
@@ -176,12 +176,5 @@ public sealed class ReimbursementCaseHandlers(
         v.Check(Enum.IsDefined(who.Role), "operator.role", "must be grassroots clerk, service-station clerk, fund auditor or administrator");
         var site = v.Text("operator.site", who.Site);
         return who with { OperatorId = id, Site = site };
-    }
-
-    private static Guid CaseId(Validator v, string text)
-    {
-        if (Guid.TryParse(text, out var id)) return id;
-        v.Add("case_id", "must be a UUID");
-        return Guid.Empty;
     }
 }

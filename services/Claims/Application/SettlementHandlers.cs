@@ -112,7 +112,7 @@ public sealed partial class SettlementHandlers(
     {
         var v = new Validator();
         var institution = v.InstitutionCode("institution_code", institutionCode);
-        var id = SettlementId(v, settlementId);
+        var id = v.Uuid("settlement_id", settlementId);
         var why = v.Text("reason", reason, 200);
         v.ThrowIfInvalid();
 
@@ -136,7 +136,7 @@ public sealed partial class SettlementHandlers(
     {
         var v = new Validator();
         var institution = v.InstitutionCode("institution_code", institutionCode);
-        var id = SettlementId(v, settlementId);
+        var id = v.Uuid("settlement_id", settlementId);
         v.ThrowIfInvalid();
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         var s = await store.FindAsync(connection, id, ct) ?? throw new NotFoundException("settlement", settlementId);
@@ -263,13 +263,6 @@ public sealed partial class SettlementHandlers(
     {
         if (s.InstitutionCode != institution)
             throw new PermissionDeniedException($"settlement {s.SettlementId} belongs to another institution");
-    }
-
-    private static Guid SettlementId(Validator v, string text)
-    {
-        if (Guid.TryParse(text, out var id)) return id;
-        v.Add("settlement_id", "must be a UUID");
-        return Guid.Empty;
     }
 
     /// <summary>The start of a local day as an instant: days are the region's (China Standard Time) days.</summary>

@@ -22,8 +22,8 @@ public sealed class EligibilityQueries(EligibilityStore store, EligibilityCache 
         EligibilitySubject subject = default;
         if (query.PersonId is { } personText)
         {
-            if (Guid.TryParse(personText, out var personId)) subject = EligibilitySubject.ForPerson(personId);
-            else v.Add("person_id", "must be a UUID");
+            var personId = v.Uuid("person_id", personText);
+            if (!v.HasErrorFor("person_id")) subject = EligibilitySubject.ForPerson(personId);
         }
         else if (query.IdNumber is { } idText)
         {

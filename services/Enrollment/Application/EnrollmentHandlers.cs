@@ -119,7 +119,7 @@ public sealed partial class EnrollmentHandlers(EnrollmentChanges changes, Enroll
     public async Task<InsuredPerson> ChangeInsuranceAsync(ChangeInsurance command, CancellationToken ct)
     {
         var v = new Validator();
-        if (!Guid.TryParse(command.PersonId, out var personId)) v.Add("person_id", "must be a UUID");
+        var personId = v.Uuid("person_id", command.PersonId);
         var (kind, employerCode) = KindAndEmployer(v, command.Kind, command.EmployerCreditCode);
         var effectiveFrom = v.Date("effective_from", command.EffectiveFrom, notAfter: Today().AddYears(1));
         var reason = v.Text("reason", command.Reason, 200);
@@ -142,7 +142,7 @@ public sealed partial class EnrollmentHandlers(EnrollmentChanges changes, Enroll
     public async Task<InsuredPerson> EndInsuranceAsync(EndInsurance command, CancellationToken ct)
     {
         var v = new Validator();
-        if (!Guid.TryParse(command.PersonId, out var personId)) v.Add("person_id", "must be a UUID");
+        var personId = v.Uuid("person_id", command.PersonId);
         var lastDay = v.Date("last_day", command.LastDay, notAfter: Today().AddYears(1));
         var reason = v.Text("reason", command.Reason, 200);
         v.ThrowIfInvalid();
@@ -173,8 +173,9 @@ public sealed partial class EnrollmentHandlers(EnrollmentChanges changes, Enroll
         await using var connection = await changes.Database.DataSource.OpenConnectionAsync(ct);
         if (key.PersonId is { } personIdText)
         {
-            if (!Guid.TryParse(personIdText, out var personId))
-                throw new ValidationFailedException([new FieldViolation("person_id", "must be a UUID")]);
+            var v = new Validator();
+            var personId = v.Uuid("person_id", personIdText);
+            v.ThrowIfInvalid();
             return await repository.FindPersonAsync(connection, personId, ct)
                 ?? throw new NotFoundException("insured person", personIdText);
         }

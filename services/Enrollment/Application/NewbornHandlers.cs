@@ -97,7 +97,7 @@ public sealed partial class NewbornHandlers(
     public async Task<InsuredPerson> UpdateIdentityAsync(UpdateNewbornIdentity command, CancellationToken ct)
     {
         var v = new Validator();
-        if (!Guid.TryParse(command.PersonId, out var personId)) v.Add("person_id", "must be a UUID");
+        var personId = v.Uuid("person_id", command.PersonId);
         var idNumber = v.IdNumber("id_number", command.IdNumber);
         v.ThrowIfInvalid();
 

@@ -13,8 +13,9 @@ public sealed class RecipientQueries(NpgsqlDataSource dataSource)
 {
     public async Task<RecipientView> GetAsync(string personIdText, CancellationToken ct)
     {
-        if (!Guid.TryParse(personIdText, out var personId))
-            throw new ValidationFailedException([new FieldViolation("person_id", "must be a UUID")]);
+        var v = new Validator();
+        var personId = v.Uuid("person_id", personIdText);
+        v.ThrowIfInvalid();
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var batch = new NpgsqlBatch(connection)

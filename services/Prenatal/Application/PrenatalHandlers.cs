@@ -137,7 +137,7 @@ public sealed partial class PrenatalHandlers(
     public async Task<RegistrationView> GetAsync(string registrationId, CancellationToken ct)
     {
         var v = new Validator();
-        if (!Guid.TryParse(registrationId, out var id)) v.Add("registration_id", "must be a UUID");
+        var id = v.Uuid("registration_id", registrationId);
         v.ThrowIfInvalid();
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         var registration = await repository.FindAsync(connection, id, ct) ?? throw new NotFoundException("prenatal registration", registrationId);
@@ -176,7 +176,7 @@ public sealed partial class PrenatalHandlers(
         Validator v, string registrationId, string reasonText, string operatorText, string action,
         Func<PrenatalRegistration, (PrenatalRegistration Changed, string Detail)?> change, CancellationToken ct)
     {
-        if (!Guid.TryParse(registrationId, out var id)) v.Add("registration_id", "must be a UUID");
+        var id = v.Uuid("registration_id", registrationId);
         var reason = v.Text("reason", reasonText, 200);
         var operatorName = v.Text("operator", operatorText);
         v.ThrowIfInvalid();
