@@ -41,12 +41,7 @@ public sealed partial class SettlementHandlers(
             // Nothing may be created by a preview: the known registration, or Prenatal's open one, or a new one's cap.
             var open = await quotas.FindOpenAsync(connection, request.Person.Value, ct) ?? await registrations.FindOpenAsync(request.Person.Value, ct);
             if (open is null && request.Policy.Medical.PrenatalRegistrationRequired) throw RegistrationRequired(request);
-            var used = 0m;
-            if (open is not null)
-            {
-                await using var read = connection.Command("SELECT used FROM prenatal_quota WHERE registration_id = $1", open.RegistrationId);
-                used = (decimal?)await read.ExecuteScalarAsync(ct) ?? 0m;
-            }
+            var used = open is null ? 0m : await quotas.UsedAsync(connection, open.RegistrationId, ct);
             quota = new PrenatalQuota(open?.RegistrationId ?? Guid.Empty,
                 SettlementRules.PrenatalCap(request.Policy.Medical, open?.Quota ?? request.Policy.Medical.PrenatalCapPerPregnancy, asSpouse), used);
         }

@@ -19,6 +19,13 @@ public sealed class QuotaLedger
         return await reader.ReadAsync(ct) ? new OpenRegistration(reader.GetGuid(0), idNumber, reader.GetString(1), reader.GetDecimal(2)) : null;
     }
 
+    /// <summary>What the pregnancy used so far, read without a lock (a preview); 0 for a registration not in the ledger yet.</summary>
+    public async Task<decimal> UsedAsync(NpgsqlConnection connection, Guid registrationId, CancellationToken ct)
+    {
+        await using var command = connection.Command("SELECT used FROM prenatal_quota WHERE registration_id = $1", registrationId);
+        return (decimal?)await command.ExecuteScalarAsync(ct) ?? 0m;
+    }
+
     /// <summary>Opens the ledger row of a registration; a registration already known keeps its row (and what it used).</summary>
     public async Task OpenAsync(NpgsqlConnection connection, OpenRegistration registration, CancellationToken ct)
     {
