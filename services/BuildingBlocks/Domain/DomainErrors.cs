@@ -4,7 +4,7 @@ namespace MaternityCloud.BuildingBlocks.Domain;
 public sealed record FieldViolation(string Field, string Reason);
 
 /// <summary>Base of the refusals a handler may raise. The gRPC layer maps each kind to one status code.</summary>
-public abstract class DomainException(string message) : Exception(message);
+public abstract class DomainException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>The request itself is malformed: every bad field is listed (→ InvalidArgument with BadRequest details).</summary>
 public sealed class ValidationFailedException(IReadOnlyList<FieldViolation> violations)
@@ -62,7 +62,4 @@ public sealed class PermissionDeniedException(string message) : DomainException(
 
 /// <summary>A service this one depends on did not answer (→ Unavailable): the caller may retry the same request.</summary>
 public sealed class DependencyUnavailableException(string dependency, Exception? inner = null)
-    : DomainException($"{dependency} is not available right now; retry the same request")
-{
-    public Exception? Cause { get; } = inner;
-}
+    : DomainException($"{dependency} is not available right now; retry the same request", inner);
