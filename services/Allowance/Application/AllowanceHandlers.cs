@@ -94,8 +94,7 @@ public sealed partial class AllowanceHandlers(
         await using (var connection = await database.DataSource.OpenConnectionAsync(ct))
             current = await store.FindAsync(connection, id, ct) ?? throw new NotFoundException("allowance case", caseId);
         current.Require(CaseState.PendingReview, "approval");
-        var assessment = await AssessAsync(new EventReport(current.IdNumber.Value, current.Region, current.Event, Channel.Settlement, "", null),
-            Policy(current.Region, current.Event.Date), ct);
+        var assessment = await AssessAsync(current.IdNumber.Value, current.Event, Policy(current.Region, current.Event.Date), ct);
         if (assessment.State != CaseState.Approved)
             throw new RuleViolationException(assessment.Findings.FirstOrDefault()?.Code ?? "facts-missing",
                 $"case {id} cannot be approved yet: {string.Join("; ", assessment.Findings.Select(f => f.Message))}")
@@ -167,7 +166,7 @@ public sealed partial class AllowanceHandlers(
         }
 
         var policy = Policy(report.Region, report.Event.Date);
-        var assessment = await AssessAsync(report, policy, ct);
+        var assessment = await AssessAsync(report.IdNumber, report.Event, policy, ct);
         var opened = Apply(new AllowanceCase(Guid.CreateVersion7(), ResidentIdNumber.FromStored(report.IdNumber), policy.Region, policy.Version,
             report.Event, null, null, CaseState.PendingReview, [], null, null, report.SettlementId, null, false, at), assessment);
         await store.InsertAsync(tx, opened, ct);
@@ -178,24 +177,24 @@ public sealed partial class AllowanceHandlers(
     }
 
     /// <summary>Reads the facts on the event date and decides: approved with the computation, waiting with the missing fact, or refused.</summary>
-    private async Task<Assessment> AssessAsync(EventReport report, RegionPolicy policy, CancellationToken ct)
+    private async Task<Assessment> AssessAsync(string idNumber, BirthEvent e, RegionPolicy policy, CancellationToken ct)
     {
-        var eligibility = await facts.CheckAllowanceAsync(report.IdNumber, report.Event.Date, policy.Region, ct);
+        var eligibility = await facts.CheckAllowanceAsync(idNumber, e.Date, policy.Region, ct);
         if (!eligibility.Eligible)
             return new Assessment(CaseState.Refused, eligibility.Reasons.Select(r => new Finding(r.Code, r.Message)).ToList(), eligibility.EmployerCreditCode, null, null, null);
-        var days = AllowanceRules.LeaveDays(policy.Allowance, report.Event);
+        var days = AllowanceRules.LeaveDays(policy.Allowance, e);
         if (days.Sum(l => l.Days) == 0)
             return new Assessment(CaseState.Refused,
-                [new Finding("no-leave-days", $"region {policy.Region} ({policy.Version}) pays no allowance days for {report.Event.Kind} {report.Event.Category}")],
+                [new Finding("no-leave-days", $"region {policy.Region} ({policy.Version}) pays no allowance days for {e.Kind} {e.Category}")],
                 eligibility.EmployerCreditCode, null, null, null);
         if (eligibility.EmployerCreditCode is not { } employer)
             return new Assessment(CaseState.PendingReview, [new Finding("employer-unknown", "no employer on the event date: the allowance is paid to an employer")], null, null, null, null);
-        var wageYear = report.Event.Date.Year - 1;
+        var wageYear = e.Date.Year - 1;
         if (await facts.AverageMonthlyWageAsync(employer, wageYear, ct) is not { } wage)
             return new Assessment(CaseState.PendingReview,
                 [new Finding("employer-wage-missing", $"employer {employer} has no average monthly wage for {wageYear} (上年度职工月平均工资)")], employer, null, null, null);
         var today = clock.GetLocalToday();
-        return new Assessment(CaseState.Approved, [], employer, AllowanceRules.Compute(policy.Allowance, report.Event, wage, wageYear), today,
+        return new Assessment(CaseState.Approved, [], employer, AllowanceRules.Compute(policy.Allowance, e, wage, wageYear), today,
             calendar.AddWorkingDays(today, policy.Allowance.PaymentDueWorkingDays).Date);
     }
 
@@ -222,9 +221,11 @@ public sealed partial class AllowanceHandlers(
         if (e is not null) tx.Publish(e);
     }
 
-    private RegionPolicy Policy(string region, DateOnly date) =>
-        policies.Resolve(region, date) is { Policy: { } p } ? p
-            : throw new RuleViolationException("region-unknown", policies.Resolve(region, date).Error!);
+    private RegionPolicy Policy(string region, DateOnly date)
+    {
+        var resolution = policies.Resolve(region, date);
+        return resolution.Policy ?? throw new RuleViolationException("region-unknown", resolution.Error!);
+    }
 
     private static BirthEvent? FromSettlement(SettlementCompleted e) =>
         BirthEvent.FromSettlement(e.MedicalType, e.MaternityCategory, e.FamilyPlanningCategory, e.FetusCount, e.GestationalWeeks, e.Dystocia, e.ServiceDate);

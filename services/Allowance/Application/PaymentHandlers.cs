@@ -26,11 +26,11 @@ public sealed class PaymentHandlers(ServiceDatabase database, AllowanceStore cas
         v.ThrowIfInvalid();
 
         // The accounts come from Enrollment before the transaction, so no call to another service holds the cases' locks.
-        IReadOnlyList<AllowanceCase> candidates;
+        IReadOnlyList<string> employers;
         await using (var connection = await database.DataSource.OpenConnectionAsync(ct))
-            candidates = await cases.ListAsync(connection, null, CaseState.Approved, null, 100_000, ct);
+            employers = await cases.PayableEmployersAsync(connection, ct);
         var accounts = new Dictionary<string, EmployerAccount>();
-        foreach (var employer in candidates.Where(c => c.BatchId is null).Select(c => c.EmployerCreditCode!).Distinct())
+        foreach (var employer in employers)
             if (await facts.CorporateAccountAsync(employer, ct) is { } account) accounts[employer] = account;
 
         var at = clock.GetUtcNowForDatabase();

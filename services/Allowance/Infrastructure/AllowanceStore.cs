@@ -57,6 +57,17 @@ public sealed class AllowanceStore
         return await ReadAsync(command, ct);
     }
 
+    /// <summary>The employers that approved cases not yet in a batch are to be paid to.</summary>
+    public async Task<IReadOnlyList<string>> PayableEmployersAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = connection.Command(
+            "SELECT DISTINCT employer_credit_code FROM allowance_case WHERE state = 'Approved' AND batch_id IS NULL AND employer_credit_code IS NOT NULL");
+        var employers = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) employers.Add(reader.GetString(0));
+        return employers;
+    }
+
     /// <summary>Approved cases not in a batch yet, locked for the batch being made (another batch run skips them).</summary>
     public async Task<IReadOnlyList<AllowanceCase>> LockPayableAsync(OutboxTransaction tx, CancellationToken ct) =>
         await ReadAsync(tx.Command(Columns + " WHERE state = 'Approved' AND batch_id IS NULL ORDER BY employer_credit_code, case_id FOR UPDATE SKIP LOCKED"), ct);
