@@ -50,10 +50,7 @@ public sealed class AllowanceStore
         var command = connection.Command(Columns + """
              WHERE ($1::text IS NULL OR employer_credit_code = $1) AND ($2::text IS NULL OR state = $2) AND ($3::date IS NULL OR due_date <= $3)
              ORDER BY coalesce(due_date, event_date), case_id LIMIT $4
-            """, employer, state?.ToString(), dueBefore, limit);
-        command.Parameters[0].NpgsqlDbType = NpgsqlDbType.Text;
-        command.Parameters[1].NpgsqlDbType = NpgsqlDbType.Text;
-        command.Parameters[2].NpgsqlDbType = NpgsqlDbType.Date;
+            """, Sql.Optional(employer, NpgsqlDbType.Text), Sql.Optional(state?.ToString(), NpgsqlDbType.Text), Sql.Optional(dueBefore, NpgsqlDbType.Date), limit);
         return await ReadAsync(command, ct);
     }
 

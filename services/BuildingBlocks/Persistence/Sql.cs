@@ -2,7 +2,10 @@ using Npgsql;
 
 namespace MaternityCloud.BuildingBlocks.Persistence;
 
-/// <summary>SQL with positional parameters ($1, $2, …) in the order given; null becomes SQL NULL.</summary>
+/// <summary>
+/// SQL with positional parameters ($1, $2, …) in the order given; null becomes SQL NULL, and a parameter made by
+/// <see cref="Optional"/> is passed as it is.
+/// </summary>
 public static class Sql
 {
     /// <summary>
@@ -24,8 +27,11 @@ public static class Sql
         return command;
     }
 
+    /// <summary>A value that may be null, with its type: an optional filter ("$1::text IS NULL OR …") keeps its type when absent.</summary>
+    public static NpgsqlParameter Optional(object? value, NpgsqlTypes.NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
+
     private static void Add(NpgsqlParameterCollection collection, object?[] parameters)
     {
-        foreach (var value in parameters) collection.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        foreach (var value in parameters) collection.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value ?? DBNull.Value });
     }
 }

@@ -42,10 +42,7 @@ public sealed class CaseStore
              WHERE ($1::text IS NULL OR site = $1) AND ($2::text IS NULL OR state = $2)
                AND ($3::date IS NULL OR (due_date < $3 AND state NOT IN ('Closed', 'Rejected', 'Paid')))
              ORDER BY due_date, case_id LIMIT $4
-            """, site, state?.ToString(), dueBefore, limit);
-        command.Parameters[0].NpgsqlDbType = NpgsqlDbType.Text;
-        command.Parameters[1].NpgsqlDbType = NpgsqlDbType.Text;
-        command.Parameters[2].NpgsqlDbType = NpgsqlDbType.Date;
+            """, Sql.Optional(site, NpgsqlDbType.Text), Sql.Optional(state?.ToString(), NpgsqlDbType.Text), Sql.Optional(dueBefore, NpgsqlDbType.Date), limit);
         return await ReadAsync(command, ct);
     }
 

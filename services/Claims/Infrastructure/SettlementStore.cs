@@ -105,7 +105,7 @@ public sealed class SettlementStore
         batch.BatchCommands.Add(Sql.BatchCommand("""
             SELECT l.item_code, count(*)::int FROM settlement s JOIN settlement_line l USING (settlement_id)
             WHERE s.registration_id = $1 AND s.state = 'settled' GROUP BY l.item_code
-            """, (object?)registrationId ?? DBNull.Value));
+            """, registrationId));
         await using var reader = await batch.ExecuteReaderAsync(ct);
         (decimal, decimal)? quota = null;
         if (lockQuota)
@@ -130,11 +130,8 @@ public sealed class SettlementStore
              WHERE institution_code = $1 AND ($2::timestamptz IS NULL OR settled_at >= $2) AND ($3::timestamptz IS NULL OR settled_at < $3)
                AND ($4::text IS NULL OR id_number = $4) AND ($5::timestamptz IS NULL OR (settled_at, settlement_id) < ($5, $6))
              ORDER BY settled_at DESC, settlement_id DESC LIMIT $7
-            """, institutionCode, from, to, idNumber, after?.At, after?.Id ?? Guid.Empty, limit);
-        command.Parameters[1].NpgsqlDbType = NpgsqlDbType.TimestampTz;
-        command.Parameters[2].NpgsqlDbType = NpgsqlDbType.TimestampTz;
-        command.Parameters[3].NpgsqlDbType = NpgsqlDbType.Text;
-        command.Parameters[4].NpgsqlDbType = NpgsqlDbType.TimestampTz;
+            """, institutionCode, Sql.Optional(from, NpgsqlDbType.TimestampTz), Sql.Optional(to, NpgsqlDbType.TimestampTz),
+            Sql.Optional(idNumber, NpgsqlDbType.Text), Sql.Optional(after?.At, NpgsqlDbType.TimestampTz), after?.Id ?? Guid.Empty, limit);
         var list = new List<SettlementRecord>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) list.Add(ReadHeader(reader).Record);
@@ -168,9 +165,7 @@ public sealed class SettlementStore
             SELECT flag_id, settlement_id, institution_code, line_no, item_code, rule, detail, state, raised_at, reviewed_by, review_note
             FROM audit_flag WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR institution_code = $2)
             ORDER BY flag_id DESC LIMIT $3
-            """, state, institutionCode, limit);
-        command.Parameters[0].NpgsqlDbType = NpgsqlDbType.Text;
-        command.Parameters[1].NpgsqlDbType = NpgsqlDbType.Text;
+            """, Sql.Optional(state, NpgsqlDbType.Text), Sql.Optional(institutionCode, NpgsqlDbType.Text), limit);
         return await ReadFlagsAsync(command, ct);
     }
 
