@@ -1,3 +1,4 @@
+using MaternityCloud.BuildingBlocks.Persistence;
 using MaternityCloud.Notifications.Application;
 using MaternityCloud.Notifications.Infrastructure;
 
@@ -17,7 +18,15 @@ public static class NotificationsExtensions
         builder.Services.AddSingleton<NoticePlanner>();
         builder.Services.Configure<NotificationOptions>(builder.Configuration.GetSection("Notifications"));
         // Before the bus starts: no event is handled before the templates are there.
-        builder.Services.AddHostedService<TemplateLoader>();
+        builder.Services.AddPeriodicReload("Message templates", TimeSpan.FromSeconds(5), sp =>
+        {
+            var store = sp.GetRequiredService<TemplateStore>();
+            return (async ct =>
+            {
+                await store.SeedShippedAsync(shipped.Templates, ct);
+                await store.ReloadAsync(ct);
+            }, store.ReloadAsync);
+        });
         return builder;
     }
 
