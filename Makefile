@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CONFIGURATION ?= Debug
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
-.PHONY: run test setup build clean bench-build bench bench-settlement bench-allowance bench-micro import-contributions
+.PHONY: run test setup build clean bench-build bench bench-settlement bench-allowance bench-notifications bench-micro import-contributions
 
 setup:
 	@./scripts/setup.sh
@@ -21,7 +21,7 @@ test: build
 	@$(DOTNET) test MaternityCloud.sln -c $(CONFIGURATION) --no-build
 
 # Benchmarks (not tests): tables with same-run baselines, see docs/performance.md.
-#   make bench | bench-settlement | bench-allowance | bench-micro   [ARGS="--option value ..."]
+#   make bench | bench-settlement | bench-allowance | bench-notifications | bench-micro   [ARGS="--option value ..."]
 BENCH := $(DOTNET) bench/MaternityCloud.Bench/bin/Release/net10.0/MaternityCloud.Bench.dll
 bench-build: setup
 	@$(DOTNET) build bench/MaternityCloud.Bench -c Release -nologo -clp:NoSummary -v minimal
@@ -34,6 +34,9 @@ bench-settlement: bench-build
 
 bench-allowance: bench-build
 	@$(BENCH) allowance $(ARGS)
+
+bench-notifications: bench-build
+	@$(BENCH) notifications $(ARGS)
 
 bench-micro: bench-build
 	@$(BENCH) micro --filter '*' $(ARGS)

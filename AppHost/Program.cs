@@ -25,6 +25,12 @@ Service("claims", "Claims", (Grpc: 17121, Http: 17122))
     .WithReference(prenatal);
 Service("allowance", "Allowance", (Grpc: 17131, Http: 17132))
     .WithReference(enrollment);
-Service("notifications", "Notifications", (Grpc: 17141, Http: 17142));
+var notifications = Service("notifications", "Notifications", (Grpc: 17141, Http: 17142));
+
+// The SMS gateway and official-account API stand-in: Notifications sends through it, it reports receipts back, and
+// its /messages shows every message "sent". A real deployment points Notifications:Sms and :OfficialAccount elsewhere.
+var gateway = builder.AddProject("localgateway", "LocalGateway", (Grpc: 17151, Http: 17152))
+    .WithReference(notifications);
+notifications.WithReference(gateway);
 
 await AppHostServer.RunAsync(builder.Build(), builder.ApiPort, reporter);

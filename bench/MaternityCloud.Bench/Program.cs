@@ -4,6 +4,7 @@ using MaternityCloud.Bench;
 // dotnet run -c Release --project bench/MaternityCloud.Bench -- eligibility [--small N] [--large N] [--calls N] [--concurrency N] [--shared-buffers 2GB]
 // dotnet run -c Release --project bench/MaternityCloud.Bench -- settlement [--persons N] [--calls N] [--concurrency N] [--telemetry on|off]
 // dotnet run -c Release --project bench/MaternityCloud.Bench -- allowance [--events N] [--telemetry on|off]
+// dotnet run -c Release --project bench/MaternityCloud.Bench -- notifications [--burst N] [--backlog N] [--telemetry on|off]
 // dotnet run -c Release --project bench/MaternityCloud.Bench -- micro   (BenchmarkDotNet, in-process hot paths)
 var command = args.FirstOrDefault() ?? "eligibility";
 int Option(string name, int fallback)
@@ -28,10 +29,12 @@ switch (command)
             Text("--telemetry", "on") != "off");
     case "allowance":
         return await AllowanceBench.RunAsync(Option("--events", 100_000), Text("--telemetry", "on") != "off");
+    case "notifications":
+        return await NotificationsBench.RunAsync(Option("--burst", 20_000), Option("--backlog", 100_000), Text("--telemetry", "on") != "off");
     case "micro":
         BenchmarkSwitcher.FromAssembly(typeof(EligibilityRulesBench).Assembly).Run(args.Skip(1).ToArray());
         return 0;
     default:
-        Console.Error.WriteLine("usage: eligibility [--small N] [--large N] [--calls N] [--concurrency N] | settlement [--persons N] [--calls N] [--concurrency N] [--telemetry on|off] | allowance [--events N] [--telemetry on|off] | micro [BenchmarkDotNet options]");
+        Console.Error.WriteLine("usage: eligibility [--small N] [--large N] [--calls N] [--concurrency N] | settlement [--persons N] [--calls N] [--concurrency N] [--telemetry on|off] | allowance [--events N] [--telemetry on|off] | notifications [--burst N] [--backlog N] [--telemetry on|off] | micro [BenchmarkDotNet options]");
         return 2;
 }

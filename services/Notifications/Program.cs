@@ -1,6 +1,8 @@
 using MaternityCloud.BuildingBlocks.Messaging;
 using MaternityCloud.BuildingBlocks.Persistence;
+using MaternityCloud.BuildingBlocks.Policy;
 using MaternityCloud.Contracts.Events;
+using MaternityCloud.Notifications;
 using MaternityCloud.Notifications.Application;
 using MaternityCloud.Notifications.Grpc;
 using MaternityCloud.ServiceDefaults.Redis;
@@ -9,15 +11,35 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddServiceDatabase("notificationsdb", typeof(RecipientQueries).Assembly);
+builder.AddRegionPolicies();
 builder.AddRedisStore("notifications");
+builder.AddTemplates();
 builder.AddMessaging("notifications", events => events
-    .Handle<InsuredPersonRegistered, RecordInsuredPersonRegistered>());
+    .Handle<InsuredPersonRegistered, RecordInsuredPersonRegistered>()
+    .Handle<AllowanceApproved, NoticeEvents>()
+    .Handle<AllowancePaid, NoticeEvents>()
+    .Handle<AllowanceRefused, NoticeEvents>()
+    .Handle<AllowanceCancelled, NoticeEvents>()
+    .Handle<AllowanceRecoveryOpened, NoticeEvents>()
+    .Handle<GuardianReminderDue, NoticeEvents>()
+    .Handle<NewbornEnrolled, NoticeEvents>()
+    .Handle<PrenatalRegistered, NoticeEvents>()
+    .Handle<ReimbursementCaseChanged, NoticeEvents>()
+    .Handle<RegionPolicyLoaded, RegionPolicyReplica>());
 
+// SMS and the official account through their HTTP gateways (the local gateway in development), then the dispatcher.
+builder.AddMessageGateways();
+
+builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<RecipientQueries>();
+builder.Services.AddSingleton<ContactHandlers>();
+builder.Services.AddSingleton<MessageHandlers>();
+builder.Services.AddSingleton<TemplateHandlers>();
 
 var app = builder.Build();
 
 app.MapGrpcService<NotificationsGrpcService>();
+app.MapGatewayCallbacks();
 app.MapDefaultEndpoints();
 
 app.Run();

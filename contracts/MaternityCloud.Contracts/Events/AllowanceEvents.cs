@@ -12,7 +12,8 @@ public sealed record AllowanceApproved(
     int Days,
     decimal DailyAmount,
     decimal Amount,
-    DateOnly DueDate) : IIntegrationEvent;
+    DateOnly DueDate,
+    string Region = "") : IIntegrationEvent;
 
 /// <summary>The bank paid the case's amount to the employer's corporate account.</summary>
 public sealed record AllowancePaid(
@@ -23,9 +24,13 @@ public sealed record AllowancePaid(
     string EmployerCreditCode,
     decimal Amount,
     Guid BatchId,
-    string BankReference) : IIntegrationEvent;
+    string BankReference,
+    string Region = "") : IIntegrationEvent;
 
-/// <summary>The person is not entitled to the allowance for this event; every reason, with its code.</summary>
+/// <summary>
+/// The person is not entitled to the allowance for this event; every reason, with its code. <see cref="OperatorReason"/>
+/// is what the reviewing operator wrote when an operator refused it (without who), for the applicant to read.
+/// </summary>
 public sealed record AllowanceRefused(
     Guid EventId,
     DateTimeOffset OccurredAt,
@@ -34,7 +39,9 @@ public sealed record AllowanceRefused(
     string EventKind,
     DateOnly EventDate,
     IReadOnlyList<string> ReasonCodes,
-    string Reasons) : IIntegrationEvent;
+    string Reasons,
+    string Region = "",
+    string? OperatorReason = null) : IIntegrationEvent;
 
 /// <summary>The case was cancelled before payment (its settlement was reversed).</summary>
 public sealed record AllowanceCancelled(
@@ -42,7 +49,8 @@ public sealed record AllowanceCancelled(
     DateTimeOffset OccurredAt,
     Guid CaseId,
     string IdNumber,
-    string Reason) : IIntegrationEvent;
+    string Reason,
+    string Region = "") : IIntegrationEvent;
 
 /// <summary>The case was paid and its settlement then reversed: the amount is to be recovered from the employer.</summary>
 public sealed record AllowanceRecoveryOpened(
@@ -52,4 +60,5 @@ public sealed record AllowanceRecoveryOpened(
     string IdNumber,
     string EmployerCreditCode,
     decimal Amount,
-    string Reason) : IIntegrationEvent;
+    string Reason,
+    string Region = "") : IIntegrationEvent;

@@ -57,4 +57,5 @@ public sealed record ReimbursementCaseChanged(
     string Site,
     decimal ClaimedAmount,
     decimal? ApprovedAmount,
-    DateOnly DueDate) : IIntegrationEvent;
+    DateOnly DueDate,
+    string Region = "") : IIntegrationEvent;

@@ -13,7 +13,8 @@ public sealed record InsuredPersonRegistered(
     string Kind,
     string? EmployerCreditCode,
     DateOnly InsuredFrom,
-    string? MobilePhone) : IIntegrationEvent;
+    string? MobilePhone,
+    string IdNumber = "") : IIntegrationEvent;
 
 /// <summary>A person's kind or employer changed from <see cref="EffectiveFrom"/> (the history gained a period).</summary>
 public sealed record InsuredPersonChanged(

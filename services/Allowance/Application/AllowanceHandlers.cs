@@ -125,7 +125,7 @@ public sealed partial class AllowanceHandlers(
                 throw new RuleViolationException("case-state", $"allowance case {id} is {c.State}; only a case waiting for review or payment can be refused");
             var refused = c with { State = CaseState.Refused, Findings = [.. c.Findings, new Finding("refused-by-operator", $"{who}: {why}")], DueDate = null };
             await store.UpdateAsync(tx, refused, clock.GetUtcNowForDatabase(), token);
-            Announce(tx, refused);
+            Announce(tx, refused, operatorReason: why);
             return new CaseView(refused, await store.ReportsAsync(tx.Connection, id, token));
         }, ct);
     }
@@ -204,18 +204,18 @@ public sealed partial class AllowanceHandlers(
         ApprovedOn = a.ApprovedOn, DueDate = a.DueDate,
     };
 
-    private void Announce(OutboxTransaction tx, AllowanceCase c, string? reason = null)
+    private void Announce(OutboxTransaction tx, AllowanceCase c, string? reason = null, string? operatorReason = null)
     {
         var now = clock.GetUtcNow();
         IIntegrationEvent? e = c.State switch
         {
             CaseState.Approved => new AllowanceApproved(Guid.CreateVersion7(), now, c.CaseId, c.IdNumber.Value, c.EmployerCreditCode!, c.Event.Kind.ToString(),
-                c.Event.Date, c.Computation!.Days, c.Computation.DailyAmount, c.Computation.Amount, c.DueDate!.Value),
+                c.Event.Date, c.Computation!.Days, c.Computation.DailyAmount, c.Computation.Amount, c.DueDate!.Value, c.Region),
             CaseState.Refused => new AllowanceRefused(Guid.CreateVersion7(), now, c.CaseId, c.IdNumber.Value, c.Event.Kind.ToString(), c.Event.Date,
-                c.Findings.Select(f => f.Code).ToList(), string.Join("; ", c.Findings.Select(f => f.Message))),
-            CaseState.Cancelled => new AllowanceCancelled(Guid.CreateVersion7(), now, c.CaseId, c.IdNumber.Value, reason ?? "cancelled"),
+                c.Findings.Select(f => f.Code).ToList(), string.Join("; ", c.Findings.Select(f => f.Message)), c.Region, operatorReason),
+            CaseState.Cancelled => new AllowanceCancelled(Guid.CreateVersion7(), now, c.CaseId, c.IdNumber.Value, reason ?? "cancelled", c.Region),
             CaseState.RecoveryOpen => new AllowanceRecoveryOpened(Guid.CreateVersion7(), now, c.CaseId, c.IdNumber.Value, c.EmployerCreditCode ?? "",
-                c.Computation?.Amount ?? 0m, reason ?? "recovery"),
+                c.Computation?.Amount ?? 0m, reason ?? "recovery", c.Region),
             _ => null,
         };
         if (e is not null) tx.Publish(e);

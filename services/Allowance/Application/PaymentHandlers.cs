@@ -104,15 +104,15 @@ public sealed class PaymentHandlers(ServiceDatabase database, AllowanceStore cas
         if (result.Paid)
         {
             next = c with { State = c.ReversalPending ? CaseState.RecoveryOpen : CaseState.Paid };
-            tx.Publish(new AllowancePaid(Guid.CreateVersion7(), at, c.CaseId, c.IdNumber.Value, c.EmployerCreditCode!, amount, batchId, result.BankReference.Trim()));
+            tx.Publish(new AllowancePaid(Guid.CreateVersion7(), at, c.CaseId, c.IdNumber.Value, c.EmployerCreditCode!, amount, batchId, result.BankReference.Trim(), c.Region));
             if (c.ReversalPending)
                 tx.Publish(new AllowanceRecoveryOpened(Guid.CreateVersion7(), at, c.CaseId, c.IdNumber.Value, c.EmployerCreditCode!, amount,
-                    "paid after its settlement was reversed"));
+                    "paid after its settlement was reversed", c.Region));
         }
         else if (c.ReversalPending)
         {
             next = c with { State = CaseState.Cancelled, BatchId = null, DueDate = null };
-            tx.Publish(new AllowanceCancelled(Guid.CreateVersion7(), at, c.CaseId, c.IdNumber.Value, "settlement reversed; the payment had failed"));
+            tx.Publish(new AllowanceCancelled(Guid.CreateVersion7(), at, c.CaseId, c.IdNumber.Value, "settlement reversed; the payment had failed", c.Region));
         }
         else
         {

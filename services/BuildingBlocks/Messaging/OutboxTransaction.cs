@@ -11,6 +11,7 @@ namespace MaternityCloud.BuildingBlocks.Messaging;
 public sealed class OutboxTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction)
 {
     private readonly List<IIntegrationEvent> _events = [];
+    private List<Action>? _afterCommit;
 
     public NpgsqlConnection Connection { get; } = connection;
     public NpgsqlTransaction Transaction { get; } = transaction;
@@ -18,6 +19,15 @@ public sealed class OutboxTransaction(NpgsqlConnection connection, NpgsqlTransac
 
     /// <summary>Queues an event; it is written at commit and published by the relay after it.</summary>
     public void Publish(IIntegrationEvent integrationEvent) => _events.Add(integrationEvent);
+
+    /// <summary>Runs <paramref name="action"/> once the transaction has committed (e.g. wakes a worker for the rows it wrote).</summary>
+    public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
+
+    internal void Committed()
+    {
+        if (_afterCommit is null) return;
+        foreach (var action in _afterCommit) action();
+    }
 
     public NpgsqlCommand Command(string sql, params object?[] positionalParameters)
     {

@@ -25,6 +25,7 @@ public sealed class ServiceDatabase(NpgsqlDataSource dataSource, OutboxSignal ou
         await transaction.CommitAsync(ct);
 
         if (events.Count > 0) outboxSignal.Nudge();
+        outboxTransaction.Committed();
         return result;
     }
 
@@ -53,19 +54,25 @@ public sealed class ServiceDatabase(NpgsqlDataSource dataSource, OutboxSignal ou
     }
 }
 
-/// <summary>Wakes the outbox relay right after a commit that wrote outbox rows.</summary>
-public sealed class OutboxSignal
+/// <summary>
+/// Wakes a background worker that otherwise polls: right after a commit that gave it work, so the work does not wait
+/// for the next poll. At most one wake-up is pending: many commits during one pass need only one more pass.
+/// </summary>
+public class WakeSignal
 {
     private readonly SemaphoreSlim _signal = new(0, 1);
 
     public void Nudge()
     {
-        // At most one pending wake-up: many commits during one relay pass need only one more pass.
         if (_signal.CurrentCount == 0)
         {
             try { _signal.Release(); } catch (SemaphoreFullException) { }
         }
     }
 
+    /// <summary>True when nudged, false when <paramref name="timeout"/> passed first.</summary>
     public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
 }
+
+/// <summary>Wakes the outbox relay right after a commit that wrote outbox rows.</summary>
+public sealed class OutboxSignal : WakeSignal;

@@ -15,6 +15,7 @@ public sealed record RegionPolicy(
     MedicalParameters Medical,
     ReimbursementParameters Reimbursement,
     AllowanceParameters Allowance,
+    NotificationParameters Notifications,
     JsonElement Document)
 {
     /// <summary>How a decision names the rules it used, e.g. "330300@2024-01-01#3".</summary>

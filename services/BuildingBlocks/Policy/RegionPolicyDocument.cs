@@ -58,8 +58,14 @@ public static class RegionPolicyDocument
         else
             allowance = MedicalSection.ParseAllowance(a, v);
 
+        NotificationParameters? notifications = null;
+        if (!root.TryGetProperty("notifications", out var n) || n.ValueKind != JsonValueKind.Object)
+            v.Add("notifications", "is required");
+        else
+            notifications = NotificationSection.Parse(n, v);
+
         v.ThrowIfInvalid();
-        return new RegionPolicy(versionId, region!, name, effectiveFrom, eligibility!, medical!, reimbursement!, allowance!, root);
+        return new RegionPolicy(versionId, region!, name, effectiveFrom, eligibility!, medical!, reimbursement!, allowance!, notifications!, root);
     }
 
     private static EligibilityParameters? ParseEligibility(JsonElement e, Validator v)

@@ -154,7 +154,7 @@ public sealed class ReimbursementCaseHandlers(
 
     private void Announce(OutboxTransaction tx, ReimbursementCase c, CaseState? from, CaseTransition t) =>
         tx.Publish(new ReimbursementCaseChanged(Guid.CreateVersion7(), t.At, c.CaseId, c.IdNumber.Value, c.ApplicantPhone, c.Item.ToString(),
-            from?.ToString() ?? "", t.To.ToString(), t.Reason, c.Site, c.ClaimedAmount, c.ApprovedAmount, c.Due.Date));
+            from?.ToString() ?? "", t.To.ToString(), t.Reason, c.Site, c.ClaimedAmount, c.ApprovedAmount, c.Due.Date, c.Region));
 
     private async Task<CaseView> ViewAsync(OutboxTransaction tx, ReimbursementCase c, CancellationToken ct) =>
         new(c, await store.TransitionsAsync(tx.Connection, c.CaseId, ct), WorkingDaysLeft(c));

@@ -270,25 +270,3 @@ public sealed partial class SettlementHandlers(
     [LoggerMessage(Level = LogLevel.Information, Message = "Settlement {SettlementId} at {InstitutionCode} has lines flagged for review")]
     private partial void LogFlagged(Guid settlementId, string institutionCode);
 }
-
-/// <summary>An opaque page token: the last row's (settled_at, settlement_id).</summary>
-internal static class PageToken
-{
-    public static string Write(DateTimeOffset at, Guid id) =>
-        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{at.UtcTicks}:{id}"));
-
-    public static (DateTimeOffset At, Guid Id)? Read(Validator v, string token)
-    {
-        if (string.IsNullOrWhiteSpace(token)) return null;
-        try
-        {
-            var parts = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(token)).Split(':');
-            return (new DateTimeOffset(long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), TimeSpan.Zero), Guid.Parse(parts[1]));
-        }
-        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or OverflowException or ArgumentException)
-        {
-            v.Add("page_token", "is not a token this service returned");
-            return null;
-        }
-    }
-}

@@ -106,7 +106,7 @@ public sealed partial class EnrollmentHandlers(EnrollmentChanges changes, Enroll
 
             change.Affects(person.PersonId);
             tx.Publish(new InsuredPersonRegistered(Guid.CreateVersion7(), person.RegisteredAt, person.PersonId, person.Name,
-                person.Kind.ToString(), person.EmployerCreditCode?.Value, person.InsuredFrom, person.MobilePhone));
+                person.Kind.ToString(), person.EmployerCreditCode?.Value, person.InsuredFrom, person.MobilePhone, person.IdNumber?.Value ?? ""));
             LogRegistered(person.PersonId, idNumber.Masked, person.Kind);
             return person;
         }, ct);

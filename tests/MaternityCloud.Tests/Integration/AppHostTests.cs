@@ -34,7 +34,7 @@ public sealed class AppHostTests
             }, TimeSpan.FromMinutes(3), "every resource healthy");
 
             Assert.Equal(
-                ["allowance", "allowancedb", "claims", "claimsdb", "enrollment", "enrollmentdb", "messaging", "messaging-epmd",
+                ["allowance", "allowancedb", "claims", "claimsdb", "enrollment", "enrollmentdb", "localgateway", "messaging", "messaging-epmd",
                  "notifications", "notificationsdb", "postgres", "prenatal", "prenataldb", "redis"],
                 resources.Select(r => r.Name).Order());
 
@@ -74,7 +74,8 @@ public sealed class AppHostTests
             }
             using (var channel = GrpcChannel.ForAddress(resources.Single(r => r.Name == "notifications").Endpoints["grpc"]))
             {
-                Assert.Equal(["GetRecipient"], await ListMethodsAsync(channel, "maternitycloud.notifications.v1.Notifications"));
+                Assert.Equal(Contracts.Notifications.V1.Notifications.Descriptor.Methods.Select(m => m.Name),
+                    await ListMethodsAsync(channel, "maternitycloud.notifications.v1.Notifications"));
             }
 
             // A service that crashes is restarted (after its backoff) and becomes healthy again.
@@ -89,7 +90,7 @@ public sealed class AppHostTests
 
             resources = (await http.GetFromJsonAsync<List<ResourceSnapshot>>("/api/resources"))!;
             var pids = resources.Where(r => r.Pid is not null).Select(r => r.Pid!.Value).Append(prenatal.Pid!.Value).ToList();
-            Assert.Equal(10, pids.Count); // PostgreSQL, Redis, RabbitMQ and its epmd, five services (one twice); databases are not processes
+            Assert.Equal(11, pids.Count); // PostgreSQL, Redis, RabbitMQ and its epmd, five services (one twice), the local gateway; databases are not processes
             Assert.NotEmpty(ChildProcess.FindByStateMarker(state));
 
             Signals.Send(apphost.Id, Signals.SIGTERM);
