@@ -38,7 +38,7 @@ public sealed record SentMessage(
     string? Url,
     DateTimeOffset AcceptedAt)
 {
-    public string MaskedTo => Channel == Channels.Sms ? PersonalData.MaskPhone(To) : To.Length <= 8 ? "****" : $"{To[..4]}****{To[^4..]}";
+    public string MaskedTo => Channel == Channels.Sms ? PersonalData.MaskPhone(To) : PersonalData.MaskOpenId(To);
 }
 
 public static class Channels

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace MaternityCloud.BuildingBlocks.Domain;
 
 /// <summary>
-/// Masks ID numbers and mobile phone numbers. Used deliberately where code shows a person, and as the
+/// Masks ID numbers, mobile phone numbers and openids. Used deliberately where code shows a person, and as the
 /// safety net that scrubs every log line and span attribute before it leaves a process.
 /// </summary>
 public static partial class PersonalData
@@ -15,6 +15,10 @@ public static partial class PersonalData
     /// <summary>138****5678.</summary>
     public static string MaskPhone(string phone) =>
         phone.Length == 11 ? string.Concat(phone.AsSpan(0, 3), "****", phone.AsSpan(7, 4)) : new string('*', phone.Length);
+
+    /// <summary>oAbc****wxyz: a WeChat openid identifies a person to anyone holding the account's credentials.</summary>
+    public static string MaskOpenId(string openId) =>
+        openId.Length <= 8 ? "****" : string.Concat(openId.AsSpan(0, 4), "****", openId.AsSpan(openId.Length - 4, 4));
 
     // An 18-character ID (17 digits + digit/X) or an 11-digit mainland mobile (1[3-9]...), not inside a longer number.
     [GeneratedRegex(@"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|1[3-9]\d{9})(?![0-9A-Za-z])", RegexOptions.CultureInvariant)]

@@ -29,9 +29,7 @@ public sealed record Message(
     DateTimeOffset? ReceiptedAt)
 {
     /// <summary>The address as anyone but the gateway sees it: 138****5678, or an openid cut to its ends.</summary>
-    public string MaskedAddress => Address is null ? "" : Channel == Channel.Sms ? PersonalData.MaskPhone(Address) : MaskOpenId(Address);
-
-    public static string MaskOpenId(string openId) => openId.Length <= 8 ? "****" : $"{openId[..4]}****{openId[^4..]}";
+    public string MaskedAddress => Address is null ? "" : Channel == Channel.Sms ? PersonalData.MaskPhone(Address) : PersonalData.MaskOpenId(Address);
 }
 
 /// <summary>A gateway attempt as recorded.</summary>

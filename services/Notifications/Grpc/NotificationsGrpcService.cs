@@ -81,7 +81,7 @@ public sealed class NotificationsGrpcService(
         {
             MaskedIdNumber = PersonalData.MaskIdNumber(card.IdNumber),
             MaskedMobilePhone = card.Contact.MobilePhone is { } phone ? PersonalData.MaskPhone(phone) : "",
-            MaskedOpenId = card.Contact.OpenId is { } openId ? Domain.Message.MaskOpenId(openId) : "",
+            MaskedOpenId = card.Contact.OpenId is { } openId ? PersonalData.MaskOpenId(openId) : "",
             Preference = (ChannelPreference)(int)card.Contact.Preference,
             OptedOut = card.Contact.OptedOut,
             ChangedAt = card.ChangedAt?.ToString("O") ?? "",

@@ -93,5 +93,5 @@ public sealed class NotificationRulesTests
 
     [Fact]
     public void The_gateway_sees_the_address_everyone_else_a_masked_one() =>
-        Assert.Equal("oAbc****wxyz", Message.MaskOpenId("oAbcdefghijklmnopqrstuvwxyz"));
+        Assert.Equal("oAbc****wxyz", PersonalData.MaskOpenId("oAbcdefghijklmnopqrstuvwxyz"));
 }
