@@ -9,6 +9,7 @@ using MaternityCloud.AppHost.Hosting;
 using MaternityCloud.Contracts.Events;
 using MaternityCloud.Contracts.Gateways;
 using Npgsql;
+using Calendar = MaternityCloud.BuildingBlocks.Domain.Calendar;
 
 namespace MaternityCloud.Bench;
 
@@ -57,7 +58,7 @@ public static class NotificationsBench
             var amqp = new Uri(messaging.ConnectionString);
             bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(amqp.Host, (ushort)amqp.Port, "/", h => { h.Username("guest"); h.Password("guest"); }));
             await bus.StartAsync();
-            var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+            var today = Calendar.DateInChina(DateTimeOffset.UtcNow);
             var shipped = await File.ReadAllTextAsync(Path.Combine(builder.Context.RepositoryRoot, "services/BuildingBlocks/Policy/Regions/330300-2024-01-01.json"));
             await LoadQuietHoursAsync(bus, data, shipped, today.AddDays(-2), "00:00", "00:00"); // none: the burst is measured at any hour
 

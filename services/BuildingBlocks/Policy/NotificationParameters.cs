@@ -31,21 +31,18 @@ public sealed record ServicePoint(string Name, string Telephone);
 /// </summary>
 public sealed record QuietHours(TimeOnly From, TimeOnly To)
 {
-    /// <summary>China has one time zone and no daylight saving: regions' hours are UTC+8.</summary>
-    public static readonly TimeSpan ChinaStandardTime = TimeSpan.FromHours(8);
-
     public bool Contains(TimeOnly local) =>
         From != To && (From < To ? local >= From && local < To : local >= From || local < To);
 
     /// <summary>The first instant at or after <paramref name="at"/> outside the quiet hours.</summary>
     public DateTimeOffset NextAllowed(DateTimeOffset at)
     {
-        var local = at.ToOffset(ChinaStandardTime);
+        var local = at.ToOffset(Domain.Calendar.ChinaStandardTime);
         var time = TimeOnly.FromDateTime(local.DateTime);
         if (!Contains(time)) return at;
         var day = DateOnly.FromDateTime(local.DateTime);
         if (time >= To) day = day.AddDays(1);
-        return new DateTimeOffset(day.ToDateTime(To), ChinaStandardTime).ToUniversalTime();
+        return new DateTimeOffset(day.ToDateTime(To), Domain.Calendar.ChinaStandardTime).ToUniversalTime();
     }
 }
 

@@ -1,10 +1,12 @@
 using System.Globalization;
+using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.BuildingBlocks.Messaging;
 using MaternityCloud.BuildingBlocks.Policy;
 using MaternityCloud.Contracts.Events;
 using MaternityCloud.Notifications.Domain;
 using MaternityCloud.Notifications.Infrastructure;
 using static MaternityCloud.Notifications.Domain.ChineseFormat;
+using Calendar = MaternityCloud.BuildingBlocks.Domain.Calendar;
 
 namespace MaternityCloud.Notifications.Application;
 
@@ -42,7 +44,7 @@ public sealed class NoticeEvents(NoticePlanner planner) :
         PlanAsync(tx, e, new Notice(NoticeKinds.AllowancePaid, e.CaseId.ToString(), e.IdNumber, e.Region, new Dictionary<string, string>
         {
             ["amount"] = Yuan(e.Amount),
-            ["paidDate"] = Date(DateOnly.FromDateTime(e.OccurredAt.ToOffset(QuietHours.ChinaStandardTime).DateTime)),
+            ["paidDate"] = Date(Calendar.DateInChina(e.OccurredAt)),
         }), ct);
 
     public Task HandleAsync(AllowanceRefused e, OutboxTransaction tx, CancellationToken ct) =>

@@ -1,3 +1,4 @@
+using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.BuildingBlocks.Messaging;
 using MaternityCloud.BuildingBlocks.Policy;
 using MaternityCloud.Notifications.Domain;
@@ -27,7 +28,7 @@ public sealed class NoticePlanner(
     /// <summary>The notification parameters in force today for the region, or the default region's when it is unknown.</summary>
     public NotificationParameters Parameters(string region)
     {
-        var today = DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(QuietHours.ChinaStandardTime).DateTime);
+        var today = Calendar.DateInChina(clock.GetUtcNow());
         var resolved = policies.Resolve(region, today).Policy ?? policies.Resolve(options.Value.DefaultRegion, today).Policy
             ?? throw new InvalidOperationException($"no notification parameters for region '{region}' nor the default region '{options.Value.DefaultRegion}'");
         return resolved.Notifications;
