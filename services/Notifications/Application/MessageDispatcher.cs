@@ -57,8 +57,8 @@ public sealed partial class MessageDispatcher(
     private async Task<DispatchOutcome> DispatchAsync(Message message, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var allowed = planner.Parameters(message.Region).QuietHours.NextAllowed(now);
-        if (allowed > now) return Count(new DispatchOutcome.Deferred(message.MessageId, allowed, DeferralReasons.QuietHours), message);
+        if (planner.Schedule(message.Region, now) is (var allowed, { } because))
+            return Count(new DispatchOutcome.Deferred(message.MessageId, allowed, because), message);
         if (message.Channel == Channel.Sms && await rateLimiter.WaitBeforeSendingAsync(message.Address!, ct) is { } wait)
             return Count(new DispatchOutcome.Deferred(message.MessageId, now + wait, DeferralReasons.RateLimit), message);
 

@@ -79,11 +79,11 @@ public sealed partial class MessageHandlers(
                 throw new RuleViolationException("unreachable", $"the person has no {(original.Channel == Channel.Sms ? "mobile phone number" : "bound official account")}");
 
             var now = clock.GetUtcNow();
-            var due = planner.Parameters(original.Region).QuietHours.NextAllowed(now);
+            var (due, deferredBecause) = planner.Schedule(original.Region, now);
             var copy = original with
             {
                 MessageId = Guid.CreateVersion7(), Address = address, State = MessageState.Queued, DueAt = due,
-                DeferredBecause = due > now ? DeferralReasons.QuietHours : null, Attempts = 0, LastError = null, GatewayMessageId = null,
+                DeferredBecause = deferredBecause, Attempts = 0, LastError = null, GatewayMessageId = null,
                 ResentFrom = original.MessageId, RequestedBy = $"{operatorId}: {reason}", CreatedAt = now, SentAt = null, ReceiptedAt = null,
             };
             await MessageStore.InsertAsync(tx, [(copy, key)], token);

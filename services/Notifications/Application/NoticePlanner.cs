@@ -34,6 +34,15 @@ public sealed class NoticePlanner(
         return resolved.Notifications;
     }
 
+    /// <summary>When a message for the region may go out, from <paramref name="now"/>: now, or the end of its quiet hours.</summary>
+    public (DateTimeOffset Due, string? DeferredBecause) Schedule(string region, DateTimeOffset now) => Schedule(Parameters(region), now);
+
+    private static (DateTimeOffset Due, string? DeferredBecause) Schedule(NotificationParameters parameters, DateTimeOffset now)
+    {
+        var due = parameters.QuietHours.NextAllowed(now);
+        return (due, due > now ? DeferralReasons.QuietHours : null);
+    }
+
     public async Task<IReadOnlyList<Message>> PlanAsync(OutboxTransaction tx, Notice notice, Guid sourceEventId, string sourceEventType, CancellationToken ct)
     {
         var card = await ContactStore.FindAsync(tx.Connection, notice.IdNumber, ct);
@@ -55,14 +64,14 @@ public sealed class NoticePlanner(
             : (MessageState.Unreachable, (IReadOnlyList<Channel>)[]);
         if (channels.Count == 0) channels = [Channel.Sms]; // recorded, so the history says why nobody was told
 
-        var due = parameters.QuietHours.NextAllowed(now);
+        var (due, deferredBecause) = Schedule(parameters, now);
         var messages = channels.Select(channel =>
         {
             var template = templates.Latest(notice.Kind, channel)
                 ?? throw new InvalidOperationException($"no {channel} template for {notice.Kind}: the shipped templates were not seeded");
             var message = new Message(Guid.CreateVersion7(), notice.Kind, notice.Subject, notice.IdNumber, notice.Region.Length > 0 ? notice.Region : options.Value.DefaultRegion,
                 channel, contact.Address(channel), template.Version, template.ExternalTemplateId, template.Render(values), state,
-                due, state == MessageState.Queued && due > now ? DeferralReasons.QuietHours : null, 0, null, null, sourceEventId, sourceEventType,
+                due, state == MessageState.Queued ? deferredBecause : null, 0, null, null, sourceEventId, sourceEventType,
                 null, null, now, null, null);
             return (message, notice.DeduplicationKey(channel));
         }).ToList();
