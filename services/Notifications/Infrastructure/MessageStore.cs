@@ -34,6 +34,18 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         requested_by, created_at, sent_at, receipted_at
         """;
 
+    /// <summary>
+    /// Applies a stored receipt to the sent message with its gateway id; the caller narrows which message ("AND …"). One
+    /// statement for both orders: a receipt arriving after the send, and a send recorded after its receipt.
+    /// </summary>
+    private const string ApplyStoredReceipt =
+        """
+        UPDATE message m SET state = CASE WHEN r.delivered THEN 'Delivered' ELSE 'Undelivered' END, receipted_at = r.received_at,
+            last_error = CASE WHEN r.delivered THEN NULL ELSE r.detail END
+        FROM delivery_receipt r
+        WHERE r.channel = m.channel AND r.gateway_message_id = m.gateway_message_id AND m.state IN ('Sent', 'Delivered', 'Undelivered')
+        """;
+
     /// <summary>Writes new messages; one whose deduplication key is taken (the same event again) is skipped. Returns those written.</summary>
     public static async Task<IReadOnlyList<Message>> InsertAsync(OutboxTransaction tx, IReadOnlyList<(Message Message, string Key)> messages, CancellationToken ct)
     {
@@ -91,13 +103,7 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
                             deferred_because = NULL, last_error = NULL
                         WHERE message_id = $1 AND state = 'Sending'
                         """, a.Id, a.GatewayMessageId, a.At, a.Attempt));
-                    batch.BatchCommands.Add(Sql.BatchCommand(
-                        """
-                        UPDATE message m SET state = CASE WHEN r.delivered THEN 'Delivered' ELSE 'Undelivered' END, receipted_at = r.received_at,
-                            last_error = CASE WHEN r.delivered THEN NULL ELSE r.detail END
-                        FROM delivery_receipt r
-                        WHERE m.message_id = $1 AND m.state = 'Sent' AND r.channel = m.channel AND r.gateway_message_id = m.gateway_message_id
-                        """, a.Id));
+                    batch.BatchCommands.Add(Sql.BatchCommand($"{ApplyStoredReceipt} AND m.message_id = $1", a.Id));
                     batch.BatchCommands.Add(Attempt(a.Id, a.Attempt, a.At, "accepted", a.GatewayMessageId));
                     break;
                 case DispatchOutcome.Deferred d:
@@ -149,14 +155,7 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
                         reported_at = excluded.reported_at, received_at = excluded.received_at
                     WHERE delivery_receipt.reported_at <= excluded.reported_at
                     """, channel.ToString(), gatewayMessageId, delivered, detail, reportedAt, receivedAt),
-                Sql.BatchCommand(
-                    """
-                    UPDATE message m SET state = CASE WHEN r.delivered THEN 'Delivered' ELSE 'Undelivered' END, receipted_at = r.received_at,
-                        last_error = CASE WHEN r.delivered THEN NULL ELSE r.detail END
-                    FROM delivery_receipt r
-                    WHERE r.channel = $1 AND r.gateway_message_id = $2 AND m.channel = $1 AND m.gateway_message_id = $2
-                      AND m.state IN ('Sent', 'Delivered', 'Undelivered')
-                    """, channel.ToString(), gatewayMessageId),
+                Sql.BatchCommand($"{ApplyStoredReceipt} AND m.channel = $1 AND m.gateway_message_id = $2", channel.ToString(), gatewayMessageId),
             },
         };
         await batch.ExecuteNonQueryAsync(ct);
