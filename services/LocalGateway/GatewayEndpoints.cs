@@ -16,10 +16,8 @@ public static class GatewayEndpoints
         {
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync(ct);
-            var h = request.Headers;
             var sms = options.Value.Sms;
-            if (!SmsGatewaySignature.Verify(sms.AccessKeyId, sms.AccessKeySecret, h[SmsGatewaySignature.AccessKeyHeader], h[SmsGatewaySignature.TimestampHeader],
-                    h[SmsGatewaySignature.NonceHeader], h[SmsGatewaySignature.SignatureHeader], body, DateTimeOffset.UtcNow))
+            if (!SmsGatewaySignature.Verify(sms.AccessKeyId, sms.AccessKeySecret, name => request.Headers[name], body, DateTimeOffset.UtcNow))
                 return Results.Json(new SmsError("signature", "the request is not signed with this gateway's key"), statusCode: 401);
             var send = JsonSerializer.Deserialize<SmsSendRequest>(body, Json);
             if (send is null || string.IsNullOrWhiteSpace(send.ClientMessageId) || string.IsNullOrWhiteSpace(send.Content))

@@ -34,11 +34,14 @@ public static class SmsGatewaySignature
     public static string Compute(string secret, string timestamp, string nonce, string body) =>
         Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{timestamp}\n{nonce}\n{body}")));
 
-    /// <summary>Whether the headers sign <paramref name="body"/> under the key, recently: compared in constant time.</summary>
-    public static bool Verify(string accessKeyId, string secret, string? keyHeader, string? timestamp, string? nonce, string? signature,
-        string body, DateTimeOffset now)
+    /// <summary>
+    /// Whether a request's headers (read through <paramref name="header"/>) sign <paramref name="body"/> under the key,
+    /// recently: compared in constant time.
+    /// </summary>
+    public static bool Verify(string accessKeyId, string secret, Func<string, string?> header, string body, DateTimeOffset now)
     {
-        if (keyHeader != accessKeyId || timestamp is null || nonce is null || signature is null) return false;
+        var (timestamp, nonce, signature) = (header(TimestampHeader), header(NonceHeader), header(SignatureHeader));
+        if (header(AccessKeyHeader) != accessKeyId || timestamp is null || nonce is null || signature is null) return false;
         if (!long.TryParse(timestamp, out var seconds) || (now - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > MaxSkew) return false;
         var expected = Encoding.UTF8.GetBytes(Compute(secret, timestamp, nonce, body));
         return CryptographicOperations.FixedTimeEquals(expected, Encoding.UTF8.GetBytes(signature));

@@ -84,10 +84,8 @@ public static partial class GatewayCallbacks
     {
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync(ct);
-        var h = request.Headers;
         // The signature's freshness is judged by the wall clock, not the business clock.
-        var valid = SmsGatewaySignature.Verify(sms.AccessKeyId, sms.AccessKeySecret, h[SmsGatewaySignature.AccessKeyHeader], h[SmsGatewaySignature.TimestampHeader],
-            h[SmsGatewaySignature.NonceHeader], h[SmsGatewaySignature.SignatureHeader], body, DateTimeOffset.UtcNow);
+        var valid = SmsGatewaySignature.Verify(sms.AccessKeyId, sms.AccessKeySecret, name => request.Headers[name], body, DateTimeOffset.UtcNow);
         return valid ? (body, null) : (body, Results.Unauthorized());
     }
 
