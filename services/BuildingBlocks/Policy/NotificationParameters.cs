@@ -78,13 +78,8 @@ internal static class NotificationSection
         return new NotificationParameters(quiet, account, hotline, policyLink, newbornLink, points);
     }
 
-    private static string Field(JsonElement o, string name, Validator v, string section = "notifications")
-    {
-        if (o.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String && p.GetString()!.Trim().Length > 0)
-            return p.GetString()!.Trim();
-        v.Add($"{section}.{name}", "is required (text)");
-        return "";
-    }
+    private static string Field(JsonElement o, string name, Validator v, string section = "notifications") =>
+        Text(o, name, v, $"{section}.{name}") ?? "";
 
     private static string Link(JsonElement links, string name, Validator v)
     {

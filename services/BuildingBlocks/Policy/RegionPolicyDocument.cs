@@ -93,11 +93,12 @@ public static class RegionPolicyDocument
             : new EligibilityParameters(medicalKinds, contributing, months, counting, backPayments, insuredOnDate, excluded, spouseAllowance, newborn);
     }
 
-    internal static string? Text(JsonElement o, string name, Validator v)
+    /// <summary>A required text property; <paramref name="field"/> names it in the refusal (default: its name, at the top level).</summary>
+    internal static string? Text(JsonElement o, string name, Validator v, string? field = null)
     {
         if (o.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String && p.GetString()!.Trim().Length > 0)
             return p.GetString()!.Trim();
-        v.Add(name, "is required (text)");
+        v.Add(field ?? name, "is required (text)");
         return null;
     }
 
