@@ -18,8 +18,6 @@ public enum ChannelPreference
 /// <summary>How the platform can reach a person and what they asked for.</summary>
 public sealed record Contact(string? MobilePhone, string? OpenId, ChannelPreference Preference, bool OptedOut)
 {
-    public static readonly Contact Unknown = new(null, null, ChannelPreference.Every, false);
-
     public bool Reaches(Channel channel) => channel switch
     {
         Channel.Sms => !string.IsNullOrEmpty(MobilePhone),

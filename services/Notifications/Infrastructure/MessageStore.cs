@@ -225,18 +225,6 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         return await ReadAllAsync(select, ct);
     }
 
-    /// <summary>How many messages wait in each state, and how many of the queued ones wait for each reason.</summary>
-    public async Task<IReadOnlyDictionary<string, long>> CountsAsync(CancellationToken ct)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var select = connection.Command(
-            "SELECT state || coalesce(':' || deferred_because, ''), count(*) FROM message GROUP BY 1");
-        await using var reader = await select.ExecuteReaderAsync(ct);
-        var counts = new Dictionary<string, long>();
-        while (await reader.ReadAsync(ct)) counts[reader.GetString(0)] = reader.GetInt64(1);
-        return counts;
-    }
-
     private static string Prefixed(string alias) =>
         string.Join(", ", Columns.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => $"{alias}.{c}"));
 
