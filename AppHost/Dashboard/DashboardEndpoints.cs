@@ -3,6 +3,7 @@ using MaternityCloud.AppHost.Dashboard.Queues;
 using MaternityCloud.AppHost.Dashboard.Telemetry;
 using MaternityCloud.AppHost.Hosting;
 using MaternityCloud.BuildingBlocks.Domain;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.FileProviders;
 
 namespace MaternityCloud.AppHost.Dashboard;
@@ -18,14 +19,14 @@ public static class DashboardEndpoints
         var host = $"*:{options.Port}";
         var api = app.MapGroup("/api").RequireHost(host);
 
-        api.MapGet("/resources", (Platform? p) => p?.Snapshot() ?? []);
-        api.MapGet("/resources/{name}/environment", (string name, Platform? p) => p?.EnvironmentOf(name) ?? []);
-        api.MapGet("/resources/{name}/console", (string name, long? after, Platform? p) =>
+        api.MapGet("/resources", ([FromServices] Platform? p) => p?.Snapshot() ?? []);
+        api.MapGet("/resources/{name}/environment", (string name, [FromServices] Platform? p) => p?.EnvironmentOf(name) ?? []);
+        api.MapGet("/resources/{name}/console", (string name, long? after, [FromServices] Platform? p) =>
             p?.Resources.FirstOrDefault(r => r.Name == name) is { } resource
                 ? Results.Ok(resource.RecentOutput.Where(l => l.Sequence > (after ?? 0))
                     .Select(l => l with { Text = PersonalData.Scrub(l.Text) }).ToList())
                 : Results.NotFound(new { error = $"no resource '{name}'" }));
-        api.MapPost("/resources/{name}/{action}", async (string name, string action, Platform? p) =>
+        api.MapPost("/resources/{name}/{action}", async (string name, string action, [FromServices] Platform? p) =>
         {
             if (p is null) return Results.NotFound(new { error = "no platform" });
             var done = action switch
@@ -53,10 +54,10 @@ public static class DashboardEndpoints
                 Enum.TryParse<ChartStatistic>(stat, ignoreCase: true, out var s) ? s : ChartStatistic.Rate,
                 (groupBy ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
 
-        api.MapGet("/queues", (BrokerQueues? queues) => queues?.Latest ?? []);
-        api.MapGet("/queues/{queue}/messages", async (string queue, BrokerQueues? queues, CancellationToken ct) =>
+        api.MapGet("/queues", ([FromServices] BrokerQueues? queues) => queues?.Latest ?? []);
+        api.MapGet("/queues/{queue}/messages", async (string queue, [FromServices] BrokerQueues? queues, CancellationToken ct) =>
             queues is null ? Results.NotFound(new { error = "no broker" }) : Results.Ok(await queues.PeekAsync(queue, 50, ct)));
-        api.MapPost("/queues/{queue}/messages/{messageId}/replay", async (string queue, string messageId, BrokerQueues? queues, ILoggerFactory logs, CancellationToken ct) =>
+        api.MapPost("/queues/{queue}/messages/{messageId}/replay", async (string queue, string messageId, [FromServices] BrokerQueues? queues, ILoggerFactory logs, CancellationToken ct) =>
         {
             if (queues is null) return Results.NotFound(new { error = "no broker" });
             if (!await queues.ReplayAsync(queue, messageId, ct)) return Results.NotFound(new { error = $"message {messageId} is no longer in {queue}" });

@@ -15,6 +15,9 @@ public static class DashboardServer
     public static WebApplication Build(DashboardOptions options, Platform? platform, Action<IServiceCollection>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // Everything the dashboard needs is in its options: an appsettings.json or Kestrel__* variable meant for a
+        // service (the AppHost passes those to its children) must not move its ports.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

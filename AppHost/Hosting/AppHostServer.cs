@@ -23,17 +23,21 @@ public static class AppHostServer
         await app.RunAsync();
     }
 
-    private sealed class PlatformLifetime(Platform platform, DashboardOptions dashboard, ConsoleReporter reporter) : IHostedService
+    private sealed class PlatformLifetime(Platform platform, DashboardOptions dashboard, ConsoleReporter reporter, IHostApplicationLifetime lifetime)
+        : IHostedService
     {
         private readonly CancellationTokenSource _reporting = new();
         private Task _reporter = Task.CompletedTask;
 
         public async Task StartAsync(CancellationToken ct)
         {
-            // Like Aspire: the sign-in link is printed once, at start; nothing on the dashboard is served without it.
-            platform.Context.Progress($"dashboard: {dashboard.LoginUrl}");
-            platform.Context.Progress($"OTLP receiver: grpc {dashboard.OtlpGrpcUrl}, http/protobuf {dashboard.OtlpHttpUrl}" +
-                (dashboard.OtlpApiKey is { Length: > 0 } key ? $" (header {Dashboard.Telemetry.OtlpReceiver.ApiKeyHeader}={key})" : ""));
+            // Like Aspire: the sign-in link is printed once, when the dashboard listens; nothing on it is served without it.
+            lifetime.ApplicationStarted.Register(() =>
+            {
+                platform.Context.Progress($"dashboard: {dashboard.LoginUrl}");
+                platform.Context.Progress($"OTLP receiver: grpc {dashboard.OtlpGrpcUrl}, http/protobuf {dashboard.OtlpHttpUrl}" +
+                    (dashboard.OtlpApiKey is { Length: > 0 } key ? $" (header {Dashboard.Telemetry.OtlpReceiver.ApiKeyHeader}={key})" : ""));
+            });
             await platform.StartAsync(ct);
             _reporter = Task.Run(() => reporter.RunAsync(platform, dashboard.LoginUrl, _reporting.Token), CancellationToken.None);
         }

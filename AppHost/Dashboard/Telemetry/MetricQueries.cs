@@ -22,7 +22,11 @@ public sealed class MetricQueries(TelemetryStore store, TimeProvider time)
 
     public sealed record Interval(DateTimeOffset End, double Value, ulong Count, double Sum, ulong[] Buckets, double[] Bounds, IReadOnlyList<Attribute> Attributes);
 
-    public static IEnumerable<Interval> Intervals(IReadOnlyList<MetricPoint> points, IReadOnlyList<Attribute> attributes)
+    /// <param name="from">
+    /// The window's start. A cumulative series' first point has no earlier point to difference against; it counts whole
+    /// when its start time (the sender's process start) falls inside the window, since everything it counts happened there.
+    /// </param>
+    public static IEnumerable<Interval> Intervals(IReadOnlyList<MetricPoint> points, IReadOnlyList<Attribute> attributes, DateTimeOffset from)
     {
         for (var i = 0; i < points.Count; i++)
         {
@@ -32,7 +36,12 @@ public sealed class MetricQueries(TelemetryStore store, TimeProvider time)
                 yield return new Interval(p.Time, p.Value, p.Count, p.Sum, p.Buckets, p.Bounds, attributes);
                 continue;
             }
-            if (i == 0) continue; // no earlier point to difference against
+            if (i == 0)
+            {
+                if (DateTimeOffset.UnixEpoch.AddTicks((long)(p.StartUnixNano / 100)) >= from)
+                    yield return new Interval(p.Time, p.Value, p.Count, p.Sum, p.Buckets, p.Bounds, attributes);
+                continue;
+            }
             var previous = points[i - 1];
             var restarted = p.StartUnixNano != previous.StartUnixNano || p.Count < previous.Count || p.Value < previous.Value && p.Count == 0 && previous.Count == 0;
             if (restarted || previous.Buckets.Length != p.Buckets.Length)
@@ -87,7 +96,7 @@ public sealed class MetricQueries(TelemetryStore store, TimeProvider time)
         var now = time.GetUtcNow();
         var from = now - window;
         var intervals = store.AllSeries(RpcDuration, from - TimeSpan.FromMinutes(2))
-            .SelectMany(s => Intervals(s.Points, s.Attributes).Where(i => i.End >= from).Select(i => (s.Service, Interval: i)));
+            .SelectMany(s => Intervals(s.Points, s.Attributes, from).Where(i => i.End >= from).Select(i => (s.Service, Interval: i)));
         return intervals
             .GroupBy(x => (x.Service, Method: $"{Get(x.Interval.Attributes, "rpc.service")}/{Get(x.Interval.Attributes, "rpc.method")}"))
             .Select(g =>
@@ -137,7 +146,7 @@ public sealed class MetricQueries(TelemetryStore store, TimeProvider time)
             return result.OrderBy(s => s.Label).ToList();
         }
 
-        var intervals = series.SelectMany(s => Intervals(s.Points, s.Attributes).Where(i => i.End > from).Select(i => (Label: Label(s.Service, i.Attributes), Interval: i)));
+        var intervals = series.SelectMany(s => Intervals(s.Points, s.Attributes, from).Where(i => i.End > from).Select(i => (Label: Label(s.Service, i.Attributes), Interval: i)));
         foreach (var group in intervals.GroupBy(x => x.Label))
         {
             var line = new List<ChartPoint>();

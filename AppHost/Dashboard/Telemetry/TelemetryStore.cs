@@ -81,6 +81,11 @@ public sealed class TelemetryStore(TelemetryOptions options, TimeProvider time)
                 if (_seriesCount >= options.MaxSeries) return; // a runaway cardinality must not take the memory
                 instrument.Series[key] = series = new MetricSeries(attributes, options.MaxPointsPerSeries);
                 _seriesCount++;
+                // A cumulative series that appears after its instrument already reported (the first refused call of a
+                // method, say) counted from zero since that report: a zero baseline lets its first value be a rate.
+                // An instrument's very first report has no such baseline: the process may have run for hours before.
+                if (point.Cumulative && instrument.Series.Count > 1)
+                    series.Points.Add(point with { Time = point.Time.AddTicks(-1), Value = 0, Count = 0, Sum = 0, Buckets = new ulong[point.Buckets.Length] });
             }
             instrument.Info = info with { SeriesCount = instrument.Series.Count };
             series.Points.Add(point);

@@ -33,6 +33,12 @@ function every(ms, fn) {
   timer = setInterval(run, ms);
 }
 
+// Replaces an element's content only when it changed: a live view must not rebuild rows under the operator's cursor.
+function render(id, html) {
+  const element = document.getElementById(id);
+  if (element && element.dataset.html !== html) { element.innerHTML = html; element.dataset.html = html; }
+}
+
 function table(columns, rows, rowAttrs = () => "") {
   return `<table><thead><tr>${columns.map(c => `<th class="${c.num ? "num" : ""}">${esc(c.title)}</th>`).join("")}</tr></thead><tbody>` +
     (rows.length ? rows.map(r => `<tr ${rowAttrs(r)}>${columns.map(c => `<td class="${c.num ? "num" : ""}">${c.html ? c.html(r) : esc(c.value(r))}</td>`).join("")}</tr>`).join("")
@@ -48,7 +54,7 @@ async function resources() {
   main.innerHTML = `<h2>Resources</h2><div id="resources"></div><div id="env"></div>`;
   every(2000, async () => {
     const list = await api("/resources");
-    document.getElementById("resources").innerHTML = table([
+    render("resources", table([
       { title: "Resource", html: r => `<b>${esc(r.name)}</b>` },
       { title: "Type", value: r => r.type },
       { title: "State", html: r => `<span class="state-${esc(r.state)}">${esc(r.state)}</span>${r.message && r.state !== "Running" ? ` <span class="muted">${esc(r.message)}</span>` : ""}` },
@@ -60,7 +66,7 @@ async function resources() {
       { title: "", html: r => r.pid != null || r.state === "Stopped" ? `<button class="small" data-act="restart" data-name="${esc(r.name)}">Restart</button>
           <button class="small" data-act="${r.state === "Stopped" ? "start" : "stop"}" data-name="${esc(r.name)}">${r.state === "Stopped" ? "Start" : "Stop"}</button>
           <button class="small" data-env="${esc(r.name)}">Environment</button> <a href="#/console/${esc(r.name)}">Console</a>` : "" },
-    ], list, r => `id="resource-${esc(r.name)}"`);
+    ], list, r => `id="resource-${esc(r.name)}"`));
   });
   main.onclick = async e => {
     const act = e.target.dataset.act, env = e.target.dataset.env;
@@ -72,7 +78,7 @@ async function resources() {
     }
   };
 }
-const uptime = s => s < 120 ? `${Math.round(s)} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
+const uptime = s => s < 120 ? `${Math.floor(s / 10) * 10} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
 
 // ---------------------------------------------------------------- Console
 async function consoleView(name) {
@@ -104,21 +110,22 @@ async function logs(params) {
     <input id="log-trace" placeholder="trace id" class="mono" size="34" value="${esc(q.get("traceId") ?? "")}">
     <button class="primary" id="log-apply">Filter</button></div><div id="logs"></div>`;
   document.getElementById("log-apply").onclick = () => {
-    const p = new URLSearchParams({ service: val("log-service"), minSeverity: val("log-level"), text: val("log-text"), traceId: val("log-trace") });
-    location.hash = "#/logs?" + p;
+    location.hash = "#/logs?" + filters({ service: val("log-service"), minSeverity: val("log-level"), text: val("log-text"), traceId: val("log-trace") });
   };
   every(3000, async () => {
     const entries = await api("/logs?limit=300&" + q);
-    document.getElementById("logs").innerHTML = table([
+    render("logs", table([
       { title: "Time", html: l => `<span class="mono">${time(l.time)}</span>` },
       { title: "Level", html: l => `<span class="${esc(l.level)}">${esc(l.level)}</span>` },
       { title: "Resource", html: l => `<span class="svc" style="background:${colorOf(l.service)}"></span>${esc(l.service)}` },
       { title: "Message", html: l => `${esc(l.message)}<div class="muted mono">${esc(l.category)}</div>` },
       { title: "Trace", html: l => l.traceId ? `<a class="mono" href="#/traces/${l.traceId}">${l.traceId.slice(0, 8)}…</a>` : "" },
-    ], entries);
+    ], entries));
   });
 }
 const val = id => document.getElementById(id).value.trim();
+// A query string of the filters that are set: empty ones are left out rather than sent as "".
+const filters = values => new URLSearchParams(Object.entries(values).filter(([, v]) => v !== "" && v !== false && v != null));
 
 // ---------------------------------------------------------------- Traces
 async function traces(params) {
@@ -131,18 +138,18 @@ async function traces(params) {
     <label><input type="checkbox" id="trace-errors" ${q.get("errors") === "true" ? "checked" : ""}> errors only</label>
     <button class="primary" id="trace-apply">Filter</button></div><div id="traces"></div>`;
   document.getElementById("trace-apply").onclick = () => {
-    location.hash = "#/traces?" + new URLSearchParams({ service: val("trace-service"), text: val("trace-text"), minDurationMs: val("trace-min"), errors: document.getElementById("trace-errors").checked });
+    location.hash = "#/traces?" + filters({ service: val("trace-service"), text: val("trace-text"), minDurationMs: val("trace-min"), errors: document.getElementById("trace-errors").checked });
   };
   every(3000, async () => {
     const list = await api("/traces?limit=200&" + q);
-    document.getElementById("traces").innerHTML = table([
+    render("traces", table([
       { title: "Start", html: t => `<span class="mono">${time(t.start)}</span>` },
       { title: "Name", html: t => `<b>${esc(t.name)}</b> <span class="muted">${esc(t.service)}</span>` },
       { title: "Resources", html: t => t.services.map(s => `<span class="svc" style="background:${colorOf(s)}" title="${esc(s)}"></span>`).join("") + t.services.map(esc).join(", ") },
       { title: "Spans", num: true, value: t => t.spanCount },
       { title: "Errors", num: true, html: t => t.errorCount ? `<span class="bad">${t.errorCount}</span>` : "0" },
       { title: "Duration", num: true, value: t => ms(t.durationMs) },
-    ], list, t => `class="clickable trace-row" data-trace="${t.traceId}"`);
+    ], list, t => `class="clickable trace-row" data-trace="${t.traceId}"`));
   });
   main.onclick = e => { const row = e.target.closest("tr[data-trace]"); if (row) location.hash = "#/traces/" + row.dataset.trace; };
 }
@@ -187,8 +194,10 @@ const charts = [
   { title: "Latency p95, by method", name: "rpc.server.call.duration", stat: "p95", groupBy: "service,rpc.method", unit: "s" },
   { title: "Queue depth (ready messages), by queue", name: "rabbitmq.queue.messages_ready", stat: "last", groupBy: "queue", unit: "" },
   { title: "Consumer lag p95 (sent → consumed), by consumer", name: "messaging.masstransit.delivery.duration", stat: "p95", groupBy: "service,messaging.masstransit.consumer_type", unit: "ms" },
-  { title: "Database commands per second, by service", name: "db.client.operation.duration", alt: "db.client.commands.duration", stat: "rate", groupBy: "service", unit: "/s" },
+  { title: "PostgreSQL commands per second, by service", name: "db.client.operation.duration", redis: false, stat: "rate", groupBy: "service", unit: "/s" },
+  { title: "PostgreSQL command latency p95, by service", name: "db.client.operation.duration", redis: false, stat: "p95", groupBy: "service", unit: "s" },
   { title: "Redis commands per second, by service", name: "db.client.operation.duration", redis: true, stat: "rate", groupBy: "service", unit: "/s" },
+  { title: "Redis command latency p95, by service", name: "db.client.operation.duration", redis: true, stat: "p95", groupBy: "service", unit: "s" },
 ];
 async function metrics(params) {
   const q = new URLSearchParams(params);
@@ -198,21 +207,21 @@ async function metrics(params) {
   document.getElementById("minutes").onchange = e => location.hash = "#/metrics?minutes=" + e.target.value;
   every(5000, async () => {
     const methods = await api(`/metrics/methods?minutes=${minutes}`);
-    document.getElementById("methods").innerHTML = table([
+    render("methods", table([
       { title: "Service", value: m => m.service }, { title: "Method", html: m => `<span class="mono">${esc(m.method)}</span>` },
       { title: "Calls", num: true, value: m => m.calls }, { title: "Calls/s", num: true, value: m => m.callsPerSecond.toFixed(2) },
       { title: "Errors", num: true, html: m => m.errorRate ? `<span class="bad">${(m.errorRate * 100).toFixed(1)} %</span>` : "0 %" },
       { title: "p50", num: true, value: m => ms(m.p50Ms) }, { title: "p95", num: true, value: m => ms(m.p95Ms) }, { title: "p99", num: true, value: m => ms(m.p99Ms) },
-    ], methods);
+    ], methods));
     const instruments = await api("/metrics/instruments");
     const have = new Set(instruments.map(i => i.name));
     const html = await Promise.all(charts.map(async c => {
-      const name = have.has(c.name) ? c.name : c.alt && have.has(c.alt) ? c.alt : c.name;
-      let series = have.has(name) ? await api(`/metrics/chart?name=${encodeURIComponent(name)}&stat=${c.stat}&minutes=${minutes}&groupBy=${encodeURIComponent(c.groupBy + (c.redis !== undefined ? ",db.system" : ""))}`) : [];
-      if (c.redis !== undefined) series = series.filter(s => c.redis ? s.label.endsWith(" redis") : !s.label.endsWith(" redis")).map(s => ({ ...s, label: s.label.replace(/ (redis|postgresql)$/, "") }));
+      const name = c.name;
+      let series = have.has(name) ? await api(`/metrics/chart?name=${encodeURIComponent(name)}&stat=${c.stat}&minutes=${minutes}&groupBy=${encodeURIComponent(c.groupBy + (c.redis !== undefined ? ",db.system.name,db.system" : ""))}`) : [];
+      if (c.redis !== undefined) series = series.filter(s => c.redis ? s.label.endsWith(" redis") : !s.label.endsWith(" redis")).map(s => ({ ...s, label: s.label.replace(/( (redis|postgresql))+$/, "") }));
       return `<div class="card chart"><h2>${esc(c.title)}</h2>${svgChart(series, c.stat === "errorRate" ? "%" : c.unit, c.stat === "errorRate" ? 100 : 1)}</div>`;
     }));
-    document.getElementById("charts").innerHTML = html.join("");
+    render("charts", html.join(""));
   });
 }
 
@@ -242,7 +251,7 @@ async function business() {
     const b = await api("/business");
     const c = b.claims, a = b.allowance, n = b.notifications;
     const panel = (x, html) => x.error ? `<p class="error-text">${esc(x.error)}</p>` : html();
-    document.getElementById("business").innerHTML = `
+    render("business", `
       <h2>Settlements today ${c.date ? `<span class="muted">(${esc(c.date)}, China time)</span>` : ""}</h2>${panel(c, () => `
       <div class="figures">${figure("direct settlements today", c.directSettlements, "direct-settlements")}
         ${figure("manual cases filed today", c.manualCasesFiled, "manual-cases-filed")}
@@ -271,10 +280,10 @@ async function business() {
         ${figure("failed today", n.failedToday, "notifications-failed", n.failedToday ? "bad" : "")}
         ${figure("deferred now", n.deferredNow, "notifications-deferred")}</div>
         <div class="grid" style="margin-top:14px"><div class="card">${table([{ title: "State", value: t => enumName(t.state) }, { title: "Channel", value: t => enumName(t.channel) }, { title: "Messages", num: true, value: t => t.count }], n.plannedToday)}</div>
-        <div class="card"><h2>Waiting now</h2>${table([{ title: "Why", value: w => w.reason || "due now" }, { title: "Messages", num: true, value: w => w.count }], n.waitingByReason)}</div></div>`)}`;
+        <div class="card"><h2>Waiting now</h2>${table([{ title: "Why", value: w => w.reason || "due now" }, { title: "Messages", num: true, value: w => w.count }], n.waitingByReason)}</div></div>`)}`);
     const queues = (await api("/queues")).filter(q => q.isErrorQueue);
-    document.getElementById("error-queues").innerHTML = table([{ title: "Error queue", html: q => `<span class="mono">${esc(q.name)}</span>` },
-      { title: "Messages", num: true, html: q => q.ready ? `<span class="bad">${q.ready}</span>` : "0" }, { title: "", html: q => q.ready ? `<button class="small" data-queue="${esc(q.name)}">Show messages</button>` : "" }], queues);
+    render("error-queues", table([{ title: "Error queue", html: q => `<span class="mono">${esc(q.name)}</span>` },
+      { title: "Messages", num: true, html: q => q.ready ? `<span class="bad">${q.ready}</span>` : "0" }, { title: "", html: q => q.ready ? `<button class="small" data-queue="${esc(q.name)}">Show messages</button>` : "" }], queues));
   });
   main.onclick = async e => {
     const queue = e.target.dataset.queue, replay = e.target.dataset.replay;

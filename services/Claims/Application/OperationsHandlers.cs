@@ -22,7 +22,7 @@ public sealed class OperationsHandlers(OperationsStore store, TimeProvider clock
         v.Check(nearDueDays is >= 0 and <= 60, "near_due_days", "must be from 0 to 60 (0 means 3)");
         v.ThrowIfInvalid();
 
-        var from = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), Calendar.ChinaStandardTime);
+        var from = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), Calendar.ChinaStandardTime).ToUniversalTime(); // Npgsql takes UTC only
         var figures = await store.DayAsync(from, day, today, today.AddDays(nearDueDays == 0 ? 3 : nearDueDays), ct);
         var direct = figures.ByMedicalType.Sum(t => t.Count);
         var filed = figures.ManualCasesFiled;
