@@ -3,7 +3,7 @@ using MaternityCloud.AppHost.Hosting;
 // The whole platform, described the way an Aspire AppHost describes it. Ports are fixed defaults on loopback
 // (below 32768, clear of the kernel's ephemeral range); --dynamic-ports picks free ones instead.
 var reporter = new ConsoleReporter();
-var builder = PlatformBuilder.Create(args, reporter.Progress);
+var builder = PlatformBuilder.Create(args, reporter.Progress).ExportTelemetryToDashboard();
 
 var postgres = builder.AddPostgres("postgres", port: 17432);
 var redis = builder.AddRedis("redis", port: 17379);
@@ -33,4 +33,4 @@ var gateway = builder.AddProject("localgateway", "LocalGateway", (Grpc: 17151, H
     .WithReference(notifications);
 notifications.WithReference(gateway);
 
-await AppHostServer.RunAsync(builder.Build(), builder.ApiPort, reporter);
+await AppHostServer.RunAsync(builder.Build(), builder.Dashboard, reporter);

@@ -38,6 +38,7 @@ public static class ServiceDefaultsExtensions
 
         builder.Services.AddGrpc(o =>
         {
+            o.Interceptors.Add<GrpcServerMetricsInterceptor>(); // outermost: it times the status the caller receives
             o.Interceptors.Add<DomainExceptionInterceptor>();
             o.EnableDetailedErrors = builder.Environment.IsDevelopment();
         }).AddJsonTranscoding(); // read methods annotated with google.api.http answer JSON on the http endpoint

@@ -1,44 +1,45 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MaternityCloud.AppHost.Dashboard;
 
 namespace MaternityCloud.AppHost.Hosting;
 
 /// <summary>
-/// Runs the platform inside a web host: the host's lifetime turns Ctrl-C and SIGTERM into an orderly stop of every
-/// resource, and the same host serves the resource list as JSON at /api/resources.
+/// Runs the platform inside the dashboard's web host: the host's lifetime turns Ctrl-C and SIGTERM into an orderly stop
+/// of every resource, and the same host serves the operators' dashboard, its API (/api/resources, ...) and the OTLP
+/// receiver the services export to.
 /// </summary>
 public static class AppHostServer
 {
-    public static async Task RunAsync(Platform platform, int apiPort, ConsoleReporter reporter)
+    public static async Task RunAsync(Platform platform, DashboardOptions dashboard, ConsoleReporter reporter)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{apiPort}");
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(2));
-        builder.Services.AddSingleton(platform);
-        builder.Services.AddSingleton(reporter);
-        builder.Services.AddHostedService<PlatformLifetime>();
-        builder.Services.ConfigureHttpJsonOptions(o =>
+        var app = DashboardServer.Build(dashboard, platform, services =>
         {
-            o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppHostJson.Default);
+            services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(2));
+            services.AddSingleton(reporter);
+            services.AddHostedService<PlatformLifetime>();
+            services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppHostJson.Default));
         });
-
-        var app = builder.Build();
-        app.MapGet("/api/resources", (Platform p) => p.Snapshot());
-        app.MapGet("/", (Platform p) => Results.Text(ConsoleReporter.Render(p.Snapshot())));
         await app.RunAsync();
     }
 
-    private sealed class PlatformLifetime(Platform platform, ConsoleReporter reporter) : IHostedService
+    private sealed class PlatformLifetime(Platform platform, DashboardOptions dashboard, ConsoleReporter reporter, IHostApplicationLifetime lifetime)
+        : IHostedService
     {
         private readonly CancellationTokenSource _reporting = new();
         private Task _reporter = Task.CompletedTask;
 
         public async Task StartAsync(CancellationToken ct)
         {
+            // Like Aspire: the sign-in link is printed once, when the dashboard listens; nothing on it is served without it.
+            lifetime.ApplicationStarted.Register(() =>
+            {
+                platform.Context.Progress($"dashboard: {dashboard.LoginUrl}");
+                platform.Context.Progress($"OTLP receiver: grpc {dashboard.OtlpGrpcUrl}, http/protobuf {dashboard.OtlpHttpUrl}" +
+                    (dashboard.OtlpApiKey is { Length: > 0 } key ? $" (header {Dashboard.Telemetry.OtlpReceiver.ApiKeyHeader}={key})" : ""));
+            });
             await platform.StartAsync(ct);
-            var apiUrl = $"http://127.0.0.1:{platform.ApiPort}";
-            _reporter = Task.Run(() => reporter.RunAsync(platform, apiUrl, _reporting.Token), CancellationToken.None);
+            _reporter = Task.Run(() => reporter.RunAsync(platform, dashboard.LoginUrl, _reporting.Token), CancellationToken.None);
         }
 
         public async Task StopAsync(CancellationToken ct)

@@ -35,7 +35,7 @@ public sealed class ConsoleReporter
             if (_interactive)
             {
                 var screen = new StringBuilder("\x1b[H\x1b[2J");
-                screen.AppendLine($"MaternityCloud AppHost — resources at {apiUrl}/api/resources — Ctrl-C stops everything");
+                screen.AppendLine($"MaternityCloud AppHost — dashboard at {apiUrl} — Ctrl-C stops everything");
                 screen.AppendLine();
                 screen.Append(Render(platform.Snapshot()));
                 screen.AppendLine();
@@ -44,7 +44,7 @@ public sealed class ConsoleReporter
             }
             else if (healthy && !wasHealthy)
             {
-                Console.WriteLine($"[apphost] all resources healthy; resources at {apiUrl}/api/resources");
+                Console.WriteLine($"[apphost] all resources healthy; dashboard at {apiUrl}");
                 Console.Write(Render(platform.Snapshot()));
             }
             wasHealthy = healthy;

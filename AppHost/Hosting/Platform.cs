@@ -139,7 +139,23 @@ public sealed class Platform : IAsyncDisposable
             await ChildProcess.KillGroupAsync(child.Pid); // anything it forked goes with it
             resource.ExitCode = exitCode;
             resource.Health = HealthStatus.Unhealthy;
+            if (resource.HeldStopped)
+            {
+                resource.State = ResourceState.Stopped;
+                resource.Pid = null;
+                resource.Message = "stopped by an operator";
+                Context.Progress($"{resource.Name}: {resource.Message}");
+                while (resource.HeldStopped) await Task.Delay(200, ct);
+                delay = TimeSpan.FromSeconds(1);
+                continue;
+            }
             resource.Restarts++;
+            if (resource.RestartRequested)
+            {
+                resource.RestartRequested = false;
+                Context.Progress($"{resource.Name}: restarting at an operator's request");
+                continue;
+            }
             delay = ran > StableRun ? TimeSpan.FromSeconds(1) : delay;
             resource.State = ResourceState.Restarting;
             resource.Message = $"exited with code {exitCode}; restarting in {delay.TotalSeconds:0}s";
@@ -224,6 +240,54 @@ public sealed class Platform : IAsyncDisposable
         foreach (var pid in ChildProcess.FindByStateMarker(Context.StateDirectory)) await ChildProcess.KillGroupAsync(pid);
         Context.Progress("all resources stopped");
     }
+
+    /// <summary>An operator's stop: the process is asked to stop and is not restarted until <see cref="StartResource"/>.</summary>
+    public async Task<bool> StopResourceAsync(string name)
+    {
+        if (!TryGetChild(name, out var resource, out var child)) return false;
+        resource.HeldStopped = true;
+        resource.State = ResourceState.Stopping;
+        if (child is not null) await child.StopAsync();
+        return true;
+    }
+
+    public bool StartResource(string name)
+    {
+        if (Resources.FirstOrDefault(r => r.Name == name) is not ProcessResource { IsExternal: false } resource) return false;
+        resource.HeldStopped = false;
+        return true;
+    }
+
+    /// <summary>Stops the process and starts it again at once (counted as a restart).</summary>
+    public async Task<bool> RestartResourceAsync(string name)
+    {
+        if (!TryGetChild(name, out var resource, out var child)) return false;
+        if (resource.HeldStopped)
+        {
+            resource.HeldStopped = false;
+            return true;
+        }
+        resource.RestartRequested = true;
+        resource.State = ResourceState.Restarting;
+        if (child is not null) await child.StopAsync();
+        return true;
+    }
+
+    private bool TryGetChild(string name, out Resource resource, out ChildProcess? child)
+    {
+        child = null;
+        resource = Resources.FirstOrDefault(r => r.Name == name)!;
+        if (resource is not ProcessResource { IsExternal: false }) return false;
+        lock (resource) _children.TryGetValue(resource, out child);
+        return true;
+    }
+
+    /// <summary>The environment the resource's process gets, with secrets masked (what the dashboard shows).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> EnvironmentOf(string name) =>
+        Resources.FirstOrDefault(r => r.Name == name) is ProcessResource { IsExternal: false } process
+            ? process.CreateProcessSpec(Context).Environment.OrderBy(e => e.Key, StringComparer.Ordinal)
+                .Select(e => new KeyValuePair<string, string>(e.Key, SecretMasking.Mask(e.Key, e.Value))).ToList()
+            : [];
 
     private static int Depth(Resource resource) => resource.WaitsFor.Count == 0 ? 0 : 1 + resource.WaitsFor.Max(Depth);
 

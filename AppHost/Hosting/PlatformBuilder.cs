@@ -1,3 +1,5 @@
+using MaternityCloud.AppHost.Dashboard;
+using MaternityCloud.AppHost.Dashboard.Telemetry;
 using Microsoft.Extensions.Configuration;
 
 namespace MaternityCloud.AppHost.Hosting;
@@ -13,18 +15,22 @@ public sealed class PlatformBuilder
 
     public PlatformContext Context { get; }
     public IConfiguration Configuration { get; }
-    public int ApiPort { get; }
+    public DashboardOptions Dashboard { get; }
+    public int ApiPort => Dashboard.Port;
 
-    private PlatformBuilder(PlatformContext context, IConfiguration configuration, int apiPort)
+    private PlatformBuilder(PlatformContext context, IConfiguration configuration, DashboardOptions dashboard)
     {
         Context = context;
         Configuration = configuration;
-        ApiPort = apiPort;
+        Dashboard = dashboard;
     }
 
     /// <summary>
     /// Options: --state-dir DIR (default .state in the repository), --dynamic-ports (free ports for everything, as tests
-    /// use), --api-port N (the resource API; 0 picks a free one). Anything else comes from configuration/environment.
+    /// use), --api-port N (the dashboard and its API; 0 picks a free one), --otlp-grpc-port N and --otlp-http-port N (the
+    /// OTLP receiver, standard 4317 and 4318), --telemetry-retention HOURS (default 2), --persist-telemetry (keep it
+    /// across restarts under the state folder). Anything else comes from configuration/environment (Dashboard__Token,
+    /// Dashboard__OtlpApiKey, OTEL_EXPORTER_OTLP_ENDPOINT to send the services' telemetry elsewhere).
     /// </summary>
     public static PlatformBuilder Create(string[] args, Action<string>? progress = null)
     {
@@ -32,7 +38,9 @@ public sealed class PlatformBuilder
         var root = BuildLayout.RepositoryRoot;
         var stateDirectory = Path.Combine(root, ".state");
         var dynamicPorts = false;
-        int? apiPort = null;
+        int? apiPort = null, otlpGrpcPort = null, otlpHttpPort = null;
+        var retention = TimeSpan.FromHours(2);
+        var persist = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -40,20 +48,52 @@ public sealed class PlatformBuilder
                 case "--state-dir" when i + 1 < args.Length: stateDirectory = Path.GetFullPath(args[++i]); break;
                 case "--dynamic-ports": dynamicPorts = true; break;
                 case "--api-port" when i + 1 < args.Length: apiPort = int.Parse(args[++i]); break;
-                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --state-dir DIR, --dynamic-ports, --api-port N");
+                case "--otlp-grpc-port" when i + 1 < args.Length: otlpGrpcPort = int.Parse(args[++i]); break;
+                case "--otlp-http-port" when i + 1 < args.Length: otlpHttpPort = int.Parse(args[++i]); break;
+                case "--telemetry-retention" when i + 1 < args.Length: retention = TimeSpan.FromHours(double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture)); break;
+                case "--persist-telemetry": persist = true; break;
+                default:
+                    throw new ArgumentException($"Unknown option '{args[i]}'. Options: --state-dir DIR, --dynamic-ports, --api-port N, " +
+                        "--otlp-grpc-port N, --otlp-http-port N, --telemetry-retention HOURS, --persist-telemetry");
             }
         }
         Directory.CreateDirectory(stateDirectory);
+        var ports = new PlatformContext { RepositoryRoot = root, StateDirectory = stateDirectory, DynamicPorts = dynamicPorts, Progress = _ => { } };
+        int Port(int? given, int standard) => given is { } p and not 0 ? p : given == 0 ? ports.Port(0) : ports.Port(standard);
+        var dashboard = new DashboardOptions
+        {
+            Port = Port(apiPort, 17000),
+            OtlpGrpcPort = Port(otlpGrpcPort, 4317),
+            OtlpHttpPort = Port(otlpHttpPort, 4318),
+            Token = configuration["Dashboard:Token"] is { Length: > 0 } token ? token : DashboardOptions.NewSecret(),
+            OtlpApiKey = configuration["Dashboard:OtlpApiKey"] is { Length: > 0 } key ? key : DashboardOptions.NewSecret(),
+            Telemetry = new TelemetryOptions { Retention = retention, PersistDirectory = persist ? Path.Combine(stateDirectory, "telemetry") : null },
+        };
         var context = new PlatformContext
         {
             RepositoryRoot = root,
             StateDirectory = stateDirectory,
             DynamicPorts = dynamicPorts,
             OtlpEndpoint = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"],
+            OtlpHeaders = configuration["OTEL_EXPORTER_OTLP_HEADERS"],
             Progress = progress ?? (line => Console.WriteLine($"[apphost] {line}")),
         };
-        var port = apiPort ?? (dynamicPorts ? 0 : 17000);
-        return new PlatformBuilder(context, configuration, port == 0 ? context.Port(0) : port);
+        context.Reserve(dashboard.Port, dashboard.OtlpGrpcPort, dashboard.OtlpHttpPort);
+        return new PlatformBuilder(context, configuration, dashboard);
+    }
+
+    /// <summary>
+    /// The services export their telemetry to the dashboard's receiver, with its key, unless the operator pointed them
+    /// elsewhere (OTEL_EXPORTER_OTLP_ENDPOINT). Platforms run without the dashboard (tests, benchmarks) export nothing.
+    /// </summary>
+    public PlatformBuilder ExportTelemetryToDashboard()
+    {
+        if (Context.OtlpEndpoint is null)
+        {
+            Context.OtlpEndpoint = Dashboard.OtlpGrpcUrl;
+            Context.OtlpHeaders = $"{OtlpReceiver.ApiKeyHeader}={Dashboard.OtlpApiKey}";
+        }
+        return this;
     }
 
     public PostgresServerResource AddPostgres(string name, int port) =>

@@ -12,7 +12,9 @@ public sealed class PlatformContext
     public required string RepositoryRoot { get; init; }
     public required string StateDirectory { get; init; }
     public required bool DynamicPorts { get; init; }
-    public string? OtlpEndpoint { get; init; }
+    public string? OtlpEndpoint { get; set; }
+    /// <summary>OTEL_EXPORTER_OTLP_HEADERS for the services (the receiver's API key).</summary>
+    public string? OtlpHeaders { get; set; }
     public required Action<string> Progress { get; init; }
 
     public bool RunningAsRoot { get; } = Signals.GetEffectiveUserId() == 0;
@@ -29,6 +31,12 @@ public sealed class PlatformContext
         var logs = Path.Combine(StateDirectory, "logs");
         Directory.CreateDirectory(logs);
         return Path.Combine(logs, resourceName + ".log");
+    }
+
+    /// <summary>Ports chosen elsewhere (the dashboard's) that dynamic allocation must not hand out again.</summary>
+    public void Reserve(params int[] ports)
+    {
+        lock (_allocated) foreach (var port in ports) _allocated.Add(port);
     }
 
     /// <summary>The fixed port, or a free one under --dynamic-ports (used by tests, so parallel runs never clash).</summary>

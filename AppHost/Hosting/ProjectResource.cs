@@ -40,6 +40,11 @@ public sealed class ProjectResource(string name, string projectDirectory, string
         {
             environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp;
             environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc";
+            if (context.OtlpHeaders is { Length: > 0 } headers) environment["OTEL_EXPORTER_OTLP_HEADERS"] = headers;
+            // As Aspire does for local runs: a dashboard wants seconds, not the SDK's production defaults (60 s for metrics).
+            environment["OTEL_METRIC_EXPORT_INTERVAL"] = "5000";
+            environment["OTEL_BSP_SCHEDULE_DELAY"] = "1000";
+            environment["OTEL_BLRP_SCHEDULE_DELAY"] = "1000";
         }
         foreach (var endpoint in Endpoints)
         {

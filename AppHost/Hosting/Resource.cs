@@ -12,10 +12,14 @@ public sealed record Endpoint(string Name, string Scheme, int Port)
     public string Url => $"{Scheme}://127.0.0.1:{Port}";
 }
 
+public sealed record ConsoleLine(long Sequence, DateTimeOffset At, string Text);
+
 /// <summary>Anything the AppHost runs or connects to, with the name every service uses for it.</summary>
 public abstract class Resource(string name)
 {
-    private readonly ConcurrentQueue<string> _console = new();
+    private const int ConsoleLines = 2000;
+    private readonly ConcurrentQueue<ConsoleLine> _console = new();
+    private long _consoleSequence;
 
     public string Name { get; } = name;
     public abstract string Type { get; }
@@ -29,8 +33,13 @@ public abstract class Resource(string name)
     public int? ExitCode { get; set; }
     public string? Message { get; set; }
 
-    /// <summary>Recent console output, bounded (the whole of it is in the resource's log file).</summary>
-    public IReadOnlyCollection<string> RecentOutput => _console;
+    /// <summary>Recent console output, bounded (the whole of it is in the resource's log file), numbered for live tails.</summary>
+    public IReadOnlyCollection<ConsoleLine> RecentOutput => _console;
+
+    /// <summary>Held stopped by an operator: not restarted until started again.</summary>
+    public bool HeldStopped { get; set; }
+    /// <summary>An operator asked for a restart: the next exit is restarted at once.</summary>
+    public bool RestartRequested { get; set; }
 
     public Endpoint GetEndpoint(string endpointName) =>
         Endpoints.FirstOrDefault(e => e.Name == endpointName)
@@ -38,8 +47,8 @@ public abstract class Resource(string name)
 
     internal void AppendOutput(string line)
     {
-        _console.Enqueue(line);
-        while (_console.Count > 500) _console.TryDequeue(out _);
+        _console.Enqueue(new ConsoleLine(Interlocked.Increment(ref _consoleSequence), DateTimeOffset.UtcNow, line));
+        while (_console.Count > ConsoleLines) _console.TryDequeue(out _);
     }
 
     /// <summary>Whether the resource is ready to be used by those that wait for it.</summary>

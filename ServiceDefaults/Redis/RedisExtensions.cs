@@ -34,7 +34,13 @@ public static class RedisExtensions
         options.BacklogPolicy = BacklogPolicy.FailFast;
         var prefix = builder.Configuration["Redis:KeyPrefix"] ?? $"{serviceName}:";
 
-        builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
+        builder.Services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            var connection = ConnectionMultiplexer.Connect(options);
+            sp.GetRequiredService<RedisCommandMetrics.Registration>().Attach(connection);
+            return connection;
+        });
+        builder.Services.AddSingleton<RedisCommandMetrics.Registration>();
         builder.Services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<IConnectionMultiplexer>(), prefix));
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
         return builder;

@@ -26,6 +26,8 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(WorkingDayCalendar.Shipped);
 builder.Services.AddSingleton<AllowanceStore>();
 builder.Services.AddSingleton<PaymentStore>();
+builder.Services.AddSingleton<OperationsStore>();
+builder.Services.AddSingleton<OperationsHandlers>();
 builder.Services.AddSingleton<IEnrollmentFacts, EnrollmentFacts>();
 builder.Services.AddScoped<AllowanceHandlers>();
 builder.Services.AddScoped<PaymentHandlers>();

@@ -35,6 +35,8 @@ builder.Services.AddSingleton<IEligibility, EnrollmentEligibility>();
 builder.Services.AddSingleton<IPrenatalRegistrations, PrenatalRegistrations>();
 builder.Services.AddSingleton<SettlementHandlers>();
 builder.Services.AddSingleton<OperatorHandlers>();
+builder.Services.AddSingleton<OperationsStore>();
+builder.Services.AddSingleton<OperationsHandlers>();
 builder.Services.AddSingleton<ReimbursementCaseHandlers>();
 
 var app = builder.Build();

@@ -35,6 +35,8 @@ builder.Services.AddSingleton<RecipientQueries>();
 builder.Services.AddSingleton<ContactHandlers>();
 builder.Services.AddSingleton<MessageHandlers>();
 builder.Services.AddSingleton<TemplateHandlers>();
+builder.Services.AddSingleton<MaternityCloud.Notifications.Infrastructure.OperationsStore>();
+builder.Services.AddSingleton<OperationsHandlers>();
 
 var app = builder.Build();
 

@@ -8,8 +8,28 @@ using Infrastructure = MaternityCloud.Allowance.Infrastructure;
 namespace MaternityCloud.Allowance.Grpc;
 
 /// <summary>Thin adapter: proto in, application handler, proto out. Refusals are mapped by the shared interceptor.</summary>
-public sealed class AllowanceGrpcService(AllowanceHandlers cases, PaymentHandlers payments) : Contracts.Allowance.V1.Allowance.AllowanceBase
+public sealed class AllowanceGrpcService(AllowanceHandlers cases, PaymentHandlers payments, OperationsHandlers operations)
+    : Contracts.Allowance.V1.Allowance.AllowanceBase
 {
+    public override async Task<OperationsSummary> GetOperationsSummary(OperationsSummaryRequest request, ServerCallContext context)
+    {
+        var (figures, daysToPay, today) = await operations.SummaryAsync(request.WindowDays, context.CancellationToken);
+        var reply = new OperationsSummary
+        {
+            OverdueForPayment = figures.OverdueForPayment, PaidInWindow = daysToPay.Cases,
+            DaysToPayAverage = daysToPay.Average?.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) ?? "",
+            DaysToPayP50 = daysToPay.Median, DaysToPayMax = daysToPay.Max,
+        };
+        reply.CasesByState.AddRange(figures.ByState.Select(s => new CaseStateTally { State = (CaseState)(int)s.State, Count = s.Count, Amount = ProtoValues.Money(s.Amount) }));
+        reply.AwaitingApproval.AddRange(figures.Awaiting.Select(a => new AwaitingApproval
+        {
+            CaseId = a.CaseId.ToString(), IdNumber = a.IdNumber.Masked, EventKind = (EventKind)(int)a.EventKind, EventDate = ProtoValues.Date(a.EventDate),
+            OpenedAt = a.OpenedAt.ToString("O"), DaysWaiting = today.DayNumber - BuildingBlocks.Domain.Calendar.DateInChina(a.OpenedAt).DayNumber,
+            Findings = { a.Findings },
+        }));
+        return reply;
+    }
+
     public override async Task<AllowanceCase> ApplyForAllowance(ApplyForAllowanceRequest r, ServerCallContext context) =>
         ToProto(await cases.ApplyAsync(new ApplyForAllowance(ProtoValues.ToDomain<Domain.Channel>((int)r.Channel), r.RequestId, r.IdNumber, r.Region,
             ProtoValues.ToDomain<Domain.EventKind>((int)r.EventKind), r.EventDate, r.FetusCount, r.Dystocia, r.GestationalWeeks, r.FamilyPlanningCategory,

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using MassTransit;
@@ -23,6 +24,7 @@ public sealed partial class OutboxRelay(
     ILogger<OutboxRelay> logger) : BackgroundService
 {
     private static readonly Meter Meter = new("MaternityCloud.Messaging");
+    private static readonly ActivitySource Tracing = new("MaternityCloud.Messaging");
     private static readonly Counter<long> Published = Meter.CreateCounter<long>("outbox.published", "{message}");
     private static readonly Counter<long> PublishFailures = Meter.CreateCounter<long>("outbox.publish_failures", "{message}");
 
@@ -78,10 +80,10 @@ public sealed partial class OutboxRelay(
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
 
-        var rows = new List<(long Sequence, Guid MessageId, string Type, string Body)>();
+        var rows = new List<(long Sequence, Guid MessageId, string Type, string Body, string? TraceParent)>();
         await using (var select = new NpgsqlCommand(
             """
-            SELECT sequence, message_id, message_type, body::text FROM outbox_message
+            SELECT sequence, message_id, message_type, body::text, trace_parent FROM outbox_message
             WHERE sent_at IS NULL AND next_attempt_at <= now()
             ORDER BY sequence LIMIT $1
             FOR UPDATE SKIP LOCKED
@@ -90,7 +92,7 @@ public sealed partial class OutboxRelay(
             select.Parameters.Add(new NpgsqlParameter { Value = _options.OutboxBatchSize });
             await using var reader = await select.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
-                rows.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3)));
+                rows.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
         }
         if (rows.Count == 0)
         {
@@ -98,7 +100,7 @@ public sealed partial class OutboxRelay(
             return new BatchResult(0, 0, null);
         }
 
-        var outcomes = await Task.WhenAll(rows.Select(row => PublishOneAsync(row.MessageId, row.Type, row.Body, ct)));
+        var outcomes = await Task.WhenAll(rows.Select(row => PublishOneAsync(row.MessageId, row.Type, row.Body, row.TraceParent, ct)));
 
         var sent = rows.Where((_, i) => outcomes[i] is null).Select(r => r.Sequence).ToArray();
         await using (var markSent = new NpgsqlCommand(
@@ -134,8 +136,13 @@ public sealed partial class OutboxRelay(
     }
 
     /// <returns>null when the broker confirmed the message, otherwise the reason it did not.</returns>
-    private async Task<string?> PublishOneAsync(Guid messageId, string typeName, string body, CancellationToken ct)
+    private async Task<string?> PublishOneAsync(Guid messageId, string typeName, string body, string? traceParent, CancellationToken ct)
     {
+        // Published inside the trace of the transaction that wrote the row, not a new one: MassTransit's publish span
+        // and every consumer downstream join the operation that caused the event.
+        ActivityContext.TryParse(traceParent, null, out var parent);
+        using var activity = Tracing.StartActivity($"outbox relay {typeName}", ActivityKind.Internal, parent);
+        activity?.SetTag("messaging.message.id", messageId.ToString());
         if (!IntegrationEventTypes.TryResolve(typeName, out var type))
             return $"unknown event type '{typeName}'";
         try
@@ -148,7 +155,9 @@ public sealed partial class OutboxRelay(
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            return e is OperationCanceledException ? "broker did not confirm in time" : $"{e.GetType().Name}: {e.Message}";
+            var reason = e is OperationCanceledException ? "broker did not confirm in time" : $"{e.GetType().Name}: {e.Message}";
+            activity?.SetStatus(ActivityStatusCode.Error, reason);
+            return reason;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
@@ -34,12 +35,13 @@ public sealed class ServiceDatabase(NpgsqlDataSource dataSource, OutboxSignal ou
 
     private static async Task WriteOutboxAsync(OutboxTransaction tx, CancellationToken ct)
     {
+        var traceParent = Activity.Current?.Id; // W3C format: the relay continues this trace when it publishes
         await using var batch = new NpgsqlBatch(tx.Connection, tx.Transaction);
         foreach (var e in tx.Events)
         {
             var type = e.GetType();
             batch.BatchCommands.Add(new NpgsqlBatchCommand(
-                "INSERT INTO outbox_message (message_id, message_type, body, occurred_at) VALUES ($1, $2, $3, $4)")
+                "INSERT INTO outbox_message (message_id, message_type, body, occurred_at, trace_parent) VALUES ($1, $2, $3, $4, $5)")
             {
                 Parameters =
                 {
@@ -47,6 +49,7 @@ public sealed class ServiceDatabase(NpgsqlDataSource dataSource, OutboxSignal ou
                     new NpgsqlParameter { Value = IntegrationEventTypes.NameOf(type) },
                     new NpgsqlParameter { Value = JsonSerializer.Serialize(e, type, IntegrationEventTypes.Json), NpgsqlDbType = NpgsqlDbType.Jsonb },
                     new NpgsqlParameter { Value = e.OccurredAt.ToUniversalTime() },
+                    new NpgsqlParameter { Value = (object?)traceParent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
                 },
             });
         }

@@ -9,9 +9,37 @@ using Domain = MaternityCloud.Claims.Domain;
 namespace MaternityCloud.Claims.Grpc;
 
 /// <summary>Thin adapter: proto in, application handler, proto out. Refusals are mapped by the shared interceptor.</summary>
-public sealed class ClaimsGrpcService(SettlementHandlers settlements, OperatorHandlers operators, ReimbursementCaseHandlers cases)
+public sealed class ClaimsGrpcService(
+    SettlementHandlers settlements, OperatorHandlers operators, ReimbursementCaseHandlers cases, OperationsHandlers operations)
     : Contracts.Claims.V1.Claims.ClaimsBase
 {
+    public override async Task<OperationsSummary> GetOperationsSummary(OperationsSummaryRequest request, ServerCallContext context)
+    {
+        var s = await operations.SummaryAsync(request.Date, request.NearDueDays, context.CancellationToken);
+        var reply = new OperationsSummary
+        {
+            Date = ProtoValues.Date(s.Date), DirectSettlements = s.DirectSettlements, ReversedSettlements = s.Figures.Reversed,
+            ManualCasesFiled = s.Figures.ManualCasesFiled,
+            DirectSettlementRate = s.DirectSettlementRate?.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture) ?? "",
+        };
+        SettlementTally Tally(Infrastructure.Tally t) => new()
+        {
+            Key = t.Key, Count = t.Count, TotalAmount = ProtoValues.Money(t.TotalAmount), FundAmount = ProtoValues.Money(t.FundAmount),
+        };
+        reply.ByMedicalType.AddRange(s.Figures.ByMedicalType.Select(Tally));
+        reply.ByInstitution.AddRange(s.Figures.ByInstitution.Select(Tally));
+        reply.OpenCasesByState.AddRange(s.Figures.OpenCases.Select(o => new CaseStateTally
+        {
+            State = (CaseState)(int)o.State, Count = o.Count, NearDue = o.NearDue, Overdue = o.Overdue,
+        }));
+        reply.CasesNearOrPastDue.AddRange(s.Figures.Urgent.Select(c => new CaseDeadline
+        {
+            CaseId = c.CaseId.ToString(), State = (CaseState)(int)c.State, Site = c.Site, Item = (CaseItem)(int)c.Item,
+            DueDate = ProtoValues.Date(c.DueDate), DaysLeft = c.DueDate.DayNumber - s.Today.DayNumber, ClaimedAmount = ProtoValues.Money(c.ClaimedAmount),
+        }));
+        return reply;
+    }
+
     public override async Task<Settlement> PreSettle(SettleRequest request, ServerCallContext context) =>
         ToProto(await settlements.PreSettleAsync(ToCommand(request), context.CancellationToken));
 

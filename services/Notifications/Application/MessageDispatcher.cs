@@ -22,6 +22,7 @@ public sealed partial class MessageDispatcher(
     ILogger<MessageDispatcher> logger) : BackgroundService
 {
     public static readonly Meter Meter = new("MaternityCloud.Notifications");
+    private static readonly ActivitySource Tracing = new("MaternityCloud.Notifications");
     private static readonly Counter<long> Dispatched = Meter.CreateCounter<long>("notifications.messages.dispatched", description: "Messages by what happened when their turn came");
     private static readonly Histogram<double> GatewayTime = Meter.CreateHistogram<double>("notifications.gateway.duration", "s", "Time a gateway took to answer");
 
@@ -55,6 +56,17 @@ public sealed partial class MessageDispatcher(
     }
 
     private async Task<DispatchOutcome> DispatchAsync(Message message, CancellationToken ct)
+    {
+        ActivityContext.TryParse(message.TraceParent, null, out var parent);
+        using var activity = Tracing.StartActivity($"send {message.Kind} by {message.Channel}", ActivityKind.Internal, parent);
+        activity?.SetTag("maternitycloud.message.id", message.MessageId.ToString());
+        var outcome = await DispatchInTraceAsync(message, ct);
+        activity?.SetTag("maternitycloud.message.outcome", outcome.GetType().Name);
+        if (outcome is DispatchOutcome.GaveUp gaveUp) activity?.SetStatus(ActivityStatusCode.Error, gaveUp.Error);
+        return outcome;
+    }
+
+    private async Task<DispatchOutcome> DispatchInTraceAsync(Message message, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         if (planner.Schedule(message.Region, now) is (var allowed, { } because))

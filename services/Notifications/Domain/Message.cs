@@ -28,6 +28,9 @@ public sealed record Message(
     DateTimeOffset? SentAt,
     DateTimeOffset? ReceiptedAt)
 {
+    /// <summary>The W3C trace context of what planned the message, so sending it continues that operation's trace.</summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>The address as anyone but the gateway sees it: 138****5678, or an openid cut to its ends.</summary>
     public string MaskedAddress => Address is null ? "" : Channel == Channel.Sms ? PersonalData.MaskPhone(Address) : PersonalData.MaskOpenId(Address);
 }

@@ -13,8 +13,23 @@ public sealed class NotificationsGrpcService(
     RecipientQueries recipients,
     ContactHandlers contacts,
     MessageHandlers messages,
-    TemplateHandlers templates) : Contracts.Notifications.V1.Notifications.NotificationsBase
+    TemplateHandlers templates,
+    OperationsHandlers operations) : Contracts.Notifications.V1.Notifications.NotificationsBase
 {
+    public override async Task<OperationsSummary> GetOperationsSummary(OperationsSummaryRequest request, ServerCallContext context)
+    {
+        var (day, figures) = await operations.SummaryAsync(request.Date, context.CancellationToken);
+        var reply = new OperationsSummary
+        {
+            Date = ProtoValues.Date(day), SentToday = figures.SentToday,
+            FailedToday = figures.PlannedToday.Where(t => t.State == Domain.MessageState.Failed).Sum(t => t.Count),
+            DeferredNow = figures.WaitingByReason.Where(w => w.Reason.Length > 0).Sum(w => w.Count),
+        };
+        reply.PlannedToday.AddRange(figures.PlannedToday.Select(t => new Contracts.Notifications.V1.MessageTally { State = (MessageState)(int)t.State, Channel = (Channel)(int)t.Channel, Count = t.Count }));
+        reply.WaitingByReason.AddRange(figures.WaitingByReason.Select(w => new DeferralTally { Reason = w.Reason, Count = w.Count }));
+        return reply;
+    }
+
     public override async Task<Recipient> GetRecipient(GetRecipientRequest request, ServerCallContext context)
     {
         var view = await recipients.GetAsync(request.PersonId, context.CancellationToken);

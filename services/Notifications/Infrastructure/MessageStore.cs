@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using MaternityCloud.BuildingBlocks.Messaging;
 using MaternityCloud.BuildingBlocks.Persistence;
@@ -31,7 +32,7 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         """
         message_id, kind, subject, id_number, region, channel, address, template_version, external_template_id, text, fields, link,
         state, due_at, deferred_because, attempts, last_error, gateway_message_id, source_event_id, source_event_type, resent_from,
-        requested_by, created_at, sent_at, receipted_at
+        requested_by, created_at, sent_at, receipted_at, trace_parent
         """;
 
     /// <summary>
@@ -56,13 +57,13 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
                 """
                 INSERT INTO message (message_id, deduplication_key, kind, subject, id_number, region, channel, address, template_version,
                     external_template_id, text, fields, link, state, due_at, deferred_because, source_event_id, source_event_type,
-                    resent_from, requested_by, created_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+                    resent_from, requested_by, created_at, trace_parent)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
                 ON CONFLICT (deduplication_key) DO NOTHING
                 """,
                 m.MessageId, key, m.Kind, m.Subject, m.IdNumber, m.Region, m.Channel.ToString(), m.Address, m.TemplateVersion,
                 m.ExternalTemplateId, m.Rendered.Text, FieldsParameter(m.Rendered.Fields), m.Rendered.Link, m.State.ToString(), m.DueAt,
-                m.DeferredBecause, m.SourceEventId, m.SourceEventType, m.ResentFrom, m.RequestedBy, m.CreatedAt));
+                m.DeferredBecause, m.SourceEventId, m.SourceEventType, m.ResentFrom, m.RequestedBy, m.CreatedAt, Activity.Current?.Id));
         await batch.ExecuteNonQueryAsync(ct);
         return Enumerable.Range(0, messages.Count).Where(i => batch.BatchCommands[i].RecordsAffected == 1).Select(i => messages[i].Message).ToList();
     }
@@ -243,7 +244,8 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
             messages.Add(new Message(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
                 Enum.Parse<Channel>(reader.GetString(5)), Text(6), reader.GetInt32(7), Text(8), rendered, Enum.Parse<MessageState>(reader.GetString(12)),
                 reader.GetFieldValue<DateTimeOffset>(13), Text(14), reader.GetInt32(15), Text(16), Text(17), reader.GetGuid(18), reader.GetString(19),
-                reader.IsDBNull(20) ? null : reader.GetGuid(20), Text(21), reader.GetFieldValue<DateTimeOffset>(22), Time(23), Time(24)));
+                reader.IsDBNull(20) ? null : reader.GetGuid(20), Text(21), reader.GetFieldValue<DateTimeOffset>(22), Time(23), Time(24))
+                { TraceParent = Text(25) });
         }
         return messages;
     }

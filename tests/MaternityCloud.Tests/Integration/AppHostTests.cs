@@ -13,6 +13,7 @@ namespace MaternityCloud.Tests.Integration;
 /// The AppHost as an operator runs it: a separate process that brings every server and service to healthy, serves
 /// /api/resources, and on SIGTERM stops everything it started, leaving no process behind.
 /// </summary>
+[Collection(AppHostCollection.Name)]
 public sealed class AppHostTests
 {
     private static readonly string[] Services = ["enrollment", "prenatal", "claims", "allowance", "notifications"];
@@ -23,10 +24,11 @@ public sealed class AppHostTests
         var state = Path.Combine(Path.GetTempPath(), "maternitycloud-apphost-" + Guid.NewGuid().ToString("N")[..8]);
         var apiPort = FreePorts.Take(1)[0];
         var output = new List<string>();
-        using var apphost = StartAppHost(state, apiPort, output);
+        using var apphost = AppHostProcess.Start(state, apiPort, output);
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}") };
+            var (url, token) = await AppHostProcess.SignInAsync(output);
+            using var http = AppHostProcess.DashboardApi(url, token);
             var resources = await Eventually.Get(async () =>
             {
                 var list = await http.GetFromJsonAsync<List<ResourceSnapshot>>("/api/resources");
@@ -107,25 +109,10 @@ public sealed class AppHostTests
         }
         finally
         {
-            if (!apphost.HasExited) apphost.Kill(entireProcessTree: true);
-            foreach (var pid in ChildProcess.FindByStateMarker(state)) await ChildProcess.KillGroupAsync(pid);
-            try { Directory.Delete(state, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            await AppHostProcess.CleanUpAsync(apphost, state);
         }
     }
 
-    private static Process StartAppHost(string state, int apiPort, List<string> output)
-    {
-        var root = BuildLayout.RepositoryRoot;
-        var dll = BuildLayout.AssemblyPath(Path.Combine(root, "AppHost"), "MaternityCloud.AppHost");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
-        foreach (var a in new[] { dll, "--dynamic-ports", "--state-dir", state, "--api-port", apiPort.ToString() }) info.ArgumentList.Add(a);
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.Add(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.Add(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
 
     private static async Task<List<string>> ListServicesAsync(GrpcChannel channel)
     {

@@ -1,0 +1,18 @@
+using MaternityCloud.BuildingBlocks.Domain;
+using MaternityCloud.Notifications.Infrastructure;
+
+namespace MaternityCloud.Notifications.Application;
+
+/// <summary>The day's messages for the operators' dashboard: sent, failed, and what waits now and why (China's calendar day).</summary>
+public sealed class OperationsHandlers(OperationsStore store, TimeProvider clock)
+{
+    public async Task<(DateOnly Date, OperationsFigures Figures)> SummaryAsync(string date, CancellationToken ct)
+    {
+        var v = new Validator();
+        var today = Calendar.DateInChina(clock.GetUtcNow());
+        var day = string.IsNullOrWhiteSpace(date) ? today : v.Date("date", date, notAfter: today);
+        v.ThrowIfInvalid();
+        var from = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), Calendar.ChinaStandardTime).ToUniversalTime(); // Npgsql takes UTC only
+        return (day, await store.DayAsync(from, ct));
+    }
+}
