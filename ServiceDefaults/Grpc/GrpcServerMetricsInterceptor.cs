@@ -18,55 +18,37 @@ public sealed class GrpcServerMetricsInterceptor : Interceptor
         "rpc.server.call.duration", "s", "Time to answer a gRPC call, by method and status",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
 
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            var response = await continuation(request, context);
-            Record(context, started, null);
-            return response;
-        }
-        catch (Exception e) { Record(context, started, e); throw; }
-    }
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation) =>
+        TimedAsync(context, () => continuation(request, context));
 
-    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            var response = await continuation(requestStream, context);
-            Record(context, started, null);
-            return response;
-        }
-        catch (Exception e) { Record(context, started, e); throw; }
-    }
+    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation) =>
+        TimedAsync(context, () => continuation(requestStream, context));
 
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            await continuation(request, responseStream, context);
-            Record(context, started, null);
-        }
-        catch (Exception e) { Record(context, started, e); throw; }
-    }
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation) =>
+        TimedAsync(context, async () => { await continuation(request, responseStream, context); return true; });
 
-    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
+        TimedAsync(context, async () => { await continuation(requestStream, responseStream, context); return true; });
+
+    private static async Task<T> TimedAsync<T>(ServerCallContext context, Func<Task<T>> call)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await continuation(requestStream, responseStream, context);
+            var result = await call();
             Record(context, started, null);
+            return result;
         }
-        catch (Exception e) { Record(context, started, e); throw; }
+        catch (Exception e)
+        {
+            Record(context, started, e);
+            throw;
+        }
     }
 
     private static void Record(ServerCallContext context, long started, Exception? failure)
