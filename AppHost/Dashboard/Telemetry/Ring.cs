@@ -20,9 +20,6 @@ public sealed class Ring<T>(int capacity)
         Count++;
     }
 
-    public T Oldest => Count == 0 ? throw new InvalidOperationException("empty") : _items[_start];
-    public T Newest => Count == 0 ? throw new InvalidOperationException("empty") : _items[(_start + Count - 1) % _items.Length];
-
     /// <summary>Drops items from the old end while <paramref name="expired"/> holds.</summary>
     public void TrimOldestWhile(Func<T, bool> expired)
     {

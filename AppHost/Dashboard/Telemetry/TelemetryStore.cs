@@ -12,11 +12,10 @@ public sealed class TelemetryStore(TelemetryOptions options, TimeProvider time)
     private readonly Dictionary<string, LinkedListNode<TraceEntry>> _traces = new(StringComparer.Ordinal);
     private readonly Ring<LogEntry> _logs = new(options.MaxLogs);
     private readonly Dictionary<(string Service, string Name), InstrumentEntry> _instruments = new();
+    private readonly SortedSet<string> _services = new(StringComparer.Ordinal); // the senders with telemetry held, for the filters
     private int _spanCount;
     private int _seriesCount;
     private long _logSequence;
-
-    public TelemetryOptions Options => options;
 
     private sealed class TraceEntry(string traceId, DateTimeOffset received)
     {
@@ -27,12 +26,11 @@ public sealed class TelemetryStore(TelemetryOptions options, TimeProvider time)
 
     private sealed class InstrumentEntry(InstrumentInfo info)
     {
-        public InstrumentInfo Info { get; set; } = info;
+        public InstrumentInfo Info { get; } = info;
         public Dictionary<string, MetricSeries> Series { get; } = new(StringComparer.Ordinal);
     }
 
     public int SpanCount { get { lock (_gate) return _spanCount; } }
-    public int LogCount { get { lock (_gate) return _logs.Count; } }
 
     public void AddSpans(IEnumerable<Span> spans)
     {
@@ -48,6 +46,7 @@ public sealed class TelemetryStore(TelemetryOptions options, TimeProvider time)
                 }
                 node.Value.Spans.Add(span);
                 node.Value.Received = now;
+                _services.Add(span.Service);
                 _spanCount++;
             }
             while (_spanCount > options.MaxSpans && _traceOrder.First is { } oldest) RemoveTrace(oldest);
@@ -65,7 +64,11 @@ public sealed class TelemetryStore(TelemetryOptions options, TimeProvider time)
     {
         lock (_gate)
         {
-            foreach (var entry in entries) _logs.Add(entry with { Sequence = ++_logSequence });
+            foreach (var entry in entries)
+            {
+                _logs.Add(entry with { Sequence = ++_logSequence });
+                _services.Add(entry.Service);
+            }
         }
     }
 
@@ -75,7 +78,10 @@ public sealed class TelemetryStore(TelemetryOptions options, TimeProvider time)
         lock (_gate)
         {
             if (!_instruments.TryGetValue((info.Service, info.Name), out var instrument))
+            {
                 _instruments[(info.Service, info.Name)] = instrument = new InstrumentEntry(info);
+                _services.Add(info.Service);
+            }
             if (!instrument.Series.TryGetValue(key, out var series))
             {
                 if (_seriesCount >= options.MaxSeries) return; // a runaway cardinality must not take the memory
@@ -87,7 +93,6 @@ public sealed class TelemetryStore(TelemetryOptions options, TimeProvider time)
                 if (point.Cumulative && instrument.Series.Count > 1)
                     series.Points.Add(point with { Time = point.Time.AddTicks(-1), Value = 0, Count = 0, Sum = 0, Buckets = new ulong[point.Buckets.Length] });
             }
-            instrument.Info = info with { SeriesCount = instrument.Series.Count };
             series.Points.Add(point);
         }
     }
@@ -110,6 +115,11 @@ public sealed class TelemetryStore(TelemetryOptions options, TimeProvider time)
                     _seriesCount--;
                 }
             }
+            // A sender whose telemetry has all gone leaves the filters too.
+            _services.Clear();
+            _services.UnionWith(_traces.Values.SelectMany(t => t.Value.Spans.Select(s => s.Service)));
+            _services.UnionWith(_logs.OldestFirst().Select(l => l.Service));
+            _services.UnionWith(_instruments.Where(i => i.Value.Series.Count > 0).Select(i => i.Key.Service));
         }
     }
 
@@ -161,30 +171,15 @@ public sealed class TelemetryStore(TelemetryOptions options, TimeProvider time)
 
     public IReadOnlyList<string> Services()
     {
-        lock (_gate)
-        {
-            return _traceOrder.SelectMany(t => t.Spans.Select(s => s.Service))
-                .Concat(_logs.OldestFirst().Select(l => l.Service))
-                .Concat(_instruments.Keys.Select(k => k.Service))
-                .Distinct().Order().ToList();
-        }
+        lock (_gate) return [.. _services];
     }
 
     public IReadOnlyList<InstrumentInfo> Instruments()
     {
-        lock (_gate) return _instruments.Values.Select(i => i.Info).OrderBy(i => i.Service).ThenBy(i => i.Name).ToList();
-    }
-
-    /// <summary>A copy of an instrument's series for computing charts outside the lock.</summary>
-    public (InstrumentInfo Info, IReadOnlyList<(IReadOnlyList<Attribute> Attributes, IReadOnlyList<MetricPoint> Points)> Series)? Instrument(
-        string service, string name, DateTimeOffset since)
-    {
         lock (_gate)
         {
-            if (!_instruments.TryGetValue((service, name), out var instrument)) return null;
-            return (instrument.Info, instrument.Series.Values
-                .Select(s => ((IReadOnlyList<Attribute>)s.Attributes, (IReadOnlyList<MetricPoint>)s.Points.OldestFirst().Where(p => p.Time >= since).ToList()))
-                .ToList());
+            return _instruments.Values.Select(i => i.Info with { SeriesCount = i.Series.Count })
+                .OrderBy(i => i.Service).ThenBy(i => i.Name).ToList();
         }
     }
 
