@@ -58,17 +58,6 @@ public sealed class PlatformBuilder
             }
         }
         Directory.CreateDirectory(stateDirectory);
-        var ports = new PlatformContext { RepositoryRoot = root, StateDirectory = stateDirectory, DynamicPorts = dynamicPorts, Progress = _ => { } };
-        int Port(int? given, int standard) => given is { } p and not 0 ? p : given == 0 ? ports.Port(0) : ports.Port(standard);
-        var dashboard = new DashboardOptions
-        {
-            Port = Port(apiPort, 17000),
-            OtlpGrpcPort = Port(otlpGrpcPort, 4317),
-            OtlpHttpPort = Port(otlpHttpPort, 4318),
-            Token = configuration["Dashboard:Token"] is { Length: > 0 } token ? token : DashboardOptions.NewSecret(),
-            OtlpApiKey = configuration["Dashboard:OtlpApiKey"] is { Length: > 0 } key ? key : DashboardOptions.NewSecret(),
-            Telemetry = new TelemetryOptions { Retention = retention, PersistDirectory = persist ? Path.Combine(stateDirectory, "telemetry") : null },
-        };
         var context = new PlatformContext
         {
             RepositoryRoot = root,
@@ -78,7 +67,17 @@ public sealed class PlatformBuilder
             OtlpHeaders = configuration["OTEL_EXPORTER_OTLP_HEADERS"],
             Progress = progress ?? (line => Console.WriteLine($"[apphost] {line}")),
         };
-        context.Reserve(dashboard.Port, dashboard.OtlpGrpcPort, dashboard.OtlpHttpPort);
+        // A port the operator gave is kept (0: a free one); otherwise the standard port, or a free one under --dynamic-ports.
+        int Port(int? given, int standard) => given is { } port ? context.Claim(port) : context.Port(standard);
+        var dashboard = new DashboardOptions
+        {
+            Port = Port(apiPort, 17000),
+            OtlpGrpcPort = Port(otlpGrpcPort, 4317),
+            OtlpHttpPort = Port(otlpHttpPort, 4318),
+            Token = configuration["Dashboard:Token"] is { Length: > 0 } token ? token : DashboardOptions.NewSecret(),
+            OtlpApiKey = configuration["Dashboard:OtlpApiKey"] is { Length: > 0 } key ? key : DashboardOptions.NewSecret(),
+            Telemetry = new TelemetryOptions { Retention = retention, PersistDirectory = persist ? Path.Combine(stateDirectory, "telemetry") : null },
+        };
         return new PlatformBuilder(context, configuration, dashboard);
     }
 

@@ -33,10 +33,15 @@ public sealed class PlatformContext
         return Path.Combine(logs, resourceName + ".log");
     }
 
-    /// <summary>Ports chosen elsewhere (the dashboard's) that dynamic allocation must not hand out again.</summary>
-    public void Reserve(params int[] ports)
+    /// <summary>A port the operator chose, kept as given and never handed out again; 0 asks for a free one.</summary>
+    public int Claim(int port)
     {
-        lock (_allocated) foreach (var port in ports) _allocated.Add(port);
+        lock (_allocated)
+        {
+            if (port == 0) return FreePort(_allocated);
+            _allocated.Add(port);
+            return port;
+        }
     }
 
     /// <summary>The fixed port, or a free one under --dynamic-ports (used by tests, so parallel runs never clash).</summary>
