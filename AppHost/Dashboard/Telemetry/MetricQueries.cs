@@ -103,7 +103,7 @@ public sealed class MetricQueries(TelemetryStore store, TimeProvider time)
             {
                 var all = g.Select(x => x.Interval).ToList();
                 var calls = all.Aggregate(0UL, (sum, i) => sum + i.Count);
-                var errors = all.Where(i => Get(i.Attributes, "rpc.grpc.status_code") is not ("0" or "")).Aggregate(0UL, (sum, i) => sum + i.Count);
+                var errors = all.Where(IsRpcError).Aggregate(0UL, (sum, i) => sum + i.Count);
                 var buckets = Merge(all);
                 var bounds = all.FirstOrDefault(i => i.Bounds.Length > 0)?.Bounds ?? [];
                 double? Ms(double q) => Percentile(buckets, bounds, q) * 1000;
@@ -174,10 +174,13 @@ public sealed class MetricQueries(TelemetryStore store, TimeProvider time)
             ChartStatistic.P95 => Percentile(Merge(intervals), bounds, 0.95),
             ChartStatistic.P99 => Percentile(Merge(intervals), bounds, 0.99),
             ChartStatistic.ErrorRate => count == 0 ? null :
-                (double)intervals.Where(i => Get(i.Attributes, "rpc.grpc.status_code") is not ("0" or "")).Aggregate(0UL, (s, i) => s + i.Count) / count,
+                (double)intervals.Where(IsRpcError).Aggregate(0UL, (s, i) => s + i.Count) / count,
             _ => null,
         };
     }
+
+    /// <summary>A call that ended with a gRPC status other than OK (0).</summary>
+    private static bool IsRpcError(Interval interval) => Get(interval.Attributes, "rpc.grpc.status_code") is not ("0" or "");
 
     private static string Get(IReadOnlyList<Attribute> attributes, string key)
     {
