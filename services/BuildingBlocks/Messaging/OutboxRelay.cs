@@ -140,8 +140,7 @@ public sealed partial class OutboxRelay(
     {
         // Published inside the trace of the transaction that wrote the row, not a new one: MassTransit's publish span
         // and every consumer downstream join the operation that caused the event.
-        ActivityContext.TryParse(traceParent, null, out var parent);
-        using var activity = Tracing.StartActivity($"outbox relay {typeName}", ActivityKind.Internal, parent);
+        using var activity = StoredTrace.Continue(Tracing, $"outbox relay {typeName}", traceParent);
         activity?.SetTag("messaging.message.id", messageId.ToString());
         if (!IntegrationEventTypes.TryResolve(typeName, out var type))
             return $"unknown event type '{typeName}'";

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
@@ -35,7 +34,7 @@ public sealed class ServiceDatabase(NpgsqlDataSource dataSource, OutboxSignal ou
 
     private static async Task WriteOutboxAsync(OutboxTransaction tx, CancellationToken ct)
     {
-        var traceParent = Activity.Current?.Id; // W3C format: the relay continues this trace when it publishes
+        var traceParent = StoredTrace.Current; // the relay continues this trace when it publishes
         await using var batch = new NpgsqlBatch(tx.Connection, tx.Transaction);
         foreach (var e in tx.Events)
         {

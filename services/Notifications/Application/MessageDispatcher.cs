@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using MaternityCloud.BuildingBlocks.Messaging;
 using MaternityCloud.Notifications.Domain;
 using MaternityCloud.Notifications.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -57,8 +58,7 @@ public sealed partial class MessageDispatcher(
 
     private async Task<DispatchOutcome> DispatchAsync(Message message, CancellationToken ct)
     {
-        ActivityContext.TryParse(message.TraceParent, null, out var parent);
-        using var activity = Tracing.StartActivity($"send {message.Kind} by {message.Channel}", ActivityKind.Internal, parent);
+        using var activity = StoredTrace.Continue(Tracing, $"send {message.Kind} by {message.Channel}", message.TraceParent);
         activity?.SetTag("maternitycloud.message.id", message.MessageId.ToString());
         var outcome = await DispatchInTraceAsync(message, ct);
         activity?.SetTag("maternitycloud.message.outcome", outcome.GetType().Name);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using MaternityCloud.BuildingBlocks.Messaging;
 using MaternityCloud.BuildingBlocks.Persistence;
@@ -63,7 +62,7 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
                 """,
                 m.MessageId, key, m.Kind, m.Subject, m.IdNumber, m.Region, m.Channel.ToString(), m.Address, m.TemplateVersion,
                 m.ExternalTemplateId, m.Rendered.Text, FieldsParameter(m.Rendered.Fields), m.Rendered.Link, m.State.ToString(), m.DueAt,
-                m.DeferredBecause, m.SourceEventId, m.SourceEventType, m.ResentFrom, m.RequestedBy, m.CreatedAt, Activity.Current?.Id));
+                m.DeferredBecause, m.SourceEventId, m.SourceEventType, m.ResentFrom, m.RequestedBy, m.CreatedAt, StoredTrace.Current));
         await batch.ExecuteNonQueryAsync(ct);
         return Enumerable.Range(0, messages.Count).Where(i => batch.BatchCommands[i].RecordsAffected == 1).Select(i => messages[i].Message).ToList();
     }
