@@ -10,4 +10,8 @@ public static class Calendar
 
     /// <summary>The calendar date in China of an instant, whatever the machine's time zone.</summary>
     public static DateOnly DateInChina(DateTimeOffset at) => DateOnly.FromDateTime(at.ToOffset(ChinaStandardTime).DateTime);
+
+    /// <summary>The instant a day starts in China, in UTC (the form PostgreSQL's timestamptz parameters take).</summary>
+    public static DateTimeOffset StartInChina(DateOnly day) =>
+        new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), ChinaStandardTime).ToUniversalTime();
 }

@@ -3,10 +3,7 @@ using MaternityCloud.Claims.Infrastructure;
 
 namespace MaternityCloud.Claims.Application;
 
-public sealed record OperationsFigures(DateOnly Date, DayFigures Figures, decimal? DirectSettlementRate, DateOnly Today)
-{
-    public int DirectSettlements => Figures.ByMedicalType.Sum(t => t.Count);
-}
+public sealed record OperationsFigures(DateOnly Date, DayFigures Figures, int DirectSettlements, decimal? DirectSettlementRate, DateOnly Today);
 
 /// <summary>
 /// The figures the fund centre watches (domain.md: direct-settlement rate, on-time completion), for the operators'
@@ -22,11 +19,11 @@ public sealed class OperationsHandlers(OperationsStore store, TimeProvider clock
         v.Check(nearDueDays is >= 0 and <= 60, "near_due_days", "must be from 0 to 60 (0 means 3)");
         v.ThrowIfInvalid();
 
-        var from = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), Calendar.ChinaStandardTime).ToUniversalTime(); // Npgsql takes UTC only
+        var from = Calendar.StartInChina(day);
         var figures = await store.DayAsync(from, day, today, today.AddDays(nearDueDays == 0 ? 3 : nearDueDays), ct);
         var direct = figures.ByMedicalType.Sum(t => t.Count);
         var filed = figures.ManualCasesFiled;
         decimal? rate = direct + filed == 0 ? null : Math.Round((decimal)direct / (direct + filed), 4);
-        return new OperationsFigures(day, figures, rate, today);
+        return new OperationsFigures(day, figures, direct, rate, today);
     }
 }

@@ -12,7 +12,7 @@ public sealed class OperationsHandlers(OperationsStore store, TimeProvider clock
         var today = Calendar.DateInChina(clock.GetUtcNow());
         var day = string.IsNullOrWhiteSpace(date) ? today : v.Date("date", date, notAfter: today);
         v.ThrowIfInvalid();
-        var from = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), Calendar.ChinaStandardTime).ToUniversalTime(); // Npgsql takes UTC only
+        var from = Calendar.StartInChina(day);
         return (day, await store.DayAsync(from, ct));
     }
 }
