@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using MaternityCloud.BuildingBlocks.Credentials;
 using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.ServiceDefaults.Grpc;
 using Microsoft.Extensions.Logging;

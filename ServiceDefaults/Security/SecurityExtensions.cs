@@ -1,4 +1,5 @@
 using Grpc.AspNetCore.Server;
+using MaternityCloud.BuildingBlocks.Credentials;
 using MaternityCloud.ServiceDefaults.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

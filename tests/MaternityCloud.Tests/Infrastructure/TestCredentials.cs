@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using MaternityCloud.BuildingBlocks.Credentials;
 using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.ServiceDefaults.Security;
 
@@ -25,13 +26,22 @@ public static class TestCredentials
 
     public static Metadata Headers(Caller caller) => new() { { "authorization", "Bearer " + For(caller) } };
 
+    /// <summary>Credentials from another issuer's key, e.g. the one an AppHost made in its state folder.</summary>
+    public static Func<Caller, string> IssuedBy(ECDsa key)
+    {
+        var issued = new ConcurrentDictionary<Caller, string>();
+        return caller => issued.GetOrAdd(caller, c => PlatformCredentials.Issue(key, c, TimeSpan.FromHours(4)));
+    }
+
     /// <summary>
     /// Presents, on each call, the credential of whoever the request says acts: the operator in a CaseOperator or an
     /// operator field, the institution in institution_code or hospital_code, and otherwise an administrator. The
     /// services bind those fields to the credential, so this is what a hospital's or an operator's own client does.
     /// </summary>
-    public sealed class ActAsTheRequestSays : Interceptor
+    public sealed class ActAsTheRequestSays(Func<Caller, string>? issue = null) : Interceptor
     {
+        private readonly Func<Caller, string> _issue = issue ?? For;
+
         public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
             TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation) =>
             continuation(request, With(context, CallerFor(request as IMessage)));
@@ -44,13 +54,13 @@ public static class TestCredentials
             ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation) =>
             continuation(With(context, Administrator));
 
-        private static ClientInterceptorContext<TRequest, TResponse> With<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, Caller caller)
+        private ClientInterceptorContext<TRequest, TResponse> With<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, Caller caller)
             where TRequest : class where TResponse : class
         {
             if (context.Options.Headers?.Any(h => h.Key == "authorization") == true) return context; // the test chose
             var headers = new Metadata();
             foreach (var h in context.Options.Headers ?? []) headers.Add(h);
-            headers.Add("authorization", "Bearer " + For(caller));
+            headers.Add("authorization", "Bearer " + _issue(caller));
             return new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, context.Options.WithHeaders(headers));
         }
 

@@ -4,7 +4,7 @@ using MaternityCloud.BuildingBlocks.Domain;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace MaternityCloud.ServiceDefaults.Security;
+namespace MaternityCloud.BuildingBlocks.Credentials;
 
 /// <summary>
 /// The platform's credentials: JWTs signed with ES256 by the platform's issuer key (the AppHost creates one in
@@ -97,5 +97,38 @@ public sealed class CredentialVerifier
         if (_verified.Count >= MaxRemembered) _verified.Clear(); // a flood of distinct credentials costs checks, not memory
         _verified[credential] = (caller, result.SecurityToken.ValidTo);
         return (caller, null);
+    }
+}
+
+/// <summary>
+/// The issuer's signing key in a PEM file (PKCS#8), readable by its owner only. Development creates one on first run
+/// in the AppHost's state folder; a deployment keeps its own (an HSM or key vault in production) and gives services
+/// only the public half.
+/// </summary>
+public static class IssuerKeyFile
+{
+    public static ECDsa LoadOrCreate(string path)
+    {
+        var key = ECDsa.Create();
+        if (File.Exists(path))
+        {
+            key.ImportFromPem(File.ReadAllText(path));
+            return key;
+        }
+        key.Dispose();
+        var created = PlatformCredentials.NewIssuerKey();
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var writer = new StreamWriter(new FileStream(path, options)))
+            writer.Write(created.ExportPkcs8PrivateKeyPem());
+        return created;
+    }
+
+    public static ECDsa Load(string path)
+    {
+        var key = ECDsa.Create();
+        key.ImportFromPem(File.ReadAllText(path));
+        return key;
     }
 }
