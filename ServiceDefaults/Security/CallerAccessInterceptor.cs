@@ -16,17 +16,13 @@ namespace MaternityCloud.ServiceDefaults.Security;
 /// in the handler's own transaction for a change (see ServiceDatabase), after the reply for a read.
 /// </summary>
 public sealed partial class CallerAccessInterceptor(
-    CredentialVerifier verifier, IEnumerable<MethodAccessTable> tables, ILogger<CallerAccessInterceptor> logger, IAuditLog? auditLog = null)
+    MethodAccessRules rules, IServiceProvider services, ILogger<CallerAccessInterceptor> logger, IAuditLog? auditLog = null)
     : Interceptor
 {
     private const string CallerKey = "maternitycloud.caller";
     private static readonly Meter Meter = new("MaternityCloud.Access");
     private static readonly Counter<long> Refused = Meter.CreateCounter<long>("maternitycloud.access.refused", description: "Calls refused for their credential");
 
-    private readonly Dictionary<string, MethodAccess> _rules = tables
-        .SelectMany(t => t.Select(r => (Method: $"/{t.ServiceName}/{r.Key}", Rule: r.Value)))
-        .ToDictionary(x => x.Method, x => x.Rule, StringComparer.Ordinal);
-    private readonly HashSet<string> _services = tables.Select(t => t.ServiceName).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The caller of the call being served, as its credential says.</summary>
     public static Caller CallerOf(ServerCallContext context) =>
@@ -88,16 +84,13 @@ public sealed partial class CallerAccessInterceptor(
     /// <summary>The caller and the method's rule, or null for a method that is not the platform's (health, reflection).</summary>
     private async Task<(Caller, MethodAccess)?> AdmitAsync(ServerCallContext context)
     {
-        if (!_rules.TryGetValue(context.Method, out var rule))
-        {
-            var service = context.Method.TrimStart('/').Split('/')[0];
-            if (!_services.Contains(service)) return null;
-            rule = new MethodAccess(Callers.None); // a platform method nobody decided on: closed
-        }
+        if (rules.For(context.Method) is not { } rule) return null;
 
         var header = context.RequestHeaders.GetValue("authorization");
         if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             throw Unauthenticated(context, "no credential: send 'authorization: Bearer <credential>'");
+        var verifier = services.GetService(typeof(CredentialVerifier)) as CredentialVerifier
+            ?? throw new InvalidOperationException("AddMethodAccess registers the credential verifier");
         var (caller, problem) = await verifier.VerifyAsync(header["Bearer ".Length..].Trim());
         if (caller is null) throw Unauthenticated(context, problem!);
 

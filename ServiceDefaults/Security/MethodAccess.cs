@@ -48,3 +48,22 @@ public sealed class MethodAccessTable(string serviceName) : Dictionary<string, M
     /// <summary>The full gRPC service name, e.g. <c>maternitycloud.claims.v1.Claims</c>.</summary>
     public string ServiceName { get; } = serviceName;
 }
+
+/// <summary>Every table the service registered (AddMethodAccess), by full method path, built once.</summary>
+public sealed class MethodAccessRules(IEnumerable<MethodAccessTable> tables)
+{
+    private static readonly MethodAccess Closed = new(Callers.None);
+    private readonly Dictionary<string, MethodAccess> _rules = tables
+        .SelectMany(t => t.Select(r => (Method: $"/{t.ServiceName}/{r.Key}", Rule: r.Value)))
+        .ToDictionary(x => x.Method, x => x.Rule, StringComparer.Ordinal);
+    private readonly HashSet<string> _services = tables.Select(t => t.ServiceName).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The rule for "/{service}/{method}"; a method of a table's service with no rule of its own is closed to everyone;
+    /// null for methods that are not the platform's (health, reflection).
+    /// </summary>
+    public MethodAccess? For(string method) =>
+        _rules.TryGetValue(method, out var rule) ? rule
+        : _services.Contains(method.TrimStart('/').Split('/')[0]) ? Closed
+        : null;
+}

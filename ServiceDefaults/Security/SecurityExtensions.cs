@@ -1,4 +1,3 @@
-using Grpc.AspNetCore.Server;
 using MaternityCloud.BuildingBlocks.Credentials;
 using MaternityCloud.ServiceDefaults.Security;
 using Microsoft.Extensions.Configuration;
@@ -23,7 +22,6 @@ public static class SecurityExtensions
                 $"{IssuerPublicKeySetting} is missing: set Auth__IssuerPublicKey to the platform issuer's public key (PEM); the AppHost does in development.");
         builder.Services.AddSingleton(new CredentialVerifier(publicKey));
         builder.Services.AddSingleton(table);
-        builder.Services.Configure<GrpcServiceOptions>(o => o.Interceptors.Add<CallerAccessInterceptor>());
         return builder;
     }
 }
