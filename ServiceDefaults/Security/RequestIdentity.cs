@@ -13,8 +13,8 @@ namespace MaternityCloud.ServiceDefaults.Security;
 /// </summary>
 internal static class RequestIdentity
 {
-    private static readonly string[] InstitutionFields = ["institution_code", "hospital_code"];
-    private static readonly string[] OperatorFields = ["operator", "operator_id", "filed_by", "reviewer"];
+    internal static readonly string[] InstitutionFields = ["institution_code", "hospital_code"];
+    internal static readonly string[] OperatorFields = ["operator", "operator_id", "filed_by", "reviewer"];
     private static readonly string[] SubjectFields = ["id_number", "settlement_id", "case_id", "registration_id", "message_id", "batch_id", "credit_code"];
 
     private sealed record Shape(

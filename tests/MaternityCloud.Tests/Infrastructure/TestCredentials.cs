@@ -78,9 +78,9 @@ public static class TestCredentials
             }
             string Text(string name) => fields.FirstOrDefault(f => f.Name == name && f.FieldType == Google.Protobuf.Reflection.FieldType.String && !f.IsRepeated)
                 is { } f ? (string)f.Accessor.GetValue(request) : "";
-            foreach (var name in new[] { "institution_code", "hospital_code" })
+            foreach (var name in RequestIdentity.InstitutionFields)
                 if (Text(name) is { Length: > 0 } code) return Caller.Institution(code);
-            foreach (var name in new[] { "operator", "operator_id", "filed_by", "reviewer" })
+            foreach (var name in RequestIdentity.OperatorFields)
                 if (Text(name) is { Length: > 0 } id) return Caller.Operator(id, OperatorRole.Administrator, "fund-centre");
             return Administrator;
         }
