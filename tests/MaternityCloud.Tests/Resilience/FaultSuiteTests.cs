@@ -21,7 +21,7 @@ namespace MaternityCloud.Tests.Resilience;
 /// <summary>
 /// The fault suite: the whole platform as processes, a steady mix of settlements (prenatal checks and childbirths) from
 /// several hospitals that retry as hospitals do, and during it kill -9 of Allowance while it consumes, a RabbitMQ
-/// restart, Redis stopped for a while and a PostgreSQL restart. After recovery the error queues are replayed and the
+/// restart, Redis stopped for a while, a PostgreSQL restart and Enrollment stopped (filling Allowance's error queue). After recovery the error queues are replayed and the
 /// reconciliation proves that nothing was lost or doubled. MATERNITYCLOUD_FAULT_MINUTES lengthens the run into the soak
 /// (`make soak`), which also reports every process's memory and the open connections at start and end.
 /// </summary>
@@ -141,13 +141,14 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
         {
             InsuredPerson? person = null;
-            while (person is null) // random ID numbers collide now and then over a thousand mothers: take another
+            while (person is null) // test ID numbers repeat after a thousand per birth date: take another on a collision
             {
                 try
                 {
                     person = await enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
                     {
-                        IdNumber = TestData.IdNumber(), Name = "陈丽娟", Kind = InsuredKind.Employee, EmployerCreditCode = employers[i % employers.Count],
+                        IdNumber = TestData.IdNumber(new DateOnly(1990, 1, 1).AddDays(i / 500)), Name = "陈丽娟", Kind = InsuredKind.Employee,
+                        EmployerCreditCode = employers[i % employers.Count],
                         InsuredFrom = ClaimsPlatform.Date(today.AddYears(-3)), MobilePhone = "139" + (57700000 + i).ToString(CultureInfo.InvariantCulture),
                     }, cancellationToken: ct);
                 }
@@ -248,8 +249,17 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             await Task.Delay(TimeSpan.FromSeconds(10));
             platform.StartResource("redis");
         });
-        await At(0.75);
+        await At(0.7);
         await Run("restart PostgreSQL", () => platform.RestartResourceAsync("postgres"));
+        await At(0.85);
+        // Allowance asks Enrollment for a childbirth's facts; with Enrollment gone for longer than its calls' resilience
+        // (30 s) and its consumer's retries, the events land in its _error queue, where only an operator's replay helps.
+        await Run("Enrollment stopped for 40 s", async () =>
+        {
+            await platform.StopResourceAsync("enrollment");
+            await Task.Delay(TimeSpan.FromSeconds(40));
+            platform.StartResource("enrollment");
+        });
         await At(1.0);
         return faults;
     }
