@@ -5,7 +5,8 @@ SHELL := /bin/bash
 CONFIGURATION ?= Debug
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
-.PHONY: run test setup build clean bench-build bench bench-settlement bench-allowance bench-notifications bench-micro import-contributions
+.PHONY: run test setup build clean bench-build bench bench-settlement bench-allowance bench-notifications bench-micro import-contributions \
+	access bad-input faults soak issue-credential
 
 setup:
 	@./scripts/setup.sh
@@ -19,6 +20,30 @@ run: build
 
 test: build
 	@$(DOTNET) test MaternityCloud.sln -c $(CONFIGURATION) --no-build
+
+# The trust suites, each alone with its figures printed (all three also run in `make test`, the soak excepted):
+#   make access      who may call: credentials, institutions, roles, the audit log ("unauthorised reads: 0")
+#   make bad-input   generated bad input for every public gRPC method ("N inputs tried" per method)
+#   make faults      settlements through kill -9, broker, cache and database restarts; reconciliation (lost 0, duplicated 0)
+#   make soak        the fault suite for MINUTES (default 10), with memory and connections at start and end
+SUITE := $(DOTNET) test tests/MaternityCloud.Tests -c $(CONFIGURATION) --no-build --logger "console;verbosity=normal"
+access: build
+	@$(SUITE) --filter "FullyQualifiedName~AccessTests" | grep -a -E "\[access\]|Passed!|Failed!|Error Message" -A3
+
+bad-input: build
+	@$(SUITE) --filter "FullyQualifiedName~BadInputTests" | grep -a -E "\[bad-input\]|Passed!|Failed!"
+
+faults: build
+	@$(SUITE) --filter "FullyQualifiedName~FaultSuiteTests" | grep -a -E "\[faults\]|Passed!|Failed!|MISMATCH"
+
+soak: build
+	@MATERNITYCLOUD_FAULT_MINUTES=$(or $(MINUTES),10) $(SUITE) --filter "FullyQualifiedName~FaultSuiteTests" | grep -a -E "\[faults\]|Passed!|Failed!|MISMATCH"
+
+# A platform credential from the development issuer key (.state/credentials/issuer.key), e.g.
+#   make issue-credential WHO="institution H33030200001"   or   WHO="operator wang FundAuditor fund-centre"
+issue-credential:
+	@$(DOTNET) build tools/Cli -c $(CONFIGURATION) -nologo -clp:NoSummary -v minimal >/dev/null
+	@$(DOTNET) tools/Cli/bin/$(CONFIGURATION)/net10.0/maternitycloud.dll issue-credential $(WHO)
 
 # Benchmarks (not tests): tables with same-run baselines, see docs/performance.md.
 #   make bench | bench-settlement | bench-allowance | bench-notifications | bench-micro   [ARGS="--option value ..."]

@@ -1,4 +1,5 @@
 using MaternityCloud.ServiceDefaults.Grpc;
+using MaternityCloud.ServiceDefaults.Security;
 using MaternityCloud.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -39,9 +40,12 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddGrpc(o =>
         {
             o.Interceptors.Add<GrpcServerMetricsInterceptor>(); // outermost: it times the status the caller receives
+            o.Interceptors.Add<CallerAccessInterceptor>(); // who calls is settled before anything looks at what they sent
+            o.Interceptors.Add<StorableTextInterceptor>();
             o.Interceptors.Add<DomainExceptionInterceptor>();
             o.EnableDetailedErrors = builder.Environment.IsDevelopment();
         }).AddJsonTranscoding(); // read methods annotated with google.api.http answer JSON on the http endpoint
+        builder.Services.AddSingleton<MethodAccessRules>();
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();
         return builder;
@@ -107,6 +111,7 @@ public static class ServiceDefaultsExtensions
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        app.UseMiddleware<UnreadableRequestMiddleware>();
         app.MapHealthChecks(HealthEndpointPath);
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
         app.MapGrpcHealthChecksService();

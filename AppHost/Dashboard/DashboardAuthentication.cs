@@ -1,20 +1,25 @@
-using System.Security.Cryptography;
-using System.Text;
+using MaternityCloud.BuildingBlocks.Credentials;
+using MaternityCloud.BuildingBlocks.Domain;
 
 namespace MaternityCloud.AppHost.Dashboard;
 
 /// <summary>
-/// Nothing on the dashboard's port is served without the token printed at start: a browser signs in once at
-/// /login?t=TOKEN (or types it into /login) and gets an HttpOnly cookie; scripts send "Authorization: Bearer TOKEN".
-/// The cookie holds an HMAC of the token, never the token itself.
+/// Operators sign in with a platform credential (the issuer's ES256 JWT naming an operator, a role and a site): the
+/// AppHost prints an administrator's at start, and `maternitycloud issue-credential operator ...` issues others. A
+/// browser signs in once at /login?t=CREDENTIAL (or types it into /login) and keeps it in an HttpOnly, SameSite=Strict
+/// cookie; scripts send "Authorization: Bearer CREDENTIAL". Every operator may look; changing anything (stopping,
+/// starting a resource, replaying a message) is for administrators, and each such action is logged with who did it.
 /// </summary>
 public static class DashboardAuthentication
 {
     public const string CookieName = "maternitycloud_dashboard";
+    private const string OperatorKey = "maternitycloud.operator";
+
+    public static Caller OperatorOf(HttpContext context) => (Caller)context.Items[OperatorKey]!;
 
     public static void UseDashboardAuthentication(this WebApplication app, DashboardOptions options)
     {
-        var session = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(options.Token), "dashboard-session"u8));
+        var verifier = new CredentialVerifier(options.IssuerPublicKey);
         app.Use(async (context, next) =>
         {
             if (context.Connection.LocalPort != options.Port || IsPublic(context.Request.Path))
@@ -22,25 +27,38 @@ public static class DashboardAuthentication
                 await next(context);
                 return;
             }
-            if (Matches(context.Request.Cookies[CookieName], session) || Matches(Bearer(context.Request.Headers.Authorization), options.Token))
+            var presented = Bearer(context.Request.Headers.Authorization) ?? context.Request.Cookies[CookieName];
+            var (caller, problem) = presented is null ? (null, "no credential") : await verifier.VerifyAsync(presented);
+            if (caller is { Kind: CallerKind.Operator })
             {
-                await next(context);
+                if (HttpMethods.IsGet(context.Request.Method) || caller.Role == OperatorRole.Administrator)
+                {
+                    context.Items[OperatorKey] = caller;
+                    await next(context);
+                    return;
+                }
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                await context.Response.WriteAsJsonAsync(new { error = $"only an administrator may do this; you are signed in as {caller.Role}" });
                 return;
             }
             if (context.Request.Path.StartsWithSegments("/api"))
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                await context.Response.WriteAsJsonAsync(new { error = "Sign in with the token the AppHost printed at start (/login?t=TOKEN or Authorization: Bearer TOKEN)." });
+                await context.Response.WriteAsJsonAsync(new
+                {
+                    error = $"Sign in with an operator's credential ({problem ?? "not an operator's"}): /login?t=CREDENTIAL or Authorization: Bearer CREDENTIAL.",
+                });
                 return;
             }
             context.Response.Redirect("/login");
         });
 
-        app.MapGet("/login", (HttpContext context, string? t) =>
+        app.MapGet("/login", async (HttpContext context, string? t) =>
         {
             if (t is null) return Results.Content(LoginPage(false), "text/html; charset=utf-8");
-            if (!Matches(t, options.Token)) return Results.Content(LoginPage(true), "text/html; charset=utf-8", statusCode: StatusCodes.Status401Unauthorized);
-            context.Response.Cookies.Append(CookieName, session, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/" });
+            if (await verifier.VerifyAsync(t) is not ({ Kind: CallerKind.Operator }, _))
+                return Results.Content(LoginPage(true), "text/html; charset=utf-8", statusCode: StatusCodes.Status401Unauthorized);
+            context.Response.Cookies.Append(CookieName, t, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/" });
             return Results.Redirect("/");
         }).RequireHost($"*:{options.Port}");
     }
@@ -50,18 +68,15 @@ public static class DashboardAuthentication
     private static string? Bearer(string? header) =>
         header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
 
-    private static bool Matches(string? presented, string expected) =>
-        presented is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected));
-
     private static string LoginPage(bool wrong) =>
         $$"""
         <!doctype html><html lang="en"><head><meta charset="utf-8"><title>MaternityCloud — sign in</title>
         <link rel="stylesheet" href="/app.css"></head><body class="login">
         <form method="get" action="/login" class="card">
           <h1>MaternityCloud operations</h1>
-          <p>Paste the dashboard token the AppHost printed when it started.</p>
-          {{(wrong ? "<p class=\"error\" id=\"login-error\">That token is not the one printed at start.</p>" : "")}}
-          <input name="t" id="token" type="password" autocomplete="off" placeholder="token" autofocus>
+          <p>Paste your operator credential (the AppHost prints an administrator's when it starts).</p>
+          {{(wrong ? "<p class=\"error\" id=\"login-error\">That is not a valid operator credential of this platform.</p>" : "")}}
+          <input name="t" id="token" type="password" autocomplete="off" placeholder="credential" autofocus>
           <button type="submit" id="sign-in">Sign in</button>
         </form></body></html>
         """;

@@ -26,7 +26,9 @@ public static class DashboardEndpoints
                 ? Results.Ok(resource.RecentOutput.Where(l => l.Sequence > (after ?? 0))
                     .Select(l => l with { Text = PersonalData.Scrub(l.Text) }).ToList())
                 : Results.NotFound(new { error = $"no resource '{name}'" }));
-        api.MapPost("/resources/{name}/{action}", async (string name, string action, [FromServices] Platform? p) =>
+        api.MapGet("/me", (HttpContext context) => DashboardAuthentication.OperatorOf(context) is var who
+            ? new { id = who.Id, role = who.Role.ToString(), site = who.Site } : null);
+        api.MapPost("/resources/{name}/{action}", async (string name, string action, [FromServices] Platform? p, HttpContext context, ILoggerFactory logs) =>
         {
             if (p is null) return Results.NotFound(new { error = "no platform" });
             var done = action switch
@@ -36,6 +38,7 @@ public static class DashboardEndpoints
                 "restart" => await p.RestartResourceAsync(name),
                 _ => throw new BadHttpRequestException($"unknown action '{action}': stop, start or restart"),
             };
+            if (done) logs.CreateLogger("Dashboard").LogInformation("{Operator} asked to {Action} {Resource}", DashboardAuthentication.OperatorOf(context), action, name);
             return done ? Results.Accepted() : Results.NotFound(new { error = $"'{name}' is not a process the AppHost runs" });
         });
 
@@ -57,11 +60,11 @@ public static class DashboardEndpoints
         api.MapGet("/queues", ([FromServices] BrokerQueues? queues) => queues?.Latest ?? []);
         api.MapGet("/queues/{queue}/messages", async (string queue, [FromServices] BrokerQueues? queues, CancellationToken ct) =>
             queues is null ? Results.NotFound(new { error = "no broker" }) : Results.Ok(await queues.PeekAsync(queue, 50, ct)));
-        api.MapPost("/queues/{queue}/messages/{messageId}/replay", async (string queue, string messageId, [FromServices] BrokerQueues? queues, ILoggerFactory logs, CancellationToken ct) =>
+        api.MapPost("/queues/{queue}/messages/{messageId}/replay", async (string queue, string messageId, [FromServices] BrokerQueues? queues, HttpContext context, ILoggerFactory logs, CancellationToken ct) =>
         {
             if (queues is null) return Results.NotFound(new { error = "no broker" });
             if (!await queues.ReplayAsync(queue, messageId, ct)) return Results.NotFound(new { error = $"message {messageId} is no longer in {queue}" });
-            logs.CreateLogger("Dashboard").LogInformation("Operator replayed message {MessageId} from {Queue}", messageId, queue);
+            logs.CreateLogger("Dashboard").LogInformation("{Operator} replayed message {MessageId} from {Queue}", DashboardAuthentication.OperatorOf(context), messageId, queue);
             return Results.Ok(new { replayed = messageId, to = queue[..^"_error".Length] });
         });
 

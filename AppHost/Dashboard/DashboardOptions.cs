@@ -4,8 +4,9 @@ using MaternityCloud.AppHost.Dashboard.Telemetry;
 namespace MaternityCloud.AppHost.Dashboard;
 
 /// <summary>
-/// Where the dashboard listens and who may use it. The browser token and the OTLP API key are made fresh at every start
-/// unless configuration gives them (Dashboard__Token, Dashboard__OtlpApiKey), like Aspire's browser token and ApiKey mode.
+/// Where the dashboard listens and who may use it. The administrator's sign-in credential and the OTLP API key are made
+/// fresh at every start unless configuration gives them (Dashboard__Token, Dashboard__OtlpApiKey), like Aspire's browser
+/// token and ApiKey mode; any operator credential of the platform's issuer signs in too.
 /// </summary>
 public sealed record DashboardOptions
 {
@@ -15,7 +16,12 @@ public sealed record DashboardOptions
     public required int OtlpGrpcPort { get; init; }
     /// <summary>OTLP over HTTP with protobuf bodies (standard 4318).</summary>
     public required int OtlpHttpPort { get; init; }
+    /// <summary>The credential printed in the sign-in link: an administrator's.</summary>
     public required string Token { get; init; }
+    /// <summary>The platform issuer's public key (PEM): operators' credentials are checked against it.</summary>
+    public required string IssuerPublicKey { get; init; }
+    /// <summary>The dashboard's own credential for the services' GetOperationsSummary.</summary>
+    public string? ServiceCredential { get; init; }
     /// <summary>Empty: OTLP is accepted from anyone who can reach the loopback port.</summary>
     public string? OtlpApiKey { get; init; }
     public TelemetryOptions Telemetry { get; init; } = new();

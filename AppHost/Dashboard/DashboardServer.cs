@@ -36,7 +36,7 @@ public static class DashboardServer
             sp.GetService<TelemetryJournal>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<MetricQueries>();
         builder.Services.AddSingleton(_ => new BusinessViews(name =>
-            platform?.Resources.OfType<ProjectResource>().FirstOrDefault(r => r.Name == name)?.GetEndpoint("grpc").Url));
+            platform?.Resources.OfType<ProjectResource>().FirstOrDefault(r => r.Name == name)?.GetEndpoint("grpc").Url, options.ServiceCredential));
         if (platform is not null)
         {
             builder.Services.AddSingleton(platform);

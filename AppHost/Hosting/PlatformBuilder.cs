@@ -1,5 +1,6 @@
 using MaternityCloud.AppHost.Dashboard;
 using MaternityCloud.AppHost.Dashboard.Telemetry;
+using MaternityCloud.BuildingBlocks.Domain;
 using Microsoft.Extensions.Configuration;
 
 namespace MaternityCloud.AppHost.Hosting;
@@ -30,7 +31,8 @@ public sealed class PlatformBuilder
     /// use), --api-port N (the dashboard and its API; 0 picks a free one), --otlp-grpc-port N and --otlp-http-port N (the
     /// OTLP receiver, standard 4317 and 4318), --telemetry-retention HOURS (default 2), --persist-telemetry (keep it
     /// across restarts under the state folder). Anything else comes from configuration/environment (Dashboard__Token,
-    /// Dashboard__OtlpApiKey, OTEL_EXPORTER_OTLP_ENDPOINT to send the services' telemetry elsewhere).
+    /// Dashboard__OtlpApiKey, OTEL_EXPORTER_OTLP_ENDPOINT to send the services' telemetry elsewhere, Auth__IssuerKeyFile
+    /// for the issuer's signing key instead of the one made in the state folder).
     /// </summary>
     public static PlatformBuilder Create(string[] args, Action<string>? progress = null)
     {
@@ -58,6 +60,7 @@ public sealed class PlatformBuilder
             }
         }
         Directory.CreateDirectory(stateDirectory);
+        var issuer = PlatformIssuer.From(configuration, stateDirectory);
         var context = new PlatformContext
         {
             RepositoryRoot = root,
@@ -66,6 +69,7 @@ public sealed class PlatformBuilder
             OtlpEndpoint = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"],
             OtlpHeaders = configuration["OTEL_EXPORTER_OTLP_HEADERS"],
             Progress = progress ?? (line => Console.WriteLine($"[apphost] {line}")),
+            Issuer = issuer,
         };
         // A port the operator gave is kept (0: a free one); otherwise the standard port, or a free one under --dynamic-ports.
         int Port(int? given, int standard) => given is { } port ? context.Claim(port) : context.Port(standard);
@@ -74,7 +78,10 @@ public sealed class PlatformBuilder
             Port = Port(apiPort, 17000),
             OtlpGrpcPort = Port(otlpGrpcPort, 4317),
             OtlpHttpPort = Port(otlpHttpPort, 4318),
-            Token = configuration["Dashboard:Token"] is { Length: > 0 } token ? token : DashboardOptions.NewSecret(),
+            Token = configuration["Dashboard:Token"] is { Length: > 0 } token ? token
+                : issuer.Issue(Caller.Operator("apphost-administrator", OperatorRole.Administrator, "fund-centre"), TimeSpan.FromDays(1)),
+            IssuerPublicKey = issuer.PublicKeyPem,
+            ServiceCredential = issuer.Issue(Caller.Service("dashboard"), TimeSpan.FromDays(30)),
             OtlpApiKey = configuration["Dashboard:OtlpApiKey"] is { Length: > 0 } key ? key : DashboardOptions.NewSecret(),
             Telemetry = new TelemetryOptions { Retention = retention, PersistDirectory = persist ? Path.Combine(stateDirectory, "telemetry") : null },
         };

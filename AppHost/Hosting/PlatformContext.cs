@@ -16,6 +16,8 @@ public sealed class PlatformContext
     /// <summary>OTEL_EXPORTER_OTLP_HEADERS for the services (the receiver's API key).</summary>
     public string? OtlpHeaders { get; set; }
     public required Action<string> Progress { get; init; }
+    /// <summary>Issues the platform's credentials: each service's own, and the administrator's sign-in link.</summary>
+    public required PlatformIssuer Issuer { get; init; }
 
     public bool RunningAsRoot { get; } = Signals.GetEffectiveUserId() == 0;
 

@@ -1,3 +1,4 @@
+using MaternityCloud.BuildingBlocks.Domain;
 namespace MaternityCloud.AppHost.Hosting;
 
 /// <summary>
@@ -46,6 +47,9 @@ public sealed class ProjectResource(string name, string projectDirectory, string
             environment["OTEL_BSP_SCHEDULE_DELAY"] = "1000";
             environment["OTEL_BLRP_SCHEDULE_DELAY"] = "1000";
         }
+        // The issuer's public key to check callers' credentials, and the service's own credential for its calls.
+        environment["Auth__IssuerPublicKey"] = context.Issuer.PublicKeyPem;
+        environment["Auth__Credential"] = context.Issuer.Issue(Caller.Service(Name), TimeSpan.FromDays(30));
         foreach (var endpoint in Endpoints)
         {
             environment[$"Kestrel__Endpoints__{endpoint.Name}__Url"] = endpoint.Url;

@@ -1,3 +1,5 @@
+using Grpc.Core.Interceptors;
+using MaternityCloud.BuildingBlocks.Domain;
 using System.Globalization;
 using System.Text;
 using Grpc.Net.Client;
@@ -38,7 +40,8 @@ public static class EligibilityBench
 
             var grpcUrl = enrollment.Endpoints.Single(e => e.Name == "grpc").Url;
             var channels = Enumerable.Range(0, 4).Select(_ => GrpcChannel.ForAddress(grpcUrl)).ToArray();
-            var clients = channels.Select(c => new EnrollmentClient(c)).ToArray();
+            var clerk = builder.Context.Issuer.Issue(Caller.Operator("bench", OperatorRole.Administrator, "fund-centre"), TimeSpan.FromHours(4));
+            var clients = channels.Select(c => new EnrollmentClient(c.Intercept(m => { m.Add("authorization", "Bearer " + clerk); return m; }))).ToArray();
             await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString + ";Maximum Pool Size=64");
             await using var cache = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
 

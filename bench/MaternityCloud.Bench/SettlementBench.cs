@@ -1,3 +1,5 @@
+using Grpc.Core.Interceptors;
+using MaternityCloud.BuildingBlocks.Domain;
 using System.Globalization;
 using System.Text;
 using Grpc.Health.V1;
@@ -52,7 +54,9 @@ public static class SettlementBench
 
             var url = claims.Endpoints.Single(e => e.Name == "grpc").Url;
             var channels = Enumerable.Range(0, 4).Select(_ => GrpcChannel.ForAddress(url)).ToArray();
-            var clients = channels.Select(c => new ClaimsClient(c)).ToArray();
+            // The hospital's credential, from the issuer key this platform made in its state folder.
+            var hospital = builder.Context.Issuer.Issue(Caller.Institution("H33030200001"), TimeSpan.FromHours(4));
+            var clients = channels.Select(c => new ClaimsClient(c.Intercept(m => { m.Add("authorization", "Bearer " + hospital); return m; }))).ToArray();
             var health = channels.Select(c => new Health.HealthClient(c)).ToArray();
             var counter = 0;
             ClaimsClient Next() => clients[Interlocked.Increment(ref counter) % clients.Length];

@@ -11,6 +11,7 @@ using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.Enrol
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddMethodAccess(AllowanceAccess.Rules);
 builder.AddServiceDatabase("allowancedb", typeof(AllowanceHandlers).Assembly);
 builder.AddRegionPolicies();
 builder.AddRedisStore("allowance");

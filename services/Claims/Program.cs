@@ -12,6 +12,7 @@ using PrenatalClient = MaternityCloud.Contracts.Prenatal.V1.Prenatal.PrenatalCli
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddMethodAccess(ClaimsAccess.Rules);
 builder.AddServiceDatabase("claimsdb", typeof(SettlementHandlers).Assembly);
 builder.AddRegionPolicies();
 builder.AddRedisStore("claims");

@@ -10,6 +10,7 @@ using MaternityCloud.ServiceDefaults.Redis;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddMethodAccess(EnrollmentAccess.Rules);
 builder.AddServiceDatabase("enrollmentdb", typeof(EnrollmentHandlers).Assembly);
 builder.AddRegionPolicies();
 builder.AddRedisStore("enrollment");

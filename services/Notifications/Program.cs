@@ -10,6 +10,7 @@ using MaternityCloud.ServiceDefaults.Redis;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddMethodAccess(NotificationsAccess.Rules);
 builder.AddServiceDatabase("notificationsdb", typeof(RecipientQueries).Assembly);
 builder.AddRegionPolicies();
 builder.AddRedisStore("notifications");

@@ -10,6 +10,7 @@ using MaternityCloud.ServiceDefaults.Redis;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddMethodAccess(PrenatalAccess.Rules);
 builder.AddServiceDatabase("prenataldb", typeof(PrenatalHandlers).Assembly);
 builder.AddRegionPolicies();
 builder.AddRedisStore("prenatal");

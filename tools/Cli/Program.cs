@@ -1,42 +1,90 @@
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using MaternityCloud.BuildingBlocks.Credentials;
+using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.Cli;
 using MaternityCloud.Contracts.Enrollment.V1;
 
-// maternitycloud import-contributions <file.csv> [--enrollment http://127.0.0.1:17101]
-if (args.Length < 2 || args[0] != "import-contributions")
+// maternitycloud import-contributions <file.csv> [--enrollment URL] [--credential C]
+// maternitycloud issue-credential institution <code> | operator <id> <role> <site> | service <name> [--days N] [--issuer-key FILE]
+return args.FirstOrDefault() switch
 {
-    Console.Error.WriteLine("usage: maternitycloud import-contributions <file.csv> [--enrollment <grpc address>]");
+    "import-contributions" when args.Length >= 2 => await ImportContributionsAsync(),
+    "issue-credential" when args.Length >= 3 => IssueCredential(),
+    _ => Usage(),
+};
+
+int Usage()
+{
+    Console.Error.WriteLine("""
+        usage: maternitycloud import-contributions <file.csv> [--enrollment <grpc address>] [--credential <credential>]
+               maternitycloud issue-credential institution <code> [--days N] [--issuer-key FILE]
+               maternitycloud issue-credential operator <id> <GrassrootsClerk|ServiceStationClerk|FundAuditor|Administrator> <site> [...]
+               maternitycloud issue-credential service <name> [...]
+        A credential comes from --credential, MATERNITYCLOUD_CREDENTIAL, or (development) is issued to an administrator
+        from the AppHost's issuer key (.state/credentials/issuer.key, or --issuer-key).
+        """);
     return 2;
 }
 
-var address = Option("--enrollment")
-    ?? Environment.GetEnvironmentVariable("services__enrollment__grpc__0")
-    ?? "http://127.0.0.1:17101";
-using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
-await using var file = File.OpenRead(args[1]);
-var started = DateTime.UtcNow;
-try
+int IssueCredential()
 {
-    var summary = await ContributionCsvImport.RunAsync(file, new Enrollment.EnrollmentClient(channel),
-        message => Console.Error.WriteLine($"[{DateTime.UtcNow - started:mm\\:ss}] {message}"), CancellationToken.None);
-
-    Console.WriteLine($"{summary.Lines:N0} data lines, {summary.Stored:N0} stored, {summary.Rejected.Count:N0} rejected");
-    var report = args[1] + ".rejected.csv";
-    if (summary.Rejected.Count > 0)
+    Caller? caller = args[1] switch
     {
-        await File.WriteAllLinesAsync(report, ["line,field,reason", .. summary.Rejected.Select(r => $"{r.Line},{r.Field},\"{r.Reason.Replace("\"", "\"\"")}\"")]);
-        foreach (var (line, field, reason) in summary.Rejected.Take(20)) Console.WriteLine($"  line {line}: {field} {reason}");
-        if (summary.Rejected.Count > 20) Console.WriteLine($"  ... and {summary.Rejected.Count - 20} more");
-        Console.WriteLine($"every rejected line: {report}");
-    }
-    return summary.Rejected.Count == 0 ? 0 : 1;
+        "institution" => Caller.Institution(args[2]),
+        "service" => Caller.Service(args[2]),
+        "operator" when args.Length >= 5 && Enum.TryParse<OperatorRole>(args[3], ignoreCase: true, out var role) && Enum.IsDefined(role) =>
+            Caller.Operator(args[2], role, args[4]),
+        _ => null,
+    };
+    if (caller is null) return Usage();
+    var days = double.Parse(Option("--days") ?? "90", System.Globalization.CultureInfo.InvariantCulture);
+    using var key = IssuerKeyFile.Load(IssuerKeyPath());
+    Console.WriteLine(PlatformCredentials.Issue(key, caller, TimeSpan.FromDays(days)));
+    return 0;
 }
-catch (Exception e) when (e is RpcException or FormatException or IOException)
+
+async Task<int> ImportContributionsAsync()
 {
-    Console.Error.WriteLine($"import failed, nothing was stored: {e.Message}");
-    return 3;
+    var address = Option("--enrollment")
+        ?? Environment.GetEnvironmentVariable("services__enrollment__grpc__0")
+        ?? "http://127.0.0.1:17101";
+    using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+    var credential = Option("--credential") ?? Environment.GetEnvironmentVariable("MATERNITYCLOUD_CREDENTIAL") ?? DevelopmentAdministrator();
+    var client = new Enrollment.EnrollmentClient(channel.Intercept(new Credential(credential)));
+    await using var file = File.OpenRead(args[1]);
+    var started = DateTime.UtcNow;
+    try
+    {
+        var summary = await ContributionCsvImport.RunAsync(file, client,
+            message => Console.Error.WriteLine($"[{DateTime.UtcNow - started:mm\\:ss}] {message}"), CancellationToken.None);
+
+        Console.WriteLine($"{summary.Lines:N0} data lines, {summary.Stored:N0} stored, {summary.Rejected.Count:N0} rejected");
+        var report = args[1] + ".rejected.csv";
+        if (summary.Rejected.Count > 0)
+        {
+            await File.WriteAllLinesAsync(report, ["line,field,reason", .. summary.Rejected.Select(r => $"{r.Line},{r.Field},\"{r.Reason.Replace("\"", "\"\"")}\"")]);
+            foreach (var (line, field, reason) in summary.Rejected.Take(20)) Console.WriteLine($"  line {line}: {field} {reason}");
+            if (summary.Rejected.Count > 20) Console.WriteLine($"  ... and {summary.Rejected.Count - 20} more");
+            Console.WriteLine($"every rejected line: {report}");
+        }
+        return summary.Rejected.Count == 0 ? 0 : 1;
+    }
+    catch (Exception e) when (e is RpcException or FormatException or IOException)
+    {
+        Console.Error.WriteLine($"import failed, nothing was stored: {e.Message}");
+        return 3;
+    }
 }
+
+string DevelopmentAdministrator()
+{
+    using var key = IssuerKeyFile.Load(IssuerKeyPath());
+    return PlatformCredentials.Issue(key, Caller.Operator(Environment.UserName + "@cli", OperatorRole.Administrator, "fund-centre"), TimeSpan.FromHours(8));
+}
+
+string IssuerKeyPath() => Option("--issuer-key") ?? Environment.GetEnvironmentVariable("Auth__IssuerKeyFile") ?? Path.Combine(".state", "credentials", "issuer.key");
 
 string? Option(string name)
 {

@@ -14,7 +14,7 @@ namespace MaternityCloud.AppHost.Dashboard.Business;
 /// gRPC GetOperationsSummary (architecture.md: one writer per fact; the dashboard never reads a service's database).
 /// A service that does not answer shows its error in its own panel; the others still show.
 /// </summary>
-public sealed class BusinessViews(Func<string, string?> grpcAddressOf)
+public sealed class BusinessViews(Func<string, string?> grpcAddressOf, string? credential)
 {
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
     private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new();
@@ -34,7 +34,9 @@ public sealed class BusinessViews(Func<string, string?> grpcAddressOf)
         return json.ToString();
     }
 
-    private static CallOptions Deadline(CancellationToken ct) => new(deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: ct);
+    private CallOptions Deadline(CancellationToken ct) => new(
+        headers: credential is null ? null : new Metadata { { "authorization", "Bearer " + credential } },
+        deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: ct);
 
     private async Task<string> PanelAsync<T>(string service, Func<GrpcChannel, Task<T>> call) where T : IMessage
     {

@@ -37,7 +37,9 @@ public sealed class PaymentHandlers(ServiceDatabase database, AllowanceStore cas
         var batch = await database.InTransactionAsync(async (tx, token) =>
         {
             var payable = (await cases.LockPayableAsync(tx, token)).Where(c => c.IsPayable && accounts.ContainsKey(c.EmployerCreditCode!)).ToList();
-            if (payable.Count == 0) return null;
+            // Refused inside the transaction, so that a refused batch leaves nothing behind (not even its audit entry).
+            if (payable.Count == 0)
+                throw new RuleViolationException("nothing-to-pay", "no approved case waits for payment to an employer with a known account");
             var batchId = Guid.CreateVersion7();
             var lines = payable.GroupBy(c => c.EmployerCreditCode!).OrderBy(g => g.Key, StringComparer.Ordinal).Select((g, i) =>
             {
@@ -50,7 +52,7 @@ public sealed class PaymentHandlers(ServiceDatabase database, AllowanceStore cas
             await payments.InsertAsync(tx, made, who, at, token);
             return made;
         }, ct);
-        return batch ?? throw new RuleViolationException("nothing-to-pay", "no approved case waits for payment to an employer with a known account");
+        return batch;
     }
 
     public async Task<PaymentBatch> RecordResultsAsync(string batchId, IReadOnlyList<PaymentResult> results, CancellationToken ct)

@@ -1,3 +1,4 @@
+using MaternityCloud.BuildingBlocks.Domain;
 using MassTransit;
 using MaternityCloud.Contracts.Events;
 
@@ -34,6 +35,8 @@ public sealed class InboxConsumer<TEvent, THandler>(ServiceDatabase database, TH
                 "INSERT INTO inbox_message (message_id, consumer, message_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                 context.Message.EventId, ConsumerName, IntegrationEventTypes.NameOf(typeof(TEvent)));
             if (await accept.ExecuteNonQueryAsync(ct) == 0) return; // handled before
+            tx.Audit(new AuditedCall(Caller.Service(ConsumerName), $"consume {IntegrationEventTypes.NameOf(typeof(TEvent))}", AuditKind.Change,
+                context.Message.EventId.ToString(), null));
             await handler.HandleAsync(context.Message, tx, ct);
         }, context.CancellationToken);
 }

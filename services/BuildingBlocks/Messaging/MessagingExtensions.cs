@@ -1,3 +1,4 @@
+using MaternityCloud.BuildingBlocks.Domain;
 using System.Text.RegularExpressions;
 using MassTransit;
 using MaternityCloud.BuildingBlocks.Persistence;
@@ -28,6 +29,7 @@ public static partial class MessagingExtensions
         builder.Services.AddSingleton(new SchemaScripts(typeof(MessagingExtensions).Assembly));
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<ServiceDatabase>();
+        builder.Services.AddSingleton<IAuditLog, AuditLog>();
         builder.Services.AddHostedService<OutboxRelay>();
 
         var registry = new EventHandlerRegistry(builder.Services, serviceName);

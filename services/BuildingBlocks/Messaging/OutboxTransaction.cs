@@ -1,3 +1,4 @@
+using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.BuildingBlocks.Persistence;
 using MaternityCloud.Contracts.Events;
 using Npgsql;
@@ -16,6 +17,10 @@ public sealed class OutboxTransaction(NpgsqlConnection connection, NpgsqlTransac
     public NpgsqlConnection Connection { get; } = connection;
     public NpgsqlTransaction Transaction { get; } = transaction;
     internal IReadOnlyList<IIntegrationEvent> Events => _events;
+    internal AuditedCall? Audited { get; private set; }
+
+    /// <summary>Audits this transaction as <paramref name="call"/> (instead of the ambient call, if any), written with it.</summary>
+    public void Audit(AuditedCall call) => Audited = call;
 
     /// <summary>Queues an event; it is written at commit and published by the relay after it.</summary>
     public void Publish(IIntegrationEvent integrationEvent) => _events.Add(integrationEvent);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MaternityCloud.BuildingBlocks.Domain;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -20,10 +21,13 @@ public sealed class ServiceDatabase(NpgsqlDataSource dataSource, OutboxSignal ou
 
         var result = await work(outboxTransaction, ct);
         var events = outboxTransaction.Events;
-        if (events.Count > 0)
-            await WriteOutboxAsync(outboxTransaction, ct);
+        // The call or event this change serves is audited in the same transaction: no change without its entry.
+        var audited = outboxTransaction.Audited ?? (AuditedCall.Current is { Kind: AuditKind.Change, Recorded: false } call ? call : null);
+        if (events.Count > 0 || audited is not null)
+            await WriteRecordsAsync(outboxTransaction, audited, ct);
         await transaction.CommitAsync(ct);
 
+        audited?.MarkRecorded();
         if (events.Count > 0) outboxSignal.Nudge();
         outboxTransaction.Committed();
         return result;
@@ -32,10 +36,11 @@ public sealed class ServiceDatabase(NpgsqlDataSource dataSource, OutboxSignal ou
     public Task InTransactionAsync(Func<OutboxTransaction, CancellationToken, Task> work, CancellationToken ct) =>
         InTransactionAsync<bool>(async (tx, token) => { await work(tx, token); return true; }, ct);
 
-    private static async Task WriteOutboxAsync(OutboxTransaction tx, CancellationToken ct)
+    private static async Task WriteRecordsAsync(OutboxTransaction tx, AuditedCall? audited, CancellationToken ct)
     {
         var traceParent = StoredTrace.Current; // the relay continues this trace when it publishes
         await using var batch = new NpgsqlBatch(tx.Connection, tx.Transaction);
+        if (audited is not null) batch.BatchCommands.Add(AuditLog.InTransaction(audited));
         foreach (var e in tx.Events)
         {
             var type = e.GetType();

@@ -152,7 +152,7 @@ public sealed partial class SettlementHandlers(
         v.ThrowIfInvalid();
         var limit = pageSize == 0 ? 50 : pageSize;
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        var page = await store.ListAsync(connection, institution, from is { } f ? StartOf(f) : null, to is { } t ? StartOf(t.AddDays(1)) : null,
+        var page = await store.ListAsync(connection, institution, from is { } f ? StartOf(f) : null, to is { } t && t < DateOnly.MaxValue ? StartOf(t.AddDays(1)) : null,
             person, after, limit, ct);
         return (page, page.Count == limit ? PageToken.Write(page[^1].SettledAt!.Value, page[^1].SettlementId) : "");
     }

@@ -15,15 +15,7 @@ public enum CaseState
     Rejected = 7,
 }
 
-/// <summary>Staff roles (人员权限). Clerks work at one site; the fund centre's auditors and administrators see every site.</summary>
-public enum OperatorRole
-{
-    GrassrootsClerk = 1,
-    ServiceStationClerk = 2,
-    FundAuditor = 3,
-    Administrator = 4,
-}
-
+/// <summary>Who acts on a case (from their credential). Clerks work at one site; the fund centre's auditors and administrators see every site.</summary>
 public sealed record CaseOperator(string OperatorId, OperatorRole Role, string Site)
 {
     public bool IsClerk => Role is OperatorRole.GrassrootsClerk or OperatorRole.ServiceStationClerk;

@@ -130,7 +130,7 @@ public sealed class ClaimsGrpcService(
         r.Lines.Select(l => (l.ItemCode, l.ItemName, l.Quantity, l.UnitPrice, l.Amount)).ToList(), r.TotalAmount, SHA256.HashData(r.ToByteArray()));
 
     private static Domain.CaseOperator? ToDomain(CaseOperator? o) =>
-        o is null ? null : new Domain.CaseOperator(o.OperatorId, (Domain.OperatorRole)(int)o.Role, o.Site);
+        o is null ? null : new Domain.CaseOperator(o.OperatorId, (BuildingBlocks.Domain.OperatorRole)(int)o.Role, o.Site);
 
     private static Settlement ToProto(SettlementRecord s)
     {

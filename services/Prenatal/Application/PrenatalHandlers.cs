@@ -76,9 +76,12 @@ public sealed partial class PrenatalHandlers(
         var fetusCount = command.FetusCount == 0 ? 1 : command.FetusCount;
         PregnancyRules.CheckFetusCount(v, "fetus_count", fetusCount);
         var hospital = v.InstitutionCode("hospital_code", command.HospitalCode);
-        var pregnancyDate = serviceDate.AddDays(-7 * command.GestationalWeeks);
-        var policy = v.Region(policies, "region", command.Region, v.HasErrorFor("service_date") ? null : pregnancyDate);
+        // Only from a valid date and term: an invalid one would move the date out of the calendar.
+        DateOnly? pregnancyStarted = v.HasErrorFor("service_date") || v.HasErrorFor("gestational_weeks")
+            ? null : serviceDate.AddDays(-7 * command.GestationalWeeks);
+        var policy = v.Region(policies, "region", command.Region, pregnancyStarted);
         v.ThrowIfInvalid();
+        var pregnancyDate = pregnancyStarted!.Value;
 
         var registration = new PrenatalRegistration(Guid.CreateVersion7(), id, policy!.Region, pregnancyDate,
             pregnancyDate.AddDays(PregnancyRules.TermDays), fetusCount, hospital, policy.Medical.PrenatalCapPerPregnancy,

@@ -1,7 +1,11 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
 using MaternityCloud.AppHost.Hosting;
+using MaternityCloud.BuildingBlocks.Credentials;
 
 namespace MaternityCloud.Tests.Infrastructure;
 
@@ -40,6 +44,14 @@ public static partial class AppHostProcess
         return api;
     }
 
+    /// <summary>
+    /// A gRPC client channel to a service of the AppHost in <paramref name="state"/>, presenting credentials signed by
+    /// the issuer key the AppHost made there, chosen per request as a hospital's or an operator's client would.
+    /// </summary>
+    public static CallInvoker ServiceChannel(string state, string grpcUrl) =>
+        GrpcChannel.ForAddress(grpcUrl).Intercept(new TestCredentials.ActAsTheRequestSays(
+            TestCredentials.IssuedBy(IssuerKeyFile.Load(Path.Combine(state, "credentials", "issuer.key")))));
+
     /// <summary>Kills whatever is left of a test's AppHost and removes its state folder.</summary>
     public static async Task CleanUpAsync(Process apphost, string state)
     {
@@ -48,7 +60,7 @@ public static partial class AppHostProcess
         try { Directory.Delete(state, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    [GeneratedRegex(@"dashboard: (?<url>http://127\.0\.0\.1:\d+)/login\?t=(?<token>[0-9a-f]+)")]
+    [GeneratedRegex(@"dashboard: (?<url>http://127\.0\.0\.1:\d+)/login\?t=(?<token>[A-Za-z0-9_.\-]+)")]
     private static partial Regex LoginLine();
 }
 

@@ -1,4 +1,7 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using MaternityCloud.BuildingBlocks.Domain;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -24,6 +27,8 @@ public sealed class ServiceHost<TEntryPoint>(
         builder.UseSetting("Messaging:RetryMaxInterval", "00:00:00.200");
         builder.UseSetting("Messaging:OutboxMaxBackoff", "00:00:01");
         builder.UseSetting("Messaging:PublishTimeout", "00:00:03");
+        builder.UseSetting("Auth:IssuerPublicKey", TestCredentials.IssuerPublicKeyPem);
+        builder.UseSetting("Auth:Credential", TestCredentials.For(Caller.Service(ServiceName)));
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
         if (services is not null) builder.ConfigureTestServices(services);
     }
@@ -35,6 +40,23 @@ public sealed class ServiceHost<TEntryPoint>(
     public static Action<IServiceCollection> Calls<TClient, TOther>(ServiceHost<TOther> other) where TClient : class where TOther : class =>
         services => services.AddGrpcClient<TClient>().ConfigurePrimaryHttpMessageHandler(() => other.Server.CreateHandler());
 
-    public GrpcChannel Channel() =>
+    /// <summary>Calls with the credential of whoever each request says acts (see TestCredentials.ActAsTheRequestSays).</summary>
+    public CallInvoker Channel() => RawChannel().Intercept(new TestCredentials.ActAsTheRequestSays());
+
+    /// <summary>Calls as <paramref name="caller"/>, whatever the requests say.</summary>
+    public CallInvoker Channel(Caller caller) => RawChannel().Intercept(new TestCredentials.ActAs(caller));
+
+    /// <summary>Calls with no credential at all.</summary>
+    public GrpcChannel RawChannel() =>
         GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
+
+    /// <summary>An HTTP client presenting an administrator's credential (for the JSON endpoints).</summary>
+    public HttpClient CreateOperatorClient(Caller? caller = null)
+    {
+        var http = CreateClient();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestCredentials.For(caller ?? TestCredentials.Administrator));
+        return http;
+    }
+
+    private static string ServiceName => typeof(TEntryPoint).Namespace!.Split('.')[1].ToLowerInvariant();
 }

@@ -1,10 +1,12 @@
 using Google.Rpc;
 using Grpc.Core;
+using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.Contracts.Claims.V1;
 using MaternityCloud.Contracts.Events;
 using MaternityCloud.Contracts.Prenatal.V1;
 using MaternityCloud.Tests.Infrastructure;
 using static MaternityCloud.Tests.Infrastructure.ClaimsPlatform;
+using ClaimsClient = MaternityCloud.Contracts.Claims.V1.Claims.ClaimsClient;
 
 namespace MaternityCloud.Tests.Integration;
 
@@ -263,9 +265,10 @@ public sealed class ClaimsSettlementTests(TestServers servers) : IAsyncLifetime
         await Claims.SettleAsync(PrenatalCheck(person, (UrineRoutine, "12.00")));
         var repeat = await Claims.SettleAsync(PrenatalCheck(person, (UrineRoutine, "12.00")));
 
-        var flags = await Claims.ListAuditFlagsAsync(new ListAuditFlagsRequest { InstitutionCode = "H33030200001" });
+        var auditor = new ClaimsClient(_platform.ClaimsHost.Channel(Caller.Operator("auditor-03", BuildingBlocks.Domain.OperatorRole.FundAuditor, "fund-centre")));
+        var flags = await auditor.ListAuditFlagsAsync(new ListAuditFlagsRequest { InstitutionCode = "H33030200001" });
         var flag = Assert.Single(flags.Flags);
-        var cleared = await Claims.ReviewAuditFlagAsync(new ReviewAuditFlagRequest
+        var cleared = await auditor.ReviewAuditFlagAsync(new ReviewAuditFlagRequest
         {
             FlagId = flag.FlagId, Decision = "cleared", Reviewer = "auditor-03", Note = "上午、下午两次产检, 医嘱齐全",
         });
@@ -274,7 +277,7 @@ public sealed class ClaimsSettlementTests(TestServers servers) : IAsyncLifetime
         Assert.Equal(["repeat-same-day"], repeat.Lines[0].AuditFlags);
         Assert.Equal((repeat.SettlementId, "repeat-same-day", "open"), (flag.SettlementId, flag.Rule, flag.State));
         Assert.Equal(("cleared", "auditor-03"), (cleared.State, cleared.ReviewedBy));
-        Assert.Empty((await Claims.ListAuditFlagsAsync(new ListAuditFlagsRequest())).Flags);
+        Assert.Empty((await auditor.ListAuditFlagsAsync(new ListAuditFlagsRequest())).Flags);
     }
 
     [Fact]

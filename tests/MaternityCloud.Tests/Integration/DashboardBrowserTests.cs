@@ -46,8 +46,8 @@ public sealed class DashboardBrowserTests
             string Grpc(string name) => resources.Single(r => r.Name == name).Endpoints["grpc"];
 
             // A hospital settles a childbirth for an eligible employee with a phone number.
-            using var enrollmentChannel = GrpcChannel.ForAddress(Grpc("enrollment"));
-            using var claimsChannel = GrpcChannel.ForAddress(Grpc("claims"));
+            var enrollmentChannel = AppHostProcess.ServiceChannel(state, Grpc("enrollment"));
+            var claimsChannel = AppHostProcess.ServiceChannel(state, Grpc("claims"));
             var idNumber = await EligibleMotherAsync(new EnrollmentClient(enrollmentChannel));
             var settlement = await new ClaimsClient(claimsChannel).SettleAsync(ClaimsPlatform.Request(idNumber, "52", "1", "",
                 ("331505001", "1800.00"), ("110900001", "60.00")));

@@ -95,7 +95,7 @@ public sealed class EligibilityTests(TestServers servers) : IAsyncLifetime
         Assert.Equal(InsuredKind.Employee, after.Kind);
 
         // The read methods answer JSON on the HTTP endpoint too (JSON transcoding).
-        using var http = _host.CreateClient();
+        using var http = _host.CreateOperatorClient();
         var json = await http.GetFromJsonAsync<JsonElement>(
             $"/v1/eligibility?idNumber={person.IdNumber}&benefit=BENEFIT_ALLOWANCE&eventDate={Today:yyyy-MM-dd}&region={Wenzhou}");
         Assert.True(json.GetProperty("eligible").GetBoolean());

@@ -32,7 +32,7 @@ public sealed class OtlpReceiverTests : IAsyncDisposable
         var ports = FreePorts.Take(3);
         _options = new DashboardOptions
         {
-            Port = ports[0], OtlpGrpcPort = ports[1], OtlpHttpPort = ports[2], Token = "t", OtlpApiKey = ApiKey,
+            Port = ports[0], OtlpGrpcPort = ports[1], OtlpHttpPort = ports[2], Token = "t", IssuerPublicKey = TestCredentials.IssuerPublicKeyPem, OtlpApiKey = ApiKey,
             Telemetry = new TelemetryOptions { PersistDirectory = _journal },
         };
         _dashboard = DashboardServer.Build(_options, platform: null);

@@ -1,0 +1,309 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using MaternityCloud.AppHost.Dashboard.Queues;
+using MaternityCloud.AppHost.Dashboard.Telemetry;
+using MaternityCloud.AppHost.Hosting;
+using MaternityCloud.BuildingBlocks.Domain;
+using MaternityCloud.Contracts.Claims.V1;
+using MaternityCloud.Contracts.Enrollment.V1;
+using MaternityCloud.Tests.Infrastructure;
+using Xunit.Abstractions;
+using OperatorRole = MaternityCloud.BuildingBlocks.Domain.OperatorRole;
+using ClaimsClient = MaternityCloud.Contracts.Claims.V1.Claims.ClaimsClient;
+using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
+
+namespace MaternityCloud.Tests.Resilience;
+
+/// <summary>
+/// The fault suite: the whole platform as processes, a steady mix of settlements (prenatal checks and childbirths) from
+/// several hospitals that retry as hospitals do, and during it kill -9 of Allowance while it consumes, a RabbitMQ
+/// restart, Redis stopped for a while, a PostgreSQL restart and Enrollment stopped (filling Allowance's error queue). After recovery the error queues are replayed and the
+/// reconciliation proves that nothing was lost or doubled. MATERNITYCLOUD_FAULT_MINUTES lengthens the run into the soak
+/// (`make soak`), which also reports every process's memory and the open connections at start and end.
+/// </summary>
+[Collection(AppHostCollection.Name)]
+public sealed class FaultSuiteTests(ITestOutputHelper output)
+{
+    private static readonly string[] Hospitals = ["H33030200001", "H33030200002", "H33030200003", "H33030200004"];
+    private static readonly string[] Services = ["enrollment", "prenatal", "claims", "allowance", "notifications", "localgateway"];
+
+    [Fact]
+    public async Task Settlements_survive_a_killed_service_and_restarted_broker_cache_and_database_with_nothing_lost_or_doubled()
+    {
+        var minutes = double.TryParse(Environment.GetEnvironmentVariable("MATERNITYCLOUD_FAULT_MINUTES"), CultureInfo.InvariantCulture, out var m) ? m : 1.5;
+        var drive = TimeSpan.FromMinutes(minutes);
+        var perSecond = 4.0; // settlements per second over all hospitals: half prenatal checks, half childbirths
+        var state = Path.Combine(Path.GetTempPath(), "maternitycloud-faults-" + Guid.NewGuid().ToString("N")[..8]);
+        var (builder, platform) = Describe(state);
+        try
+        {
+            await platform.StartAsync();
+            await platform.WaitForHealthyAsync(TimeSpan.FromMinutes(3));
+            Say($"platform healthy; driving {perSecond}/s for {drive.TotalMinutes} min with faults");
+            string Grpc(string name) => platform.Snapshot().Single(r => r.Name == name).Endpoints["grpc"];
+            var issue = (Caller c) => builder.Context.Issuer.Issue(c, TimeSpan.FromHours(4));
+
+            var mothers = await PrepareMothersAsync(Grpc("enrollment"), issue, (int)(perSecond * drive.TotalSeconds / 2) + 20);
+            var ledger = new Ledger();
+            var hospitals = Hospitals.Select(code => new ClaimsClient(GrpcChannel.ForAddress(Grpc("claims"))
+                .Intercept(meta => { meta.Add("authorization", "Bearer " + issue(Caller.Institution(code))); return meta; }))).ToArray();
+            var start = Resources.Measure(platform, builder);
+
+            using var stop = new CancellationTokenSource();
+            var load = DriveAsync(hospitals, mothers, ledger, perSecond, stop.Token);
+            var faults = await InjectFaultsAsync(platform, drive, ledger);
+            stop.Cancel();
+            await load;
+            Say($"driving stopped: {ledger.Acknowledged.Count} settlements acknowledged; waiting for recovery");
+
+            await platform.WaitForHealthyAsync(TimeSpan.FromMinutes(3));
+            var reconciliation = new Reconciliation(platform);
+            await reconciliation.WaitUntilDrainedAsync(TimeSpan.FromMinutes(3));
+            var replayed = await reconciliation.ReplayErrorQueuesAsync();
+            await reconciliation.WaitUntilDrainedAsync(TimeSpan.FromMinutes(2));
+            var report = await reconciliation.ReconcileAsync(ledger.Acknowledged.Values.ToList(), replayed);
+            var end = Resources.Measure(platform, builder);
+
+            Say("faults survived: " + string.Join("; ", faults.Select(f => f.Name)));
+            foreach (var line in report.Lines) Say(line);
+            foreach (var f in faults)
+                Say($"latency after '{f.Name}': p95 before {f.BaselineP95:F0} ms; back within 2x of it {ledger.RecoverySeconds(f):F1} s after the fault ended");
+            Say($"hospital calls retried: {ledger.Retries}, refused: {ledger.Refused}");
+            foreach (var line in Resources.Compare(start, end)) Say(line);
+
+            Assert.True(report.Consistent, string.Join("\n", report.Lines));
+            Assert.Equal(0, ledger.Refused);
+            Assert.True(ledger.Acknowledged.Count >= perSecond * drive.TotalSeconds * 0.5, $"only {ledger.Acknowledged.Count} settlements acknowledged");
+        }
+        finally
+        {
+            await platform.DisposeAsync();
+            try { Directory.Delete(state, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private void Say(string line)
+    {
+        output.WriteLine("[faults] " + line);
+        Console.WriteLine("[faults] " + line);
+    }
+
+    /// <summary>The platform as AppHost/Program.cs describes it, on free ports, with short consumer retries so outages reach the error queues.</summary>
+    private static (PlatformBuilder, Platform) Describe(string state)
+    {
+        var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], _ => { });
+        var postgres = builder.AddPostgres("postgres", 0);
+        var redis = builder.AddRedis("redis", 0);
+        var messaging = builder.AddRabbitMQ("messaging", (0, 0, 0, 0));
+        ProjectResource Service(string name, string directory)
+        {
+            var database = builder.AddDatabase(postgres, $"{name}db");
+            var service = builder.AddProject(name, directory, (0, 0)).WithReference(database).WaitFor(database)
+                .WithReference(redis).WaitFor(redis).WithReference(messaging).WaitFor(messaging);
+            service.Environment["OTEL_SDK_DISABLED"] = "true";
+            service.Environment["Messaging__RetryLimit"] = "2";
+            service.Environment["Messaging__RetryMinInterval"] = "00:00:00.200";
+            service.Environment["Messaging__RetryMaxInterval"] = "00:00:00.500";
+            return service;
+        }
+        var enrollment = Service("enrollment", "Enrollment");
+        var prenatal = Service("prenatal", "Prenatal");
+        Service("claims", "Claims").WithReference(enrollment).WithReference(prenatal);
+        Service("allowance", "Allowance").WithReference(enrollment);
+        var notifications = Service("notifications", "Notifications");
+        var gateway = builder.AddProject("localgateway", "LocalGateway", (0, 0)).WithReference(notifications);
+        notifications.WithReference(gateway);
+        return (builder, builder.Build());
+    }
+
+    /// <summary>Eligible employees with phones, of employers whose wage is known: each childbirth's allowance can be approved at once.</summary>
+    private static async Task<ConcurrentQueue<string>> PrepareMothersAsync(string enrollmentUrl, Func<Caller, string> issue, int count)
+    {
+        var admin = issue(Caller.Operator("fault-suite", OperatorRole.Administrator, "fund-centre"));
+        var enrollment = new EnrollmentClient(GrpcChannel.ForAddress(enrollmentUrl).Intercept(meta => { meta.Add("authorization", "Bearer " + admin); return meta; }));
+        var today = ClaimsPlatform.Today;
+        var employers = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            var employer = await enrollment.RegisterEmployerAsync(new RegisterEmployerRequest
+            {
+                CreditCode = TestData.CreditCode(), Name = $"温州市示例企业{i}有限公司",
+                CorporateAccount = new BankAccount { BankName = "中国农业银行温州分行", AccountNumber = "1920010104001234" + i, AccountName = $"温州市示例企业{i}有限公司" },
+            });
+            await enrollment.SetEmployerWageAsync(new SetEmployerWageRequest { CreditCode = employer.CreditCode, Year = today.Year - 1, AverageMonthlyWage = "7200.00" });
+            employers.Add(employer.CreditCode);
+        }
+        var mothers = new ConcurrentQueue<string>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+        {
+            InsuredPerson? person = null;
+            while (person is null) // test ID numbers repeat after a thousand per birth date: take another on a collision
+            {
+                try
+                {
+                    person = await enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
+                    {
+                        IdNumber = TestData.IdNumber(new DateOnly(1990, 1, 1).AddDays(i / 500)), Name = "陈丽娟", Kind = InsuredKind.Employee,
+                        EmployerCreditCode = employers[i % employers.Count],
+                        InsuredFrom = ClaimsPlatform.Date(today.AddYears(-3)), MobilePhone = "139" + (57700000 + i).ToString(CultureInfo.InvariantCulture),
+                    }, cancellationToken: ct);
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists) { }
+            }
+            await enrollment.RecordContributionsAsync(EnrollmentCalls.PaidMonths(person.IdNumber, 24, today, employer: employers[i % employers.Count]));
+            mothers.Enqueue(person.IdNumber);
+        });
+        return mothers;
+    }
+
+    /// <summary>
+    /// Each hospital settles at its share of the rate: a prenatal check, then the childbirth of the same mother. A call
+    /// that fails for a reason a retry can cure is retried with the same request id until it is acknowledged, as hospital
+    /// systems do; the acknowledgement goes into the ledger the reconciliation checks.
+    /// </summary>
+    private static async Task DriveAsync(ClaimsClient[] hospitals, ConcurrentQueue<string> mothers, Ledger ledger, double perSecond, CancellationToken stop)
+    {
+        var interval = TimeSpan.FromSeconds(hospitals.Length * 2 / perSecond); // two settlements per mother
+        var inFlight = new List<Task>();
+        var tick = Stopwatch.StartNew();
+        var n = 0;
+        while (!stop.IsCancellationRequested && mothers.TryDequeue(out var mother))
+        {
+            var hospital = n % hospitals.Length;
+            inFlight.Add(MotherAsync(hospitals[hospital], Hospitals[hospital], mother, ledger));
+            n++;
+            var due = TimeSpan.FromTicks(interval.Ticks * n / hospitals.Length);
+            if (due > tick.Elapsed) try { await Task.Delay(due - tick.Elapsed, stop); } catch (OperationCanceledException) { }
+        }
+        await Task.WhenAll(inFlight);
+    }
+
+    private static async Task MotherAsync(ClaimsClient hospital, string code, string mother, Ledger ledger)
+    {
+        var check = ClaimsPlatform.Request(mother, "51", "7", "", ("250102001", "12.00"), ("311202001", "60.00"));
+        check.InstitutionCode = code;
+        await SettleUntilAcknowledgedAsync(hospital, check, ledger);
+        var birth = ClaimsPlatform.Request(mother, "52", "1", "", ("331505001", "1800.00"), ("110900001", "60.00"));
+        birth.InstitutionCode = code;
+        birth.GestationalWeeks = 39;
+        await SettleUntilAcknowledgedAsync(hospital, birth, ledger);
+    }
+
+    private static async Task SettleUntilAcknowledgedAsync(ClaimsClient hospital, SettleRequest request, Ledger ledger)
+    {
+        var giveUp = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                var settlement = await hospital.SettleAsync(request, deadline: DateTime.UtcNow.AddSeconds(10));
+                ledger.Acknowledge(request, settlement, Stopwatch.GetElapsedTime(started));
+                return;
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal
+                                             or StatusCode.Unknown or StatusCode.Aborted or StatusCode.ResourceExhausted or StatusCode.Cancelled
+                                         && DateTime.UtcNow < giveUp)
+            {
+                ledger.Retried();
+                await Task.Delay(500);
+            }
+            catch (RpcException)
+            {
+                ledger.Refuse();
+                return;
+            }
+        }
+    }
+
+    private static async Task<List<Fault>> InjectFaultsAsync(Platform platform, TimeSpan drive, Ledger ledger)
+    {
+        var faults = new List<Fault>();
+        var clock = Stopwatch.StartNew();
+        async Task At(double share) { var due = drive * share; if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed); }
+        async Task Run(string name, Func<Task> fault)
+        {
+            var baseline = ledger.P95Since(DateTime.UtcNow.AddSeconds(-10));
+            var began = DateTime.UtcNow;
+            await fault();
+            faults.Add(new Fault(name, began, DateTime.UtcNow, baseline));
+        }
+
+        await At(0.15);
+        await Run("kill -9 allowance while it consumes", () =>
+        {
+            var pid = platform.Snapshot().Single(r => r.Name == "allowance").Pid!.Value;
+            Signals.Send(pid, Signals.SIGKILL); // the AppHost restarts it after its backoff
+            return Task.CompletedTask;
+        });
+        await At(0.35);
+        await Run("restart RabbitMQ", () => platform.RestartResourceAsync("messaging"));
+        await At(0.55);
+        await Run("Redis stopped for 10 s", async () =>
+        {
+            await platform.StopResourceAsync("redis");
+            await Task.Delay(TimeSpan.FromSeconds(10));
+            platform.StartResource("redis");
+        });
+        await At(0.7);
+        await Run("restart PostgreSQL", () => platform.RestartResourceAsync("postgres"));
+        await At(0.85);
+        // Allowance asks Enrollment for a childbirth's facts; with Enrollment gone for longer than its calls' resilience
+        // (30 s) and its consumer's retries, the events land in its _error queue, where only an operator's replay helps.
+        await Run("Enrollment stopped for 40 s", async () =>
+        {
+            await platform.StopResourceAsync("enrollment");
+            await Task.Delay(TimeSpan.FromSeconds(40));
+            platform.StartResource("enrollment");
+        });
+        await At(1.0);
+        return faults;
+    }
+
+    public sealed record Fault(string Name, DateTime Began, DateTime Ended, double BaselineP95);
+
+    /// <summary>What the hospitals were told: every acknowledged settlement, and each call's latency for the recovery figures.</summary>
+    public sealed class Ledger
+    {
+        private readonly ConcurrentQueue<(DateTime At, double Ms)> _latencies = new();
+        private int _retries, _refused;
+
+        public ConcurrentDictionary<(string Institution, string RequestId), Acknowledgement> Acknowledged { get; } = new();
+        public int Retries => _retries;
+        public int Refused => _refused;
+
+        public void Acknowledge(SettleRequest request, Settlement settlement, TimeSpan latency)
+        {
+            Acknowledged[(request.InstitutionCode, request.RequestId)] =
+                new Acknowledgement(request.InstitutionCode, request.RequestId, settlement.SettlementId, request.IdNumber, request.MedicalType);
+            _latencies.Enqueue((DateTime.UtcNow, latency.TotalMilliseconds));
+        }
+
+        public void Retried() => Interlocked.Increment(ref _retries);
+        public void Refuse() => Interlocked.Increment(ref _refused);
+
+        public double P95Since(DateTime from)
+        {
+            var window = _latencies.Where(l => l.At >= from).Select(l => l.Ms).Order().ToList();
+            return window.Count == 0 ? 0 : window[(int)Math.Min(window.Count - 1, Math.Ceiling(window.Count * 0.95) - 1)];
+        }
+
+        /// <summary>Seconds from the fault's end until the p95 of a 5-second window is back within twice the baseline.</summary>
+        public double RecoverySeconds(Fault fault)
+        {
+            var limit = Math.Max(fault.BaselineP95 * 2, 20);
+            for (var t = fault.Ended; t < fault.Ended.AddMinutes(3); t = t.AddSeconds(1))
+            {
+                var window = _latencies.Where(l => l.At >= t && l.At < t.AddSeconds(5)).Select(l => l.Ms).Order().ToList();
+                if (window.Count >= 3 && window[(int)Math.Ceiling(window.Count * 0.95) - 1] <= limit) return (t - fault.Ended).TotalSeconds;
+            }
+            return double.NaN;
+        }
+    }
+
+    public sealed record Acknowledgement(string Institution, string RequestId, string SettlementId, string IdNumber, string MedicalType);
+}

@@ -1,0 +1,137 @@
+using MaternityCloud.AppHost.Dashboard.Queues;
+using MaternityCloud.AppHost.Dashboard.Telemetry;
+using MaternityCloud.AppHost.Hosting;
+using Npgsql;
+using static MaternityCloud.Tests.Resilience.FaultSuiteTests;
+
+namespace MaternityCloud.Tests.Resilience;
+
+/// <summary>
+/// After an outage, proves from the owners' databases and the broker what the fund must be able to show: every
+/// settlement a hospital was told succeeded is recorded exactly once, every eligible childbirth has exactly one
+/// allowance case, every approved allowance exactly one reminder per channel, and no message is stuck anywhere but an
+/// error queue (which is replayed first, through the dashboard's own replay).
+/// </summary>
+public sealed class Reconciliation(Platform platform)
+{
+    private static readonly string[] Databases = ["enrollmentdb", "prenataldb", "claimsdb", "allowancedb", "notificationsdb"];
+    private string Database(string name) => platform.Resources.OfType<PostgresDatabaseResource>().Single(d => d.Name == name).ConnectionString;
+    private RabbitMQResource Broker => platform.Resources.OfType<RabbitMQResource>().Single();
+
+    private BrokerQueues Queues() => new(new BrokerAddress(new Uri(Broker.ConnectionString), new Uri(Broker.ManagementUrl)),
+        new TelemetryStore(new TelemetryOptions(), TimeProvider.System), TimeProvider.System);
+
+    public sealed record Report(bool Consistent, IReadOnlyList<string> Lines);
+
+    /// <summary>Until every outbox row is published, every queue but the error queues is empty, and the counts stop moving.</summary>
+    public async Task WaitUntilDrainedAsync(TimeSpan timeout)
+    {
+        await using var queues = Queues();
+        var until = DateTime.UtcNow + timeout;
+        string last = "";
+        while (DateTime.UtcNow < until)
+        {
+            var unsent = await UnsentOutboxRowsAsync();
+            var waiting = (await queues.PollAsync(CancellationToken.None)).Where(q => !q.IsErrorQueue).Sum(q => q.Ready + q.Unacknowledged);
+            var now = $"{unsent}/{waiting}/{await CountAsync("allowancedb", "SELECT count(*) FROM allowance_case")}/{await CountAsync("notificationsdb", "SELECT count(*) FROM message")}";
+            if (unsent == 0 && waiting == 0 && now == last) return;
+            last = now;
+            await Task.Delay(TimeSpan.FromSeconds(3)); // longer than the management API's own refresh
+        }
+    }
+
+    /// <summary>Every message in every error queue, sent back to its queue as an operator's Replay button does.</summary>
+    public async Task<int> ReplayErrorQueuesAsync()
+    {
+        await using var queues = Queues();
+        var replayed = 0;
+        for (var round = 0; round < 5; round++)
+        {
+            var errors = (await queues.PollAsync(CancellationToken.None)).Where(q => q.IsErrorQueue && q.Ready > 0).ToList();
+            if (errors.Count == 0) break;
+            foreach (var queue in errors)
+                foreach (var message in await queues.PeekAsync(queue.Name, 500, CancellationToken.None))
+                    if (await queues.ReplayAsync(queue.Name, message.MessageId, CancellationToken.None)) replayed++;
+            await Task.Delay(TimeSpan.FromSeconds(6));
+        }
+        return replayed;
+    }
+
+    public async Task<Report> ReconcileAsync(IReadOnlyList<Acknowledgement> acknowledged, int replayed)
+    {
+        var lines = new List<string>();
+        var consistent = true;
+        void Check(bool ok, string line) { consistent &= ok; lines.Add(line + (ok ? "" : "  <-- MISMATCH")); }
+
+        // 1. Every acknowledged settlement, once.
+        var recorded = await RowsAsync("claimsdb", "SELECT institution_code, request_id, settlement_id::text FROM settlement",
+            r => (Key: (r.GetString(0), r.GetString(1)), Id: r.GetString(2)));
+        var byRequest = recorded.GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.Select(r => r.Id).ToList());
+        var lost = acknowledged.Count(a => !byRequest.TryGetValue((a.Institution, a.RequestId), out var ids) || !ids.Contains(a.SettlementId));
+        var doubled = byRequest.Values.Count(ids => ids.Count > 1);
+        var acknowledgedIds = acknowledged.Select(a => a.SettlementId).ToHashSet();
+        var untold = recorded.Count(r => !acknowledgedIds.Contains(r.Id));
+        Check(lost == 0 && doubled == 0 && untold == 0,
+            $"settlements acknowledged {acknowledged.Count}, recorded {recorded.Count}, lost {lost}, duplicated {doubled}, recorded but never acknowledged {untold}");
+
+        // 2. Every eligible childbirth (each mother here is an eligible employee), one allowance case.
+        var births = acknowledged.Where(a => a.MedicalType == "52").Select(a => a.SettlementId).ToList();
+        var cases = await RowsAsync("allowancedb", "SELECT settlement_id::text, case_id::text, state FROM allowance_case WHERE settlement_id IS NOT NULL",
+            r => (Settlement: r.GetString(0), Case: r.GetString(1), State: r.GetString(2)));
+        var casesBySettlement = cases.GroupBy(c => c.Settlement).ToDictionary(g => g.Key, g => g.Count());
+        var missingCases = births.Count(b => !casesBySettlement.ContainsKey(b));
+        var doubledCases = casesBySettlement.Values.Count(n => n > 1);
+        var perPerson = await CountAsync("allowancedb",
+            "SELECT count(*) FROM (SELECT id_number, event_date FROM allowance_case GROUP BY 1, 2 HAVING count(*) > 1) x");
+        Check(missingCases == 0 && doubledCases == 0 && perPerson == 0,
+            $"childbirths {births.Count}, allowance cases {cases.Count}, missing {missingCases}, duplicated {doubledCases + perPerson}");
+
+        // 3. Every approved allowance, exactly one warm reminder per channel.
+        var approved = cases.Where(c => c.State is "Approved" or "InPayment" or "Paid").Select(c => c.Case).ToList();
+        var reminders = await RowsAsync("notificationsdb",
+            "SELECT subject, channel, count(*) FROM message WHERE kind = 'allowance-approved' AND resent_from IS NULL GROUP BY 1, 2",
+            r => (Case: r.GetString(0), Channel: r.GetString(1), Count: r.GetInt64(2)));
+        var remindersByCase = reminders.GroupBy(r => r.Case).ToDictionary(g => g.Key, g => g.ToList());
+        var withoutReminder = approved.Count(c => !remindersByCase.ContainsKey(c));
+        var doubledReminders = reminders.Count(r => r.Count > 1);
+        var channels = string.Join(", ", reminders.GroupBy(r => r.Channel).Select(g => $"{g.Key} {g.Sum(r => r.Count)}"));
+        Check(withoutReminder == 0 && doubledReminders == 0 && approved.Count == births.Count,
+            $"allowances approved {approved.Count}, reminders by channel: {channels}; without a reminder {withoutReminder}, duplicated {doubledReminders}");
+
+        // 4. Nothing stuck: every outbox row published, every queue but the error queues empty.
+        await using var queues = Queues();
+        var states = await queues.PollAsync(CancellationToken.None);
+        var stuck = states.Where(q => !q.IsErrorQueue).Sum(q => q.Ready + q.Unacknowledged);
+        var inErrorQueues = states.Where(q => q.IsErrorQueue).Sum(q => q.Ready);
+        var unsent = await UnsentOutboxRowsAsync();
+        Check(stuck == 0 && unsent == 0 && inErrorQueues == 0,
+            $"messages stuck in queues {stuck}, unsent outbox rows {unsent}; error-queue messages replayed {replayed}, left {inErrorQueues}");
+        return new Report(consistent, lines);
+    }
+
+    private async Task<long> UnsentOutboxRowsAsync()
+    {
+        long total = 0;
+        foreach (var database in Databases) total += await CountAsync(database, "SELECT count(*) FROM outbox_message WHERE sent_at IS NULL");
+        return total;
+    }
+
+    private async Task<long> CountAsync(string database, string sql)
+    {
+        await using var connection = new NpgsqlConnection(Database(database));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<List<T>> RowsAsync<T>(string database, string sql, Func<NpgsqlDataReader, T> read)
+    {
+        await using var connection = new NpgsqlConnection(Database(database));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<T>();
+        while (await reader.ReadAsync()) rows.Add(read(reader));
+        return rows;
+    }
+}
