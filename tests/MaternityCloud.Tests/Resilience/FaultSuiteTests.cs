@@ -73,7 +73,16 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             foreach (var f in faults)
                 Say($"latency after '{f.Name}': p95 before {f.BaselineP95:F0} ms; back within 2x of it {ledger.RecoverySeconds(f):F1} s after the fault ended");
             Say($"hospital calls retried: {ledger.Retries}, refused: {ledger.Refused}");
-            foreach (var line in Resources.Compare(start, end)) Say(line);
+            foreach (var line in Resources.Compare(start, end)) Say("at the end: " + line);
+            // Right after the last outage pools and heaps are at their peak: the soak samples again once idle, past
+            // Npgsql's 300 s idle-connection lifetime, to tell a leak from a pool that shrinks back.
+            var idleFor = TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("MATERNITYCLOUD_IDLE_SECONDS"),
+                CultureInfo.InvariantCulture, out var s) ? s : drive >= TimeSpan.FromMinutes(5) ? 330 : 0);
+            if (idleFor > TimeSpan.Zero)
+            {
+                await Task.Delay(idleFor);
+                foreach (var line in Resources.Compare(start, Resources.Measure(platform, builder))) Say($"after {idleFor.TotalSeconds:F0} s idle: " + line);
+            }
 
             Assert.True(report.Consistent, string.Join("\n", report.Lines));
             Assert.Equal(0, ledger.Refused);
