@@ -26,8 +26,11 @@ public static class DashboardEndpoints
                 ? Results.Ok(resource.RecentOutput.Where(l => l.Sequence > (after ?? 0))
                     .Select(l => l with { Text = PersonalData.Scrub(l.Text) }).ToList())
                 : Results.NotFound(new { error = $"no resource '{name}'" }));
-        api.MapGet("/me", (HttpContext context) => DashboardAuthentication.OperatorOf(context) is var who
-            ? new { id = who.Id, role = who.Role.ToString(), site = who.Site } : null);
+        api.MapGet("/me", (HttpContext context) =>
+        {
+            var who = DashboardAuthentication.OperatorOf(context);
+            return new { id = who.Id, role = who.Role.ToString(), site = who.Site };
+        });
         api.MapPost("/resources/{name}/{action}", async (string name, string action, [FromServices] Platform? p, HttpContext context, ILoggerFactory logs) =>
         {
             if (p is null) return Results.NotFound(new { error = "no platform" });

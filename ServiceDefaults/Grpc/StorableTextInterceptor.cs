@@ -15,6 +15,7 @@ namespace MaternityCloud.ServiceDefaults.Grpc;
 /// </summary>
 public sealed class StorableTextInterceptor : Interceptor
 {
+    private const string Unstorable = "contains a NUL character, which cannot be stored";
     private static readonly ConcurrentDictionary<MessageDescriptor, FieldDescriptor[]> Fields = new();
 
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
@@ -46,7 +47,7 @@ public sealed class StorableTextInterceptor : Interceptor
             switch (value)
             {
                 case string text when text.Contains('\0'):
-                    violations.Add(new FieldViolation(path, "contains a NUL character, which cannot be stored"));
+                    violations.Add(new FieldViolation(path, Unstorable));
                     break;
                 case IMessage nested:
                     Walk(nested, path + ".", violations);
@@ -54,13 +55,13 @@ public sealed class StorableTextInterceptor : Interceptor
                 case IDictionary map:
                     foreach (DictionaryEntry entry in map)
                         if (entry.Key is string k && k.Contains('\0') || entry.Value is string v && v.Contains('\0'))
-                            violations.Add(new FieldViolation(path, "contains a NUL character, which cannot be stored"));
+                            violations.Add(new FieldViolation(path, Unstorable));
                     break;
                 case IEnumerable items and not string:
                     var i = 0;
                     foreach (var item in items)
                     {
-                        if (item is string s && s.Contains('\0')) violations.Add(new FieldViolation($"{path}[{i}]", "contains a NUL character, which cannot be stored"));
+                        if (item is string s && s.Contains('\0')) violations.Add(new FieldViolation($"{path}[{i}]", Unstorable));
                         else if (item is IMessage m) Walk(m, $"{path}[{i}].", violations);
                         i++;
                     }

@@ -19,15 +19,8 @@ public sealed partial class CallerAccessInterceptor(
     MethodAccessRules rules, IServiceProvider services, ILogger<CallerAccessInterceptor> logger, IAuditLog? auditLog = null)
     : Interceptor
 {
-    private const string CallerKey = "maternitycloud.caller";
     private static readonly Meter Meter = new("MaternityCloud.Access");
     private static readonly Counter<long> Refused = Meter.CreateCounter<long>("maternitycloud.access.refused", description: "Calls refused for their credential");
-
-
-    /// <summary>The caller of the call being served, as its credential says.</summary>
-    public static Caller CallerOf(ServerCallContext context) =>
-        context.UserState.TryGetValue(CallerKey, out var c) && c is Caller caller ? caller
-            : throw new InvalidOperationException("The call passed no access check");
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -97,7 +90,6 @@ public sealed partial class CallerAccessInterceptor(
         if (!rule.Allows(caller))
             throw Refuse(context, caller, rule.Who == Callers.None
                 ? "the method has no access rule" : $"{MethodName(context)} is for {rule.Who}, not {MethodAccess.Flag(caller)}");
-        context.UserState[CallerKey] = caller;
         return (caller, rule);
     }
 

@@ -33,7 +33,7 @@ internal static class RequestIdentity
             fields.FirstOrDefault(f => f.FieldType == FieldType.Message && !f.IsRepeated && f.Name == "operator" && f.MessageType.Name == "CaseOperator"),
             SubjectFields.Select(n => fields.FirstOrDefault(f => Text(f) && f.Name == n)).OfType<FieldDescriptor>().ToArray(),
             fields.FirstOrDefault(f => Text(f) && f.Name == "request_id"),
-            fields.Where(f => f.FieldType == FieldType.Message && (f.IsRepeated || !f.IsMap) && f.MessageType.Fields.InFieldNumberOrder()
+            fields.Where(f => f.FieldType == FieldType.Message && !f.IsMap && f.MessageType.Fields.InFieldNumberOrder()
                 .Any(g => InstitutionFields.Contains(g.Name))).ToArray());
     });
 
