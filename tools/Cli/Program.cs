@@ -52,7 +52,11 @@ async Task<int> ImportContributionsAsync()
         ?? "http://127.0.0.1:17101";
     using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
     var credential = Option("--credential") ?? Environment.GetEnvironmentVariable("MATERNITYCLOUD_CREDENTIAL") ?? DevelopmentAdministrator();
-    var client = new Enrollment.EnrollmentClient(channel.Intercept(new Credential(credential)));
+    var client = new Enrollment.EnrollmentClient(channel.Intercept(headers =>
+    {
+        headers.Add("authorization", "Bearer " + credential); // every call presents the credential
+        return headers;
+    }));
     await using var file = File.OpenRead(args[1]);
     var started = DateTime.UtcNow;
     try

@@ -44,7 +44,11 @@ public sealed class ServiceHost<TEntryPoint>(
     public CallInvoker Channel() => RawChannel().Intercept(new TestCredentials.ActAsTheRequestSays());
 
     /// <summary>Calls as <paramref name="caller"/>, whatever the requests say.</summary>
-    public CallInvoker Channel(Caller caller) => RawChannel().Intercept(new TestCredentials.ActAs(caller));
+    public CallInvoker Channel(Caller caller) => RawChannel().Intercept(headers =>
+    {
+        headers.Add("authorization", "Bearer " + TestCredentials.For(caller));
+        return headers;
+    });
 
     /// <summary>Calls with no credential at all.</summary>
     public GrpcChannel RawChannel() =>

@@ -16,13 +16,13 @@ namespace MaternityCloud.Tests.Infrastructure;
 public static class TestCredentials
 {
     private static readonly ECDsa IssuerKey = PlatformCredentials.NewIssuerKey();
-    private static readonly ConcurrentDictionary<Caller, string> Issued = new();
+    private static readonly Func<Caller, string> Issued = IssuedBy(IssuerKey);
 
     public static string IssuerPublicKeyPem { get; } = IssuerKey.ExportSubjectPublicKeyInfoPem();
 
     public static readonly Caller Administrator = Caller.Operator("test-admin", OperatorRole.Administrator, "fund-centre");
 
-    public static string For(Caller caller) => Issued.GetOrAdd(caller, c => PlatformCredentials.Issue(IssuerKey, c, TimeSpan.FromHours(4)));
+    public static string For(Caller caller) => Issued(caller);
 
     public static Metadata Headers(Caller caller) => new() { { "authorization", "Bearer " + For(caller) } };
 
@@ -84,17 +84,5 @@ public static class TestCredentials
                 if (Text(name) is { Length: > 0 } id) return Caller.Operator(id, OperatorRole.Administrator, "fund-centre");
             return Administrator;
         }
-    }
-
-    /// <summary>Always the same caller.</summary>
-    public sealed class ActAs(Caller caller) : Interceptor
-    {
-        public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
-            TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation) =>
-            continuation(request, new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, context.Options.WithHeaders(Headers(caller))));
-
-        public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(
-            ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation) =>
-            continuation(new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, context.Options.WithHeaders(Headers(caller))));
     }
 }
