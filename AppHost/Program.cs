@@ -1,36 +1,9 @@
+using MaternityCloud.AppHost;
 using MaternityCloud.AppHost.Hosting;
 
-// The whole platform, described the way an Aspire AppHost describes it. Ports are fixed defaults on loopback
-// (below 32768, clear of the kernel's ephemeral range); --dynamic-ports picks free ones instead.
+// The whole platform (MaternityCloudPlatform), its telemetry sent to the dashboard, run until Ctrl-C or SIGTERM.
 var reporter = new ConsoleReporter();
 var builder = PlatformBuilder.Create(args, reporter.Progress).ExportTelemetryToDashboard();
-
-var postgres = builder.AddPostgres("postgres", port: 17432);
-var redis = builder.AddRedis("redis", port: 17379);
-var messaging = builder.AddRabbitMQ("messaging", (Amqp: 17672, Management: 17673, Distribution: 17674, PortMapper: 17369));
-
-ProjectResource Service(string name, string directory, (int Grpc, int Http) ports)
-{
-    var database = builder.AddDatabase(postgres, $"{name}db");
-    return builder.AddProject(name, directory, ports)
-        .WithReference(database).WaitFor(database)
-        .WithReference(redis).WaitFor(redis)
-        .WithReference(messaging).WaitFor(messaging);
-}
-
-var enrollment = Service("enrollment", "Enrollment", (Grpc: 17101, Http: 17102));
-var prenatal = Service("prenatal", "Prenatal", (Grpc: 17111, Http: 17112));
-Service("claims", "Claims", (Grpc: 17121, Http: 17122))
-    .WithReference(enrollment)
-    .WithReference(prenatal);
-Service("allowance", "Allowance", (Grpc: 17131, Http: 17132))
-    .WithReference(enrollment);
-var notifications = Service("notifications", "Notifications", (Grpc: 17141, Http: 17142));
-
-// The SMS gateway and official-account API stand-in: Notifications sends through it, it reports receipts back, and
-// its /messages shows every message "sent". A real deployment points Notifications:Sms and :OfficialAccount elsewhere.
-var gateway = builder.AddProject("localgateway", "LocalGateway", (Grpc: 17151, Http: 17152))
-    .WithReference(notifications);
-notifications.WithReference(gateway);
+MaternityCloudPlatform.Describe(builder);
 
 await AppHostServer.RunAsync(builder.Build(), builder.Dashboard, reporter);

@@ -4,8 +4,7 @@ using System.Globalization;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
-using MaternityCloud.AppHost.Dashboard.Queues;
-using MaternityCloud.AppHost.Dashboard.Telemetry;
+using MaternityCloud.AppHost;
 using MaternityCloud.AppHost.Hosting;
 using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.Contracts.Claims.V1;
@@ -29,7 +28,6 @@ namespace MaternityCloud.Tests.Resilience;
 public sealed class FaultSuiteTests(ITestOutputHelper output)
 {
     private static readonly string[] Hospitals = ["H33030200001", "H33030200002", "H33030200003", "H33030200004"];
-    private static readonly string[] Services = ["enrollment", "prenatal", "claims", "allowance", "notifications", "localgateway"];
 
     [Fact]
     public async Task Settlements_survive_a_killed_service_and_restarted_broker_cache_and_database_with_nothing_lost_or_doubled()
@@ -101,31 +99,18 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         Console.WriteLine("[faults] " + line);
     }
 
-    /// <summary>The platform as AppHost/Program.cs describes it, on free ports, with short consumer retries so outages reach the error queues.</summary>
+    /// <summary>The platform `make run` starts, on free ports, with short consumer retries so outages reach the error queues.</summary>
     private static (PlatformBuilder, Platform) Describe(string state)
     {
         var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], _ => { });
-        var postgres = builder.AddPostgres("postgres", 0);
-        var redis = builder.AddRedis("redis", 0);
-        var messaging = builder.AddRabbitMQ("messaging", (0, 0, 0, 0));
-        ProjectResource Service(string name, string directory)
+        foreach (var (name, service) in MaternityCloudPlatform.Describe(builder))
         {
-            var database = builder.AddDatabase(postgres, $"{name}db");
-            var service = builder.AddProject(name, directory, (0, 0)).WithReference(database).WaitFor(database)
-                .WithReference(redis).WaitFor(redis).WithReference(messaging).WaitFor(messaging);
+            if (name == "localgateway") continue;
             service.Environment["OTEL_SDK_DISABLED"] = "true";
             service.Environment["Messaging__RetryLimit"] = "2";
             service.Environment["Messaging__RetryMinInterval"] = "00:00:00.200";
             service.Environment["Messaging__RetryMaxInterval"] = "00:00:00.500";
-            return service;
         }
-        var enrollment = Service("enrollment", "Enrollment");
-        var prenatal = Service("prenatal", "Prenatal");
-        Service("claims", "Claims").WithReference(enrollment).WithReference(prenatal);
-        Service("allowance", "Allowance").WithReference(enrollment);
-        var notifications = Service("notifications", "Notifications");
-        var gateway = builder.AddProject("localgateway", "LocalGateway", (0, 0)).WithReference(notifications);
-        notifications.WithReference(gateway);
         return (builder, builder.Build());
     }
 
