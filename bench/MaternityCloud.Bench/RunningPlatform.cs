@@ -135,11 +135,22 @@ public sealed class RunningPlatform : IAsyncDisposable
     }
 
     /// <summary>Resident memory of a process, from /proc.</summary>
-    public static long Rss(int pid)
+    public static long Rss(int pid) => Status(pid, "VmRSS:");
+
+    /// <summary>The part of <see cref="Rss"/> that is the process's own (heaps, stacks), not mapped files it may share with others.</summary>
+    public static long AnonymousRss(int pid) => Status(pid, "RssAnon:");
+
+    /// <summary>
+    /// The process's proportional share of resident memory: its own pages, plus each shared page divided by the number of
+    /// processes mapping it (the .NET runtime and framework files are mapped by every service).
+    /// </summary>
+    public static long ProportionalRss(int pid) => Status(pid, "Pss:", "smaps_rollup");
+
+    private static long Status(int pid, string field, string file = "status")
     {
-        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+        foreach (var line in File.ReadLines($"/proc/{pid}/{file}"))
+            if (line.StartsWith(field, StringComparison.Ordinal))
                 return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-        throw new InvalidOperationException($"no VmRSS for process {pid}");
+        throw new InvalidOperationException($"no {field} for process {pid}");
     }
 }
