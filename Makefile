@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CONFIGURATION ?= Debug
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
-.PHONY: run test setup build clean bench-build bench bench-settlement bench-allowance bench-notifications bench-micro import-contributions \
+.PHONY: run test setup build clean bench-build bench bench-eligibility bench-settlement bench-allowance bench-notifications bench-micro import-contributions \
 	access bad-input faults soak issue-credential
 
 setup:
@@ -46,12 +46,15 @@ issue-credential:
 	@$(DOTNET) tools/Cli/bin/$(CONFIGURATION)/net10.0/maternitycloud.dll issue-credential $(WHO)
 
 # Benchmarks (not tests): tables with same-run baselines, see docs/performance.md.
-#   make bench | bench-settlement | bench-allowance | bench-notifications | bench-micro   [ARGS="--option value ..."]
+#   make bench (the whole performance table) | bench-eligibility | bench-settlement | bench-allowance | bench-notifications | bench-micro   [ARGS="--option value ..."]
 BENCH := $(DOTNET) bench/MaternityCloud.Bench/bin/Release/net10.0/MaternityCloud.Bench.dll
 bench-build: setup
 	@$(DOTNET) build bench/MaternityCloud.Bench -c Release -nologo -clp:NoSummary -v minimal
 
 bench: bench-build
+	@$(BENCH) performance $(ARGS)
+
+bench-eligibility: bench-build
 	@$(BENCH) eligibility $(ARGS)
 
 bench-settlement: bench-build

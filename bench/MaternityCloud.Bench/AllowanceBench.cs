@@ -130,14 +130,14 @@ public static class AllowanceBench
         }
     }
 
-    private static async Task PublishAllAsync<T>(IBus bus, IEnumerable<T> messages) where T : class
+    internal static async Task PublishAllAsync<T>(IBus bus, IEnumerable<T> messages) where T : class
     {
         foreach (var chunk in messages.Chunk(500))
             await Task.WhenAll(chunk.Select(m => bus.Publish(m)));
     }
 
     /// <summary>Makes the loaded persons employees of 200 employers with a wage for last year (valid credit codes).</summary>
-    private static async Task EmployAsync(NpgsqlDataSource data, int wageYear)
+    internal static async Task EmployAsync(NpgsqlDataSource data, int wageYear)
     {
         var codes = Enumerable.Range(0, 200).Select(i =>
         {

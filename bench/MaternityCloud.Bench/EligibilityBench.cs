@@ -19,8 +19,6 @@ namespace MaternityCloud.Bench;
 /// </summary>
 public static class EligibilityBench
 {
-    private static readonly int[] Weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-
     public static async Task<int> RunAsync(int small, int large, int calls, int concurrency, string sharedBuffers)
     {
         var state = Path.Combine(Path.GetTempPath(), "maternitycloud-bench-" + Guid.NewGuid().ToString("N")[..8]);
@@ -128,32 +126,8 @@ public static class EligibilityBench
         await cache.GetServers()[0].FlushDatabaseAsync();
     }
 
-    /// <summary>Persons with valid ID numbers (check character computed in SQL), one open period, 12 paid months each.</summary>
-    internal static async Task LoadAsync(NpgsqlDataSource dataSource, int persons)
-    {
-        var checkSum = string.Join(" + ", Weights.Select((w, i) => $"substr(body, {i + 1}, 1)::int * {w}"));
-        var sql = $"""
-            SET LOCAL synchronous_commit = off;
-            INSERT INTO insured_person (person_id, id_number, name, insured_from, birth_date)
-            SELECT gen_random_uuid(), body || substr('10X98765432', ({checkSum}) % 11 + 1, 1), '测试', date '2015-01-01', birth
-            FROM (SELECT '330302' || to_char(date '1970-01-01' + (n / 1000), 'YYYYMMDD') || lpad((n % 1000)::text, 3, '0') AS body,
-                         date '1970-01-01' + (n / 1000) AS birth
-                  FROM generate_series(0, {persons - 1}) n) s;
-            INSERT INTO insurance_period (person_id, valid_from, kind, covered_from, reason)
-            SELECT person_id, date '2015-01-01', 'FlexibleWorker', date '2015-01-01', 'bench' FROM insured_person;
-            INSERT INTO contribution (person_id, month, paid_in_full_on_time, back_payment)
-            SELECT p.person_id, (date_trunc('month', now()) - make_interval(months => m))::date, true, false
-            FROM insured_person p CROSS JOIN generate_series(1, 12) m;
-            """;
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await using var tx = await connection.BeginTransactionAsync();
-        // Several statements in one command: Npgsql sends them as a simple query, so the count is inlined (an int).
-        await using (var command = new NpgsqlCommand(sql, connection, tx) { CommandTimeout = 0 })
-            await command.ExecuteNonQueryAsync();
-        await tx.CommitAsync();
-        await using var analyze = new NpgsqlCommand("ANALYZE insured_person; ANALYZE insurance_period; ANALYZE contribution", connection);
-        await analyze.ExecuteNonQueryAsync();
-    }
+    /// <summary>Persons with valid ID numbers, one open period, 12 paid months each.</summary>
+    internal static Task LoadAsync(NpgsqlDataSource dataSource, int persons) => Population.AddInsuredAsync(dataSource, 0, persons);
 
     internal static async Task<List<string>> SampleAsync(NpgsqlDataSource dataSource, int count)
     {

@@ -52,7 +52,7 @@ public static class NotificationsBench
             await platform.StartAsync();
             await platform.WaitForHealthyAsync(TimeSpan.FromMinutes(3));
             await using var data = NpgsqlDataSource.Create(database.ConnectionString);
-            var people = await LoadRecipientsAsync(data, burst + backlog);
+            var people = await Population.AddRecipientsAsync(data, Enumerable.Range(0, burst + backlog).Select(UniqueId).ToList());
             Console.Error.WriteLine($"[bench] {people.Count:N0} recipients loaded");
 
             var amqp = new Uri(messaging.ConnectionString);
@@ -77,20 +77,20 @@ public static class NotificationsBench
 
             // The burst: one allowance approval per person, all published at once.
             var clock = Stopwatch.StartNew();
-            await PublishAllAsync(bus, people.Take(burst).Select(p => Approved(p.IdNumber)));
+            await AllowanceBench.PublishAllAsync(bus, people.Take(burst).Select(p => Approved(p.IdNumber)));
             await WaitForAsync(data, "Sent", burst, clock);
             var sentPerSecond = burst / clock.Elapsed.TotalSeconds;
             await Task.Delay(TimeSpan.FromSeconds(5));
-            var idle = Rss(notifications.Pid!.Value);
+            var idle = RunningPlatform.Rss(notifications.Pid!.Value);
 
             // The backlog: quiet hours all day, then a burst that can only wait.
             await LoadQuietHoursAsync(bus, data, shipped, today.AddDays(-1), "00:00", "23:59");
             clock.Restart();
-            await PublishAllAsync(bus, people.Skip(burst).Select(p => Approved(p.IdNumber)));
+            await AllowanceBench.PublishAllAsync(bus, people.Skip(burst).Select(p => Approved(p.IdNumber)));
             await WaitForAsync(data, "Queued", backlog, clock);
             var planPerSecond = backlog / clock.Elapsed.TotalSeconds;
             await Task.Delay(TimeSpan.FromSeconds(10)); // dispatcher passes over the waiting backlog
-            var withBacklog = Rss(notifications.Pid!.Value);
+            var withBacklog = RunningPlatform.Rss(notifications.Pid!.Value);
 
             // The quiet hours end: the morning comes for every waiting message at once (their due time is now), and the
             // region's version without quiet hours applies again, as at 08:00.
@@ -125,31 +125,11 @@ public static class NotificationsBench
         new(Guid.NewGuid(), DateTimeOffset.UtcNow, Guid.NewGuid(), idNumber, "91330300MA2BENCH01", "Childbirth", new DateOnly(2026, 9, 20), 128, 287.67m,
             36821.33m, new DateOnly(2026, 10, 19), Region);
 
-    /// <summary>Recipients as Enrollment's events would have left them: a name, an ID number, a mobile number.</summary>
-    private static async Task<List<(string IdNumber, string Phone)>> LoadRecipientsAsync(NpgsqlDataSource data, int count)
-    {
-        var people = Enumerable.Range(0, count)
-            .Select(i => (IdNumber: UniqueId(i), Phone: "139" + (10_000_000 + i).ToString(CultureInfo.InvariantCulture))).ToList();
-        await using var connection = await data.OpenConnectionAsync();
-        await using var import = await connection.BeginBinaryImportAsync("COPY recipient (person_id, name, mobile_phone, kind, id_number) FROM STDIN (FORMAT BINARY)");
-        foreach (var (idNumber, phone) in people)
-        {
-            await import.StartRowAsync();
-            await import.WriteAsync(Guid.NewGuid());
-            await import.WriteAsync("陈丽娟");
-            await import.WriteAsync(phone);
-            await import.WriteAsync("Employee");
-            await import.WriteAsync(idNumber);
-        }
-        await import.CompleteAsync();
-        return people;
-    }
-
     /// <summary>Distinct ID-number-shaped keys (the service stores them as given; the bench needs no check digits).</summary>
     private static string UniqueId(int i) => "3303021990" + i.ToString("D8", CultureInfo.InvariantCulture);
 
     /// <summary>A new version of the region's parameters with other quiet hours, published as Enrollment publishes an operator's load.</summary>
-    private static async Task LoadQuietHoursAsync(IBus bus, NpgsqlDataSource data, string shipped, DateOnly effectiveFrom, string from, string to)
+    internal static async Task LoadQuietHoursAsync(IBus bus, NpgsqlDataSource data, string shipped, DateOnly effectiveFrom, string from, string to)
     {
         var document = JsonNode.Parse(shipped, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip })!;
         document["effectiveFrom"] = effectiveFrom.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
@@ -182,19 +162,5 @@ public static class NotificationsBench
                 Console.Error.WriteLine($"[bench] {done:N0} of {count:N0} {messageState} after {clock.Elapsed.TotalSeconds:0} s");
             }
         }
-    }
-
-    private static long Rss(int pid)
-    {
-        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-        throw new InvalidOperationException($"no VmRSS for process {pid}");
-    }
-
-    private static async Task PublishAllAsync<T>(IBus bus, IEnumerable<T> messages) where T : class
-    {
-        foreach (var chunk in messages.Chunk(500))
-            await Task.WhenAll(chunk.Select(m => bus.Publish(m)));
     }
 }

@@ -1,12 +1,14 @@
 using BenchmarkDotNet.Running;
 using MaternityCloud.Bench;
 
+// dotnet run -c Release --project bench/MaternityCloud.Bench -- performance [--persons N] [--large N] [--pregnancies N] [--spans N] [--pipeline-rate N] [--concurrency N] [--env NAME=VALUE]...
+//   (the whole table, issue 9: `make bench`; the commands below drill into one area each)
 // dotnet run -c Release --project bench/MaternityCloud.Bench -- eligibility [--small N] [--large N] [--calls N] [--concurrency N] [--shared-buffers 2GB]
 // dotnet run -c Release --project bench/MaternityCloud.Bench -- settlement [--persons N] [--calls N] [--concurrency N] [--telemetry on|off]
 // dotnet run -c Release --project bench/MaternityCloud.Bench -- allowance [--events N] [--telemetry on|off]
 // dotnet run -c Release --project bench/MaternityCloud.Bench -- notifications [--burst N] [--backlog N] [--telemetry on|off]
 // dotnet run -c Release --project bench/MaternityCloud.Bench -- micro   (BenchmarkDotNet, in-process hot paths)
-var command = args.FirstOrDefault() ?? "eligibility";
+var command = args.FirstOrDefault() ?? "performance";
 int Option(string name, int fallback)
 {
     var i = Array.IndexOf(args, name);
@@ -21,6 +23,12 @@ string Text(string name, string fallback)
 
 switch (command)
 {
+    case "performance":
+        return await PerformanceBench.RunAsync(new PerformanceOptions(Option("--persons", 10_000), Option("--large", 1_000_000), Option("--pregnancies", 100_000),
+            Option("--spans", 100_000), Option("--pipeline-rate", 200), Option("--concurrency", 32),
+            // --env NAME=VALUE (repeatable): set in the AppHost's environment, which every process it starts inherits.
+            args.Select((a, i) => (a, i)).Where(p => p.a == "--env" && p.i + 1 < args.Length).Select(p => args[p.i + 1].Split('=', 2))
+                .ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "")));
     case "eligibility":
         return await EligibilityBench.RunAsync(Option("--small", 10_000), Option("--large", 1_000_000), Option("--calls", 20_000), Option("--concurrency", 32),
             Text("--shared-buffers", "2GB"));
@@ -35,6 +43,6 @@ switch (command)
         BenchmarkSwitcher.FromAssembly(typeof(EligibilityRulesBench).Assembly).Run(args.Skip(1).ToArray());
         return 0;
     default:
-        Console.Error.WriteLine("usage: eligibility [--small N] [--large N] [--calls N] [--concurrency N] | settlement [--persons N] [--calls N] [--concurrency N] [--telemetry on|off] | allowance [--events N] [--telemetry on|off] | notifications [--burst N] [--backlog N] [--telemetry on|off] | micro [BenchmarkDotNet options]");
+        Console.Error.WriteLine("usage: performance [--persons N] [--large N] [--pregnancies N] [--spans N] [--pipeline-rate N] [--concurrency N] [--env NAME=VALUE]... | eligibility [--small N] [--large N] [--calls N] [--concurrency N] | settlement [--persons N] [--calls N] [--concurrency N] [--telemetry on|off] | allowance [--events N] [--telemetry on|off] | notifications [--burst N] [--backlog N] [--telemetry on|off] | micro [BenchmarkDotNet options]");
         return 2;
 }

@@ -98,10 +98,10 @@ public static class SettlementBench
         }
     }
 
-    private static SettleRequest PrenatalCheck(string id, string day) => Request(id, day, "51", "7",
+    internal static SettleRequest PrenatalCheck(string id, string day) => Request(id, day, "51", "7",
         ("311202001", "35.00"), ("250102001", "12.00"), ("220301001", "120.00"));
 
-    private static SettleRequest Childbirth(string id, string day) => Request(id, day, "52", "1",
+    internal static SettleRequest Childbirth(string id, string day) => Request(id, day, "52", "1",
         ("331505001", "1800.00"), ("110900001", "60.00"));
 
     private static SettleRequest Request(string id, string day, string medicalType, string category, params (string Code, string Amount)[] lines)

@@ -20,6 +20,8 @@ public enum SignalKind : byte { Traces = 1, Logs = 2, Metrics = 3 }
 /// </summary>
 public sealed class OtlpIngest(TelemetryStore store, TelemetryJournal? journal, TimeProvider time)
 {
+    private readonly AttributePool _pool = new();
+
     public const string UnknownService = "unknown_service";
 
     /// <summary>Parses and stores a request's bytes, as received over HTTP or read back from the journal.</summary>
@@ -39,17 +41,18 @@ public sealed class OtlpIngest(TelemetryStore store, TelemetryJournal? journal, 
         var spans = new List<Span>();
         foreach (var resource in request.ResourceSpans)
         {
-            var service = ServiceName(resource.Resource?.Attributes);
+            var service = _pool.Text(ServiceName(resource.Resource?.Attributes));
             foreach (var scope in resource.ScopeSpans)
             {
+                var scopeName = _pool.Text(scope.Scope?.Name ?? "");
                 foreach (var s in scope.Spans)
                 {
                     var start = FromUnixNano(s.StartTimeUnixNano);
                     var durationMs = s.EndTimeUnixNano > s.StartTimeUnixNano ? (s.EndTimeUnixNano - s.StartTimeUnixNano) / 1e6 : 0;
                     spans.Add(new Span(Hex(s.TraceId), Hex(s.SpanId), s.ParentSpanId.IsEmpty ? null : Hex(s.ParentSpanId), service,
-                        scope.Scope?.Name ?? "", PersonalData.Scrub(s.Name), KindName(s.Kind), start, durationMs, StatusName(s.Status),
+                        scopeName, _pool.Text(PersonalData.Scrub(s.Name)), KindName(s.Kind), start, durationMs, StatusName(s.Status),
                         string.IsNullOrEmpty(s.Status?.Message) ? null : PersonalData.Scrub(s.Status.Message), Attributes(s.Attributes),
-                        s.Events.Select(e => new SpanEvent(FromUnixNano(e.TimeUnixNano), e.Name, Attributes(e.Attributes))).ToList()));
+                        s.Events.Select(e => new SpanEvent(FromUnixNano(e.TimeUnixNano), _pool.Text(e.Name), Attributes(e.Attributes))).ToList()));
                 }
             }
         }
@@ -63,9 +66,10 @@ public sealed class OtlpIngest(TelemetryStore store, TelemetryJournal? journal, 
         var entries = new List<LogEntry>();
         foreach (var resource in request.ResourceLogs)
         {
-            var service = ServiceName(resource.Resource?.Attributes);
+            var service = _pool.Text(ServiceName(resource.Resource?.Attributes));
             foreach (var scope in resource.ScopeLogs)
             {
+                var scopeName = _pool.Text(scope.Scope?.Name ?? "");
                 foreach (var r in scope.LogRecords)
                 {
                     var at = r.TimeUnixNano != 0 ? FromUnixNano(r.TimeUnixNano) : r.ObservedTimeUnixNano != 0 ? FromUnixNano(r.ObservedTimeUnixNano) : time.GetUtcNow();
@@ -73,7 +77,7 @@ public sealed class OtlpIngest(TelemetryStore store, TelemetryJournal? journal, 
                     var message = r.Body is null ? "" : Render(r.Body);
                     if (message.Length == 0) message = attributes.FirstOrDefault(a => a.Key == "{OriginalFormat}")?.Value ?? r.EventName;
                     entries.Add(new LogEntry(0, at, LevelName(r.SeverityNumber, r.SeverityText), r.SeverityNumber, service,
-                        scope.Scope?.Name ?? "", PersonalData.Scrub(message), r.TraceId.IsEmpty ? null : Hex(r.TraceId),
+                        scopeName, PersonalData.Scrub(message), r.TraceId.IsEmpty ? null : Hex(r.TraceId),
                         r.SpanId.IsEmpty ? null : Hex(r.SpanId), attributes));
                 }
             }
@@ -140,8 +144,8 @@ public sealed class OtlpIngest(TelemetryStore store, TelemetryJournal? journal, 
     private static string ServiceName(IEnumerable<KeyValue>? attributes) =>
         attributes?.FirstOrDefault(a => a.Key == "service.name")?.Value is { } v && Render(v) is { Length: > 0 } name ? name : UnknownService;
 
-    private static List<Attribute> Attributes(IEnumerable<KeyValue> attributes) =>
-        attributes.Select(a => new Attribute(a.Key, a.Value is null ? "" : PersonalData.Scrub(Render(a.Value)))).ToList();
+    private Attribute[] Attributes(IEnumerable<KeyValue> attributes) =>
+        attributes.Select(a => _pool.Attribute(a.Key, a.Value is null ? "" : PersonalData.Scrub(Render(a.Value)))).ToArray();
 
     private static string Render(AnyValue value) => value.ValueCase switch
     {

@@ -56,6 +56,7 @@ public static partial class MessagingExtensions
                         h.Password(password);
                         h.ConnectionName(serviceName);
                     });
+                rabbit.PrefetchCount = (ushort)Math.Clamp(options.ConsumerConcurrency, 1, ushort.MaxValue);
                 rabbit.ConfigureEndpoints(context);
             });
         });

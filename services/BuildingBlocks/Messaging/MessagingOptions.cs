@@ -17,4 +17,11 @@ public sealed class MessagingOptions
     public int RetryLimit { get; set; } = 5;
     public TimeSpan RetryMinInterval { get; set; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Messages each consumer works on at once (the broker's prefetch). MassTransit's default is twice the cores, at
+    /// most 16: 4 on a two-core machine, where a handler spends most of its time waiting on another service or the
+    /// database, so events queued behind four waiting handlers while the cores were idle.
+    /// </summary>
+    public int ConsumerConcurrency { get; set; } = 32;
 }
