@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using MaternityCloud.BuildingBlocks.Domain;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace MaternityCloud.BuildingBlocks.Messaging;
 
@@ -45,21 +46,22 @@ public sealed class AuditLog : IAuditLog, IAsyncDisposable
         call.MarkRecorded();
     }
 
+    /// <summary>The entry's text columns after <c>at</c>, in the order of both inserts, except the trace id.</summary>
+    private static readonly Func<AuditedCall, string?>[] Columns =
+    [
+        c => c.Caller.Kind.ToString(), c => c.Caller.Id, c => c.Caller.Role?.ToString(), c => c.Caller.Site, c => c.Action,
+        c => c.Kind.ToString(), c => c.Subject, c => c.RequestId,
+    ];
+
     /// <summary>The same entry as a command of the transaction that makes the change.</summary>
     internal static NpgsqlBatchCommand InTransaction(AuditedCall call)
     {
         var command = new NpgsqlBatchCommand(Insert);
-        var p = command.Parameters;
-        p.Add(new NpgsqlParameter { Value = call.Caller.Kind.ToString() });
-        p.Add(new NpgsqlParameter { Value = call.Caller.Id });
-        p.Add(new NpgsqlParameter { Value = (object?)call.Caller.Role?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        p.Add(new NpgsqlParameter { Value = (object?)call.Caller.Site ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        p.Add(new NpgsqlParameter { Value = call.Action });
-        p.Add(new NpgsqlParameter { Value = call.Kind.ToString() });
-        p.Add(new NpgsqlParameter { Value = call.Subject });
-        p.Add(new NpgsqlParameter { Value = (object?)call.RequestId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        p.Add(new NpgsqlParameter { Value = (object?)Activity.Current?.TraceId.ToHexString() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        foreach (var column in Columns) command.Parameters.Add(Text(column(call)));
+        command.Parameters.Add(Text(Activity.Current?.TraceId.ToHexString()));
         return command;
+
+        static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
     }
 
     private async Task WriteAsync()
@@ -73,15 +75,8 @@ public sealed class AuditLog : IAuditLog, IAsyncDisposable
             {
                 await using var command = _dataSource.CreateCommand(InsertMany);
                 command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(e => e.At).ToArray() });
-                AddColumn(command, batch, e => e.Call.Caller.Kind.ToString());
-                AddColumn(command, batch, e => e.Call.Caller.Id);
-                AddColumn(command, batch, e => e.Call.Caller.Role?.ToString());
-                AddColumn(command, batch, e => e.Call.Caller.Site);
-                AddColumn(command, batch, e => e.Call.Action);
-                AddColumn(command, batch, e => e.Call.Kind.ToString());
-                AddColumn(command, batch, e => e.Call.Subject);
-                AddColumn(command, batch, e => e.Call.RequestId);
-                AddColumn(command, batch, e => e.TraceId);
+                foreach (var column in Columns) AddColumn(command, batch.Select(e => column(e.Call)));
+                AddColumn(command, batch.Select(e => e.TraceId));
                 await command.ExecuteNonQueryAsync();
                 foreach (var e in batch) e.Committed.TrySetResult();
             }
@@ -93,8 +88,8 @@ public sealed class AuditLog : IAuditLog, IAsyncDisposable
         }
     }
 
-    private static void AddColumn(NpgsqlCommand command, List<Pending> batch, Func<Pending, string?> value) =>
-        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(value).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+    private static void AddColumn(NpgsqlCommand command, IEnumerable<string?> values) =>
+        command.Parameters.Add(new NpgsqlParameter { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
 
     public async ValueTask DisposeAsync()
     {
