@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using MassTransit;
 using MaternityCloud.AppHost.Hosting;
 using MaternityCloud.Contracts.Events;
-using MaternityCloud.Enrollment.Domain;
 using Npgsql;
 
 namespace MaternityCloud.Bench;
@@ -32,7 +30,7 @@ public static class AllowanceBench
 
     public static async Task<int> RunAsync(int events, bool telemetry)
     {
-        var state = Path.Combine(Path.GetTempPath(), "maternitycloud-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var state = BenchState.NewFolder();
         var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], line => Console.Error.WriteLine($"[platform] {line}"));
         var postgres = builder.AddPostgres("postgres", 0);
         var redis = builder.AddRedis("redis", 0);
@@ -52,8 +50,8 @@ public static class AllowanceBench
             await platform.WaitForHealthyAsync(TimeSpan.FromMinutes(3));
             await using var enrollmentData = NpgsqlDataSource.Create(enrollmentDb.ConnectionString);
             await using var allowanceData = NpgsqlDataSource.Create(allowanceDb.ConnectionString);
-            await EligibilityBench.LoadAsync(enrollmentData, events);
-            await EmployAsync(enrollmentData, DateOnly.FromDateTime(DateTime.Now).AddDays(-1).Year - 1);
+            await Population.AddInsuredAsync(enrollmentData, 0, events);
+            await Population.EmployAsync(enrollmentData, DateOnly.FromDateTime(DateTime.Now).AddDays(-1).Year - 1);
             var persons = await EligibilityBench.SampleAsync(enrollmentData, events);
             Console.Error.WriteLine($"[bench] {persons.Count:N0} employees of 200 employers loaded");
 
@@ -126,7 +124,7 @@ public static class AllowanceBench
         {
             if (bus is not null) await bus.StopAsync();
             await platform.StopAsync();
-            try { Directory.Delete(state, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            BenchState.Remove(state);
         }
     }
 
@@ -134,29 +132,5 @@ public static class AllowanceBench
     {
         foreach (var chunk in messages.Chunk(500))
             await Task.WhenAll(chunk.Select(m => bus.Publish(m)));
-    }
-
-    /// <summary>Makes the loaded persons employees of 200 employers with a wage for last year (valid credit codes).</summary>
-    internal static async Task EmployAsync(NpgsqlDataSource data, int wageYear)
-    {
-        var codes = Enumerable.Range(0, 200).Select(i =>
-        {
-            var body = "91330300" + i.ToString("000000000", CultureInfo.InvariantCulture);
-            return body + UnifiedSocialCreditCode.ComputeCheckCharacter(body);
-        }).ToArray();
-        await using var connection = await data.OpenConnectionAsync();
-        await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            "INSERT INTO employer (credit_code, name, bank_name, account_number, account_name) SELECT c, '温州示例企业', '中国农业银行温州分行', '1920010104' || right(c, 6), '温州示例企业' FROM unnest($1::text[]) c")
-        { Parameters = { new NpgsqlParameter { Value = codes } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            "INSERT INTO employer_wage (credit_code, year, average_monthly_wage) SELECT c, $2, 6000 + (row_number() OVER ()) * 10 FROM unnest($1::text[]) c")
-        { Parameters = { new NpgsqlParameter { Value = codes }, new NpgsqlParameter { Value = wageYear } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-            WITH numbered AS (SELECT person_id, (row_number() OVER (ORDER BY person_id)) % 200 AS e FROM insured_person)
-            UPDATE insurance_period p SET kind = 'Employee', employer_credit_code = ($1::text[])[n.e + 1] FROM numbered n WHERE p.person_id = n.person_id
-            """) { Parameters = { new NpgsqlParameter { Value = codes } } });
-
-        await batch.ExecuteNonQueryAsync();
     }
 }

@@ -21,7 +21,7 @@ public static class EligibilityBench
 {
     public static async Task<int> RunAsync(int small, int large, int calls, int concurrency, string sharedBuffers)
     {
-        var state = Path.Combine(Path.GetTempPath(), "maternitycloud-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var state = BenchState.NewFolder();
         var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], line => Console.Error.WriteLine($"[platform] {line}"));
         var postgres = builder.AddPostgres("postgres", 0);
         postgres.Settings["shared_buffers"] = sharedBuffers;
@@ -51,7 +51,7 @@ public static class EligibilityBench
             {
                 await ResetAsync(dataSource, cache);
                 var loading = System.Diagnostics.Stopwatch.StartNew();
-                await LoadAsync(dataSource, persons);
+                await Population.AddInsuredAsync(dataSource, 0, persons);
                 Console.Error.WriteLine($"[bench] loaded {persons:N0} persons with 12 contribution months each in {loading.Elapsed.TotalSeconds:0.0} s");
                 var drawn = await SampleAsync(dataSource, Math.Min(calls + 2_000, persons));
                 var warmUp = drawn.Take(2_000).ToList();
@@ -93,7 +93,7 @@ public static class EligibilityBench
         finally
         {
             await platform.StopAsync();
-            try { Directory.Delete(state, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            BenchState.Remove(state);
         }
     }
 
@@ -125,9 +125,6 @@ public static class EligibilityBench
             await truncate.ExecuteNonQueryAsync();
         await cache.GetServers()[0].FlushDatabaseAsync();
     }
-
-    /// <summary>Persons with valid ID numbers, one open period, 12 paid months each.</summary>
-    internal static Task LoadAsync(NpgsqlDataSource dataSource, int persons) => Population.AddInsuredAsync(dataSource, 0, persons);
 
     internal static async Task<List<string>> SampleAsync(NpgsqlDataSource dataSource, int count)
     {

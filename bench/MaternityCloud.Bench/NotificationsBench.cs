@@ -31,7 +31,7 @@ public static class NotificationsBench
 
     public static async Task<int> RunAsync(int burst, int backlog, bool telemetry)
     {
-        var state = Path.Combine(Path.GetTempPath(), "maternitycloud-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var state = BenchState.NewFolder();
         var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], line => Console.Error.WriteLine($"[platform] {line}"));
         var postgres = builder.AddPostgres("postgres", 0);
         var redis = builder.AddRedis("redis", 0);
@@ -117,7 +117,7 @@ public static class NotificationsBench
         {
             if (bus is not null) await bus.StopAsync();
             await platform.StopAsync();
-            try { Directory.Delete(state, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            BenchState.Remove(state);
         }
     }
 

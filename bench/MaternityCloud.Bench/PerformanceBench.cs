@@ -57,10 +57,10 @@ public static class PerformanceBench
         await Task.Delay(TimeSpan.FromSeconds(10));
         await platform.RefreshAsync();
         var pids = Services.Append("localgateway").ToDictionary(s => s, platform.Pid);
-        var idle = pids.ToDictionary(p => p.Key, p => (Rss: RunningPlatform.Rss(p.Value), Anonymous: RunningPlatform.AnonymousRss(p.Value), Proportional: RunningPlatform.ProportionalRss(p.Value)));
+        var idle = pids.ToDictionary(p => p.Key, p => MemorySample.Of(p.Value));
         var apphostIdle = RunningPlatform.Rss(platform.ApphostPid);
         using var sampler = new RssSampler(pids);
-        var cpu = new CpuAccount(Services.Append("localgateway").ToDictionary(s => s, platform.Pid).Append(new("AppHost (dashboard)", platform.ApphostPid)).ToDictionary());
+        var cpu = new CpuAccount(pids.Append(new("AppHost (dashboard)", platform.ApphostPid)).ToDictionary());
 
         await using var enrollmentData = NpgsqlDataSource.Create(platform.Database("enrollmentdb") + ";Maximum Pool Size=64");
         await using var prenatalData = NpgsqlDataSource.Create(platform.Database("prenataldb"));
@@ -69,7 +69,7 @@ public static class PerformanceBench
         await using var notificationsData = NpgsqlDataSource.Create(platform.Database("notificationsdb"));
 
         var ids = Shuffled(await Population.AddInsuredAsync(enrollmentData, 0, o.Persons));
-        await AllowanceBench.EmployAsync(enrollmentData, DateOnly.FromDateTime(DateTime.Now).AddDays(-1).Year - 1);
+        await Population.EmployAsync(enrollmentData, DateOnly.FromDateTime(DateTime.Now).AddDays(-1).Year - 1);
         await Population.AddOpenPregnanciesAsync(prenatalData, claimsData, ids, 3000m);
         await Population.AddRecipientsAsync(notificationsData, ids);
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(platform.Amqp, h => { h.Username("guest"); h.Password("guest"); }));
@@ -101,14 +101,7 @@ public static class PerformanceBench
             IdNumber = id, Benefit = Benefit.Allowance, EventDate = today, Region = "330300",
         }).ResponseAsync;
         Task Echo() => Next(echo).CheckAsync(new HealthCheckRequest()).ResponseAsync;
-        await using (var create = claimsData.CreateCommand("CREATE TABLE IF NOT EXISTS bench_commit (id uuid PRIMARY KEY, at timestamptz NOT NULL)"))
-            await create.ExecuteNonQueryAsync();
-        async Task Commit()
-        {
-            await using var insert = claimsData.CreateCommand("INSERT INTO bench_commit VALUES ($1, now())");
-            insert.Parameters.Add(new NpgsqlParameter { Value = Guid.NewGuid() });
-            await insert.ExecuteNonQueryAsync();
-        }
+        var bareCommit = await BenchState.BareCommitAsync(claimsData);
 
         // Warm-up (JIT, pools, prepared statements, every consumer), then wait until the events it caused are handled.
         await LoadRun.RunAsync("warm-up", warm, o.Concurrency, Eligibility);
@@ -117,7 +110,7 @@ public static class PerformanceBench
         for (var pass = 0; pass < 3; pass++) await LoadRun.RunAsync("warm-up", warm, o.Concurrency, PrenatalCheck);
         await LoadRun.RunAsync("warm-up", warm, o.Concurrency, Childbirth);
         await LoadRun.RunAsync("warm-up", warm, o.Concurrency, _ => Echo());
-        await LoadRun.RunAsync("warm-up", warm, o.Concurrency, _ => Commit());
+        await LoadRun.RunAsync("warm-up", warm, o.Concurrency, _ => bareCommit());
         await DrainedAsync(allowanceData, notificationsData, warm.Count, Say);
 
         // Settlement at its peak, the baselines at the same concurrency, then at half of the peak rate.
@@ -126,7 +119,7 @@ public static class PerformanceBench
         var prenatalPeak = await LoadRun.RunAsync("Settle prenatal check", peak, o.Concurrency, PrenatalCheck);
         var cpuPrenatal = CpuAccount.PerUnit(cpuBefore, cpu.Read(), peak.Count).ToList();
         var echoPeak = await LoadRun.RunAsync("bare gRPC echo", peak, o.Concurrency, _ => Echo());
-        var commitPeak = await LoadRun.RunAsync("bare PostgreSQL insert + commit", peak, o.Concurrency, _ => Commit());
+        var commitPeak = await LoadRun.RunAsync("bare PostgreSQL insert + commit", peak, o.Concurrency, _ => bareCommit());
         var half = prenatalPeak.PerSecond / 2;
         var prenatalHalf = await LoadRun.AtRateAsync("Settle prenatal check", peak, half, PrenatalCheck);
         var echoHalf = await LoadRun.AtRateAsync("bare gRPC echo", peak, half, _ => Echo());
@@ -171,8 +164,7 @@ public static class PerformanceBench
         // Memory: each service idle and at its largest under the load above, against a minimal ASP.NET Core process.
         foreach (var service in Services)
             rows.Add(new("memory", $"{service} resident (RSS), idle → largest under load; in brackets its anonymous part / its proportional share (PSS)",
-                $"{MiB(idle[service].Rss)} ({MiB(idle[service].Anonymous)} / {MiB(idle[service].Proportional)}) → {MiB(peakRss[service].Rss)} ({MiB(peakRss[service].Anonymous)} / {MiB(peakRss[service].Proportional)})",
-                "the local gateway (minimal ASP.NET Core) idle", $"{MiB(idle["localgateway"].Rss)} ({MiB(idle["localgateway"].Anonymous)} / {MiB(idle["localgateway"].Proportional)})",
+                $"{Memory(idle[service])} → {Memory(peakRss[service])}", "the local gateway (minimal ASP.NET Core) idle", Memory(idle["localgateway"]),
                 Ratio((double)peakRss[service].Rss / idle["localgateway"].Rss), "≤ 200 MiB"));
 
         // The dashboard holding its span limit: 100,000 spans sent by OTLP, on top of what the services sent during the load.
@@ -185,11 +177,11 @@ public static class PerformanceBench
         // Scale: the same calls at the same rates on persons not touched before, with the small population and then with a
         // hundred times the persons and the open pregnancies. Both are measured at the end, when every process is warm
         // (measured right after the warm-up, the small population came out slower than the large one).
-        var smallEligibility = await LoadRun.AtRateAsync("eligibility", scaleSmall, ScaleEligibilityRate, Eligibility);
-        var smallSettlement = await LoadRun.AtRateAsync("settlement", scaleSmall.Take(500).ToList(), ScaleSettlementRate, PrenatalCheck);
-        Say($"scale at {o.Persons:N0}: eligibility p99 {smallEligibility.P99Ms:0.0} ms, settlement p99 {smallSettlement.P99Ms:0.0} ms");
         if (o.LargePersons > o.Persons)
         {
+            var smallEligibility = await LoadRun.AtRateAsync("eligibility", scaleSmall, ScaleEligibilityRate, Eligibility);
+            var smallSettlement = await LoadRun.AtRateAsync("settlement", scaleSmall.Take(500).ToList(), ScaleSettlementRate, PrenatalCheck);
+            Say($"scale at {o.Persons:N0}: eligibility p99 {smallEligibility.P99Ms:0.0} ms, settlement p99 {smallSettlement.P99Ms:0.0} ms");
             var loading = Stopwatch.StartNew();
             var added = Shuffled(await Population.AddInsuredAsync(enrollmentData, o.Persons, o.LargePersons - o.Persons));
             var pregnant = added.Take(o.OpenPregnancies).ToList();
@@ -229,7 +221,7 @@ public static class PerformanceBench
     /// <summary>The floor for the start: PostgreSQL, Redis and RabbitMQ started by the same hosting code on a fresh state folder.</summary>
     private static async Task<TimeSpan> ServersAloneAsync()
     {
-        var state = Path.Combine(Path.GetTempPath(), "maternitycloud-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var state = BenchState.NewFolder();
         var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], _ => { });
         builder.AddPostgres("postgres", 0);
         builder.AddRedis("redis", 0);
@@ -245,7 +237,7 @@ public static class PerformanceBench
         finally
         {
             await servers.StopAsync();
-            try { Directory.Delete(state, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            BenchState.Remove(state);
         }
     }
 
@@ -346,6 +338,7 @@ public static class PerformanceBench
     private static string PerSecond(LoadResult r) => FormattableString.Invariant($"{r.PerSecond:0}/s");
     private static string Ratio(double r) => FormattableString.Invariant($"{r:0.00}");
     private static string MiB(long bytes) => FormattableString.Invariant($"{bytes / 1048576.0:0} MiB");
+    private static string Memory(MemorySample m) => $"{MiB(m.Rss)} ({MiB(m.Anonymous)} / {MiB(m.Proportional)})";
     private static string Latencies(LoadResult r, bool p95 = true) => p95
         ? FormattableString.Invariant($"{r.P50Ms:0.0} / {r.P95Ms:0.0} / {r.P99Ms:0.0} ms")
         : FormattableString.Invariant($"{r.P50Ms:0.0} / {r.P99Ms:0.0} ms");
@@ -365,10 +358,10 @@ public static class PerformanceBench
     }
 }
 
-/// <summary>The largest resident memory of each process while watched (and its anonymous part then), sampled every 200 ms from /proc.</summary>
+/// <summary>The largest resident memory of each process while watched (with its parts at that moment), sampled every 200 ms from /proc.</summary>
 public sealed class RssSampler(IReadOnlyDictionary<string, int> pids) : IDisposable
 {
-    private readonly Dictionary<string, (long Rss, long Anonymous, long Proportional)> _largest = [];
+    private readonly Dictionary<string, MemorySample> _largest = [];
     private CancellationTokenSource? _watching;
     private Task _sampling = Task.CompletedTask;
 
@@ -383,19 +376,19 @@ public sealed class RssSampler(IReadOnlyDictionary<string, int> pids) : IDisposa
                 lock (_largest)
                     foreach (var (name, pid) in pids)
                     {
-                        var rss = RunningPlatform.Rss(pid);
-                        if (rss > _largest.GetValueOrDefault(name).Rss) _largest[name] = (rss, RunningPlatform.AnonymousRss(pid), RunningPlatform.ProportionalRss(pid));
+                        var sample = MemorySample.Of(pid);
+                        if (sample.Rss > (_largest.GetValueOrDefault(name)?.Rss ?? 0)) _largest[name] = sample;
                     }
                 try { await Task.Delay(200, token); } catch (OperationCanceledException) { }
             }
         });
     }
 
-    public Dictionary<string, (long Rss, long Anonymous, long Proportional)> Stop()
+    public Dictionary<string, MemorySample> Stop()
     {
         _watching?.Cancel();
         _sampling.Wait();
-        lock (_largest) return new Dictionary<string, (long Rss, long Anonymous, long Proportional)>(_largest);
+        lock (_largest) return new Dictionary<string, MemorySample>(_largest);
     }
 
     public void Dispose() => _watching?.Dispose();

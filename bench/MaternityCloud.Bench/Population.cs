@@ -1,4 +1,5 @@
 using System.Globalization;
+using MaternityCloud.Enrollment.Domain;
 using Npgsql;
 
 namespace MaternityCloud.Bench;
@@ -111,5 +112,29 @@ public static class Population
         }
         await import.CompleteAsync();
         return people;
+    }
+
+    /// <summary>Makes the loaded persons employees of 200 employers with a wage for last year (valid credit codes).</summary>
+    public static async Task EmployAsync(NpgsqlDataSource data, int wageYear)
+    {
+        var codes = Enumerable.Range(0, 200).Select(i =>
+        {
+            var body = "91330300" + i.ToString("000000000", CultureInfo.InvariantCulture);
+            return body + UnifiedSocialCreditCode.ComputeCheckCharacter(body);
+        }).ToArray();
+        await using var connection = await data.OpenConnectionAsync();
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            "INSERT INTO employer (credit_code, name, bank_name, account_number, account_name) SELECT c, '温州示例企业', '中国农业银行温州分行', '1920010104' || right(c, 6), '温州示例企业' FROM unnest($1::text[]) c")
+        { Parameters = { new NpgsqlParameter { Value = codes } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            "INSERT INTO employer_wage (credit_code, year, average_monthly_wage) SELECT c, $2, 6000 + (row_number() OVER ()) * 10 FROM unnest($1::text[]) c")
+        { Parameters = { new NpgsqlParameter { Value = codes }, new NpgsqlParameter { Value = wageYear } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            WITH numbered AS (SELECT person_id, (row_number() OVER (ORDER BY person_id)) % 200 AS e FROM insured_person)
+            UPDATE insurance_period p SET kind = 'Employee', employer_credit_code = ($1::text[])[n.e + 1] FROM numbered n WHERE p.person_id = n.person_id
+            """) { Parameters = { new NpgsqlParameter { Value = codes } } });
+
+        await batch.ExecuteNonQueryAsync();
     }
 }

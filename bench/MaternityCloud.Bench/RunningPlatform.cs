@@ -43,7 +43,7 @@ public sealed class RunningPlatform : IAsyncDisposable
     /// <summary>Starts the AppHost and returns once every resource reports healthy; <see cref="StartedIn"/> is that time.</summary>
     public static async Task<RunningPlatform> StartAsync(IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
-        var state = Path.Combine(Path.GetTempPath(), "maternitycloud-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var state = BenchState.NewFolder();
         var issuer = IssuerKeyFile.LoadOrCreate(Path.Combine(state, "credentials", "issuer.key"));
         var token = PlatformCredentials.Issue(issuer, Caller.Operator("bench", OperatorRole.Administrator, "fund-centre"), TimeSpan.FromHours(12));
         var otlpKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
@@ -122,7 +122,7 @@ public sealed class RunningPlatform : IAsyncDisposable
             if (!_apphost.WaitForExit(TimeSpan.FromMinutes(2))) _apphost.Kill(entireProcessTree: true);
         }
         foreach (var pid in ChildProcess.FindByStateMarker(State)) await ChildProcess.KillGroupAsync(pid);
-        try { Directory.Delete(State, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        BenchState.Remove(State);
         _api.Dispose();
         _issuer.Dispose();
     }
@@ -137,20 +137,22 @@ public sealed class RunningPlatform : IAsyncDisposable
     /// <summary>Resident memory of a process, from /proc.</summary>
     public static long Rss(int pid) => Status(pid, "VmRSS:");
 
-    /// <summary>The part of <see cref="Rss"/> that is the process's own (heaps, stacks), not mapped files it may share with others.</summary>
-    public static long AnonymousRss(int pid) => Status(pid, "RssAnon:");
-
-    /// <summary>
-    /// The process's proportional share of resident memory: its own pages, plus each shared page divided by the number of
-    /// processes mapping it (the .NET runtime and framework files are mapped by every service).
-    /// </summary>
-    public static long ProportionalRss(int pid) => Status(pid, "Pss:", "smaps_rollup");
-
-    private static long Status(int pid, string field, string file = "status")
+    internal static long Status(int pid, string field, string file = "status")
     {
         foreach (var line in File.ReadLines($"/proc/{pid}/{file}"))
             if (line.StartsWith(field, StringComparison.Ordinal))
                 return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
         throw new InvalidOperationException($"no {field} for process {pid}");
     }
+}
+
+/// <summary>
+/// A process's memory at one moment: resident (RSS), its anonymous part (heaps, stacks: not mapped files), and its
+/// proportional share (PSS: its own pages plus each shared page divided by the processes mapping it; the .NET runtime and
+/// framework files are mapped by every service).
+/// </summary>
+public sealed record MemorySample(long Rss, long Anonymous, long Proportional)
+{
+    public static MemorySample Of(int pid) =>
+        new(RunningPlatform.Rss(pid), RunningPlatform.Status(pid, "RssAnon:"), RunningPlatform.Status(pid, "Pss:", "smaps_rollup"));
 }

@@ -21,7 +21,7 @@ public static class SettlementBench
 {
     public static async Task<int> RunAsync(int persons, int calls, int concurrency, bool telemetry)
     {
-        var state = Path.Combine(Path.GetTempPath(), "maternitycloud-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var state = BenchState.NewFolder();
         var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], line => Console.Error.WriteLine($"[platform] {line}"));
         var postgres = builder.AddPostgres("postgres", 0);
         var redis = builder.AddRedis("redis", 0);
@@ -46,7 +46,7 @@ public static class SettlementBench
 
             await using var enrollmentData = NpgsqlDataSource.Create(databases["enrollment"].ConnectionString + ";Maximum Pool Size=64");
             await using var claimsData = NpgsqlDataSource.Create(databases["claims"].ConnectionString + ";Maximum Pool Size=64");
-            await EligibilityBench.LoadAsync(enrollmentData, persons);
+            await Population.AddInsuredAsync(enrollmentData, 0, persons);
             var sample = await EligibilityBench.SampleAsync(enrollmentData, Math.Min(persons, calls + 1_000));
             var warmUp = sample.Take(1_000).ToList();
             var measured = sample.Skip(1_000).ToList();
@@ -78,14 +78,8 @@ public static class SettlementBench
                 concurrency, r => Next().SettleAsync(r).ResponseAsync);
             var echo = await LoadRun.RunAsync("bare gRPC echo (health Check)", measured, concurrency, _ =>
                 health[Interlocked.Increment(ref counter) % health.Length].CheckAsync(new HealthCheckRequest()).ResponseAsync);
-            await using (var create = claimsData.CreateCommand("CREATE TABLE IF NOT EXISTS bench_commit (id uuid PRIMARY KEY, at timestamptz NOT NULL)"))
-                await create.ExecuteNonQueryAsync();
-            var commit = await LoadRun.RunAsync("bare PostgreSQL insert + commit", measured, concurrency, async _ =>
-            {
-                await using var insert = claimsData.CreateCommand("INSERT INTO bench_commit VALUES ($1, now())");
-                insert.Parameters.Add(new NpgsqlParameter { Value = Guid.NewGuid() });
-                await insert.ExecuteNonQueryAsync();
-            });
+            var bareCommit = await BenchState.BareCommitAsync(claimsData);
+            var commit = await LoadRun.RunAsync("bare PostgreSQL insert + commit", measured, concurrency, _ => bareCommit());
 
             Console.WriteLine(Table([prenatalChecks, childbirths, retried], echo, commit, persons, concurrency, telemetry));
             foreach (var channel in channels) channel.Dispose();
@@ -94,7 +88,7 @@ public static class SettlementBench
         finally
         {
             await platform.StopAsync();
-            try { Directory.Delete(state, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            BenchState.Remove(state);
         }
     }
 
