@@ -1,10 +1,12 @@
 using System.Globalization;
+using MaternityCloud.Allowance.Grpc;
 using MaternityCloud.Claims.Grpc;
 using MaternityCloud.Contracts.Claims.V1;
 using MaternityCloud.Contracts.Enrollment.V1;
 using MaternityCloud.Enrollment.Grpc;
 using MaternityCloud.Prenatal.Grpc;
 using Microsoft.Extensions.DependencyInjection;
+using AllowanceClient = MaternityCloud.Contracts.Allowance.V1.Allowance.AllowanceClient;
 using ClaimsClient = MaternityCloud.Contracts.Claims.V1.Claims.ClaimsClient;
 using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
 using PrenatalClient = MaternityCloud.Contracts.Prenatal.V1.Prenatal.PrenatalClient;
@@ -20,8 +22,10 @@ public sealed class ClaimsPlatform : IAsyncDisposable
     public static readonly DateOnly Today = DateOnly.FromDateTime(DateTime.Now);
 
     private ClaimsPlatform(Isolation isolation, ServiceHost<EnrollmentGrpcService> enrollment, ServiceHost<PrenatalGrpcService> prenatal,
-        ServiceHost<ClaimsGrpcService> claims)
+        ServiceHost<ClaimsGrpcService> claims, ServiceHost<AllowanceGrpcService>? allowance)
     {
+        AllowanceHost = allowance;
+        Allowance = allowance is null ? null! : new AllowanceClient(allowance.Channel());
         Isolation = isolation;
         EnrollmentHost = enrollment;
         PrenatalHost = prenatal;
@@ -38,10 +42,15 @@ public sealed class ClaimsPlatform : IAsyncDisposable
     public EnrollmentClient Enrollment { get; }
     public PrenatalClient Prenatal { get; }
     public ClaimsClient Claims { get; }
+    /// <summary>Allowance, consuming Claims' events, when the platform was started with it.</summary>
+    public ServiceHost<AllowanceGrpcService>? AllowanceHost { get; }
+    public AllowanceClient Allowance { get; }
 
-    public static async Task<ClaimsPlatform> StartAsync(TestServers servers, string testName, IReadOnlyDictionary<string, string>? claimsSettings = null)
+    public static async Task<ClaimsPlatform> StartAsync(TestServers servers, string testName, IReadOnlyDictionary<string, string>? claimsSettings = null,
+        bool withAllowance = false)
     {
-        var isolation = await servers.CreateIsolationAsync(testName, "enrollmentdb", "prenataldb", "claimsdb");
+        string[] databases = withAllowance ? ["enrollmentdb", "prenataldb", "claimsdb", "allowancedb"] : ["enrollmentdb", "prenataldb", "claimsdb"];
+        var isolation = await servers.CreateIsolationAsync(testName, databases);
         var enrollment = new ServiceHost<EnrollmentGrpcService>(isolation);
         var prenatal = new ServiceHost<PrenatalGrpcService>(isolation);
         var settings = new Dictionary<string, string> { ["services:enrollment:grpc:0"] = "http://localhost", ["services:prenatal:grpc:0"] = "http://localhost" };
@@ -53,7 +62,15 @@ public sealed class ClaimsPlatform : IAsyncDisposable
                 ServiceHost<ClaimsGrpcService>.Calls<PrenatalClient, PrenatalGrpcService>(prenatal)(services);
             });
         _ = claims.Server; // start Claims now, so its queues exist before anyone publishes
-        return new ClaimsPlatform(isolation, enrollment, prenatal, claims);
+        ServiceHost<AllowanceGrpcService>? allowance = null;
+        if (withAllowance)
+        {
+            allowance = new ServiceHost<AllowanceGrpcService>(isolation,
+                new Dictionary<string, string> { ["services:enrollment:grpc:0"] = "http://localhost", ["Allowance:DailyBatchAt"] = "" },
+                ServiceHost<AllowanceGrpcService>.Calls<EnrollmentClient, EnrollmentGrpcService>(enrollment));
+            _ = allowance.Server;
+        }
+        return new ClaimsPlatform(isolation, enrollment, prenatal, claims, allowance);
     }
 
     /// <summary>An employee with contributions paid in full and on time for the <paramref name="months"/> months before today.</summary>
@@ -96,6 +113,7 @@ public sealed class ClaimsPlatform : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (AllowanceHost is not null) await AllowanceHost.DisposeAsync();
         await ClaimsHost.DisposeAsync();
         await PrenatalHost.DisposeAsync();
         await EnrollmentHost.DisposeAsync();

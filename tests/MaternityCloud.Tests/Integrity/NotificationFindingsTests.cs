@@ -1,0 +1,72 @@
+using MaternityCloud.Contracts.Events;
+using MaternityCloud.Contracts.Notifications.V1;
+using MaternityCloud.Tests.Infrastructure;
+
+namespace MaternityCloud.Tests.Integrity;
+
+/// <summary>Issue 18's findings about reminders (14, 15), on the real servers with the local gateway in process.</summary>
+[Collection(ServersCollection.Name)]
+public sealed class NotificationFindingsTests(TestServers servers) : IAsyncLifetime
+{
+    private static readonly DateOnly Born = new(2026, 9, 20);
+    private NotificationsPlatform _p = null!;
+
+    public async Task InitializeAsync() => _p = await NotificationsPlatform.StartAsync(servers, "notice-findings");
+
+    public async Task DisposeAsync() => await _p.DisposeAsync();
+
+    private static AllowanceApproved Approved(string idNumber, Guid caseId) =>
+        new(Guid.NewGuid(), DateTimeOffset.UtcNow, caseId, idNumber, TestData.CreditCode(), "Childbirth", Born, 128, 287.67m,
+            36821.33m, new DateOnly(2026, 10, 19), "330300");
+
+    private static AllowanceCancelled Cancelled(string idNumber, Guid caseId) =>
+        new(Guid.NewGuid(), DateTimeOffset.UtcNow, caseId, idNumber, "settlement reversed: wrong patient", "330300");
+
+    private Task ConsumedAsync(int events) => Eventually.True(async () =>
+        await _p.Isolation.CountAsync("notificationsdb", "SELECT count(*) FROM inbox_message WHERE message_type LIKE '%Allowance%'") >= events,
+        TimeSpan.FromSeconds(20), $"{events} allowance events consumed");
+
+    // 14. A withdrawal that arrives before the approval it withdraws: the approval is never announced.
+    [Fact]
+    public async Task F14_an_allowance_cancelled_before_its_approval_arrives_is_never_announced()
+    {
+        var (first, firstPhone) = await _p.InsuredAsync();
+        var (second, secondPhone) = await _p.InsuredAsync();
+        var inOrder = Guid.NewGuid();
+        var together = Guid.NewGuid();
+
+        await _p.PublishAsync(Cancelled(first, inOrder));
+        await ConsumedAsync(1);
+        await _p.PublishAsync(Approved(first, inOrder));
+        await Task.WhenAll(_p.PublishAsync(Cancelled(second, together)), _p.PublishAsync(Approved(second, together)));
+        await ConsumedAsync(4);
+        await Task.Delay(500); // the dispatcher's turn, had anything been queued
+
+        foreach (var (person, phone) in new[] { (first, firstPhone), (second, secondPhone) })
+        {
+            var messages = (await _p.Client.ListMessagesAsync(new ListMessagesRequest { IdNumber = person })).Messages;
+            Assert.DoesNotContain(messages, m => m.Kind == "allowance-approved" && m.State is MessageState.Queued or MessageState.Sending
+                or MessageState.Sent or MessageState.Delivered);
+            Assert.DoesNotContain(await _p.GatewayMessagesAsync(phone), m => m.TemplateCode == "allowance-approved");
+        }
+    }
+
+    // 15. A gateway that numbers its messages again from the start after a restart never leaves a message stuck.
+    [Fact]
+    public async Task F15_a_gateway_repeating_its_message_ids_after_a_restart_leaves_no_message_stuck()
+    {
+        var (first, firstPhone) = await _p.InsuredAsync();
+        await _p.PublishAsync(Approved(first, Guid.NewGuid()));
+        var sent = (await _p.MessagesAsync(first, 1, m => m.State == MessageState.Sent)).Single();
+
+        await _p.RestartGatewayAsync();
+        var (second, secondPhone) = await _p.InsuredAsync();
+        await _p.PublishAsync(Approved(second, Guid.NewGuid()));
+
+        var next = (await _p.MessagesAsync(second, 1, m => m.State == MessageState.Sent, "the message after the restart sent")).Single();
+        Assert.NotEqual(sent.MessageId, next.MessageId);
+        Assert.Equal(0L, await _p.Isolation.CountAsync("notificationsdb", "SELECT count(*) FROM message WHERE state = 'Sending'"));
+        Assert.Single(await _p.GatewayMessagesAsync(secondPhone));
+        _ = firstPhone;
+    }
+}
