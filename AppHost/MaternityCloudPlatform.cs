@@ -26,7 +26,10 @@ public static class MaternityCloudPlatform
         }
 
         var enrollment = Service("enrollment", "Enrollment", (Grpc: 17101, Http: 17102));
-        var prenatal = Service("prenatal", "Prenatal", (Grpc: 17111, Http: 17112));
+        // A development platform starts with designated institutions to settle at; a deployment registers its own.
+        enrollment.Environment["Enrollment__InstitutionSeed"] = Path.Combine(builder.Context.RepositoryRoot, "AppHost", "Development", "institutions.json");
+        var prenatal = Service("prenatal", "Prenatal", (Grpc: 17111, Http: 17112))
+            .WithReference(enrollment);
         var claims = Service("claims", "Claims", (Grpc: 17121, Http: 17122))
             .WithReference(enrollment)
             .WithReference(prenatal);

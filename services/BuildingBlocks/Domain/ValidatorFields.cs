@@ -35,6 +35,16 @@ public static class ValidatorFields
         return s;
     }
 
+    /// <summary>
+    /// A value the caller states that the platform holds as a fact (a person's pooling region, today's date): left
+    /// empty it is taken from the fact; given, it must agree, or the request is refused naming both.
+    /// </summary>
+    public static Validator Agrees(this Validator v, string field, string? stated, string fact, string whatTheFactIs)
+    {
+        var given = (stated ?? "").Trim();
+        return given.Length > 0 && given != fact ? v.Add(field, $"'{given}' is not {whatTheFactIs} ({fact}): leave it empty or send {fact}") : v;
+    }
+
     /// <summary>An identifier this platform handed out (a UUID).</summary>
     public static Guid Uuid(this Validator v, string field, string? text)
     {

@@ -22,6 +22,11 @@ public sealed class OutboxTransaction(NpgsqlConnection connection, NpgsqlTransac
     /// <summary>Audits this transaction as <paramref name="call"/> (instead of the ambient call, if any), written with it.</summary>
     public void Audit(AuditedCall call) => Audited = call;
 
+    /// <summary>Whose record this transaction read or changed, when the request named only the record (its person's ID number).</summary>
+    public void About(string subject) => Subject = subject;
+
+    internal string? Subject { get; private set; }
+
     /// <summary>Queues an event; it is written at commit and published by the relay after it.</summary>
     public void Publish(IIntegrationEvent integrationEvent) => _events.Add(integrationEvent);
 
