@@ -258,12 +258,12 @@ public sealed partial class AllowanceHandlers(
                 Findings = [.. assessment.Findings, .. standing.Notes, .. (why is null ? [] : new[] { Note("settlement-reversed", why) })],
             };
             // An approval already given keeps its date when nothing about it changed.
-            next = current.State == CaseState.Approved && reassessed.State == CaseState.Approved && reassessed.Computation == current.Computation
+            next = current.State == CaseState.Approved && reassessed.State == CaseState.Approved && SameComputation(reassessed.Computation, current.Computation)
                 ? reassessed with { ApprovedOn = current.ApprovedOn, DueDate = current.DueDate } : reassessed;
         }
         if (!isNew && Same(current, next)) return current;
         await store.UpdateAsync(tx, next, clock.GetUtcNowForDatabase(), ct);
-        if (isNew || next.State != current.State || next.State == CaseState.Approved && next.Computation != current.Computation)
+        if (isNew || next.State != current.State || next.State == CaseState.Approved && !SameComputation(next.Computation, current.Computation))
             Announce(tx, next, why, from: isNew ? null : current.State);
         return next;
     }
@@ -305,8 +305,11 @@ public sealed partial class AllowanceHandlers(
     /// <summary>Findings that describe the case's history rather than its assessment, kept across reassessments.</summary>
     private static IEnumerable<Finding> Kept(IEnumerable<Finding> findings) => findings.Where(f => f.Code is "payment-failed");
 
+    private static bool SameComputation(AllowanceComputation? a, AllowanceComputation? b) =>
+        a is null || b is null ? a is null && b is null : a with { DayLines = Array.Empty<DayLine>() } == b with { DayLines = Array.Empty<DayLine>() } && a.DayLines.SequenceEqual(b.DayLines);
+
     private static bool Same(AllowanceCase a, AllowanceCase b) =>
-        a.State == b.State && a.Event == b.Event && a.Computation == b.Computation && a.SettlementId == b.SettlementId &&
+        a.State == b.State && a.Event == b.Event && SameComputation(a.Computation, b.Computation) && a.SettlementId == b.SettlementId &&
         a.FactsVerifiedBy == b.FactsVerifiedBy && a.EmployerCreditCode == b.EmployerCreditCode && a.DueDate == b.DueDate &&
         a.ReversalPending == b.ReversalPending && a.Findings.SequenceEqual(b.Findings);
 

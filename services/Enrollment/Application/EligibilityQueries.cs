@@ -41,6 +41,7 @@ public sealed class EligibilityQueries(
         var today = clock.GetLocalToday();
         var eventDate = v.Date("event_date", query.EventDate, notAfter: today);
         var institutionCode = string.IsNullOrWhiteSpace(query.InstitutionCode) ? null : v.InstitutionCode("institution_code", query.InstitutionCode);
+        if (!string.IsNullOrWhiteSpace(query.Region)) v.Region(policies, "region", query.Region, date: null); // a stated region must at least exist
         v.ThrowIfInvalid();
 
         var benefit = query.Benefit!.Value;

@@ -52,7 +52,8 @@ public sealed class ClaimsPlatform : IAsyncDisposable
         string[] databases = withAllowance ? ["enrollmentdb", "prenataldb", "claimsdb", "allowancedb"] : ["enrollmentdb", "prenataldb", "claimsdb"];
         var isolation = await servers.CreateIsolationAsync(testName, databases);
         var enrollment = new ServiceHost<EnrollmentGrpcService>(isolation);
-        var prenatal = new ServiceHost<PrenatalGrpcService>(isolation);
+        var prenatal = new ServiceHost<PrenatalGrpcService>(isolation, new Dictionary<string, string> { ["services:enrollment:grpc:0"] = "http://localhost" },
+            ServiceHost<PrenatalGrpcService>.Calls<EnrollmentClient, EnrollmentGrpcService>(enrollment));
         var settings = new Dictionary<string, string> { ["services:enrollment:grpc:0"] = "http://localhost", ["services:prenatal:grpc:0"] = "http://localhost" };
         foreach (var (key, value) in claimsSettings ?? new Dictionary<string, string>()) settings[key] = value;
         var claims = new ServiceHost<ClaimsGrpcService>(isolation, settings,
@@ -74,7 +75,7 @@ public sealed class ClaimsPlatform : IAsyncDisposable
     }
 
     /// <summary>An employee with contributions paid in full and on time for the <paramref name="months"/> months before today.</summary>
-    public async Task<string> EligibleEmployeeAsync(int months = 24, string? idNumber = null)
+    public async Task<string> EligibleEmployeeAsync(int months = 24, string? idNumber = null, string region = "330300")
     {
         var employer = await Enrollment.RegisterEmployerAsync(new RegisterEmployerRequest
         {
@@ -83,7 +84,7 @@ public sealed class ClaimsPlatform : IAsyncDisposable
         });
         var person = await Enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
         {
-            IdNumber = idNumber ?? TestData.IdNumber(), Name = "陈丽娟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode,
+            Region = region, IdNumber = idNumber ?? TestData.IdNumber(), Name = "陈丽娟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode,
             InsuredFrom = Date(Today.AddYears(-3)),
         });
         await Enrollment.RecordContributionsAsync(EnrollmentCalls.PaidMonths(person.IdNumber, months, Today, employer: employer.CreditCode));
@@ -103,13 +104,19 @@ public sealed class ClaimsPlatform : IAsyncDisposable
         {
             InstitutionCode = "H33030200001", RequestId = "HIS-" + Guid.NewGuid().ToString("N")[..16], IdNumber = idNumber, Region = "330300",
             CertificateType = VisitCertificateType.IdCard, CertificateNumber = idNumber, MedicalType = medicalType,
-            MaternityCategory = maternityCategory, FamilyPlanningCategory = familyPlanningCategory, GestationalWeeks = 12, FetusCount = 1,
+            MaternityCategory = maternityCategory, FamilyPlanningCategory = familyPlanningCategory,
+            // One fetus at 12 weeks for a visit that concerns a pregnancy; a family-planning surgery that does not has neither.
+            GestationalWeeks = ConcernsPregnancy(maternityCategory, familyPlanningCategory) ? 12 : 0,
+            FetusCount = ConcernsPregnancy(maternityCategory, familyPlanningCategory) ? 1 : 0,
             ServiceDate = Date(Today.AddDays(-1)),
         };
         request.Lines.AddRange(lines.Select(l => new FeeLine { ItemCode = l.Code, Quantity = "1", UnitPrice = l.Amount, Amount = l.Amount }));
         request.TotalAmount = lines.Sum(l => decimal.Parse(l.Amount, CultureInfo.InvariantCulture)).ToString("0.00", CultureInfo.InvariantCulture);
         return request;
     }
+
+    private static bool ConcernsPregnancy(string maternityCategory, string familyPlanningCategory) =>
+        maternityCategory.Length > 0 || familyPlanningCategory is "3" or "4";
 
     public async ValueTask DisposeAsync()
     {

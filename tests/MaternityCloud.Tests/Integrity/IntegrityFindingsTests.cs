@@ -173,7 +173,7 @@ public sealed class IntegrityFindingsTests(TestServers servers) : IAsyncLifetime
 
         var takeOver = await Assert.ThrowsAsync<RpcException>(() => PrenatalAs(Caller.Institution(HospitalB)).ChangeHospitalAsync(new ChangeHospitalRequest
         {
-            RegistrationId = registered.RegistrationId, HospitalCode = HospitalB, Reason = "the patient moved", Operator = HospitalB,
+            RegistrationId = registered.RegistrationId, ToHospitalCode = HospitalB, Reason = "the patient moved", Operator = HospitalB,
         }).ResponseAsync);
         var second = await Assert.ThrowsAsync<RpcException>(() => PrenatalAs(Caller.Institution(HospitalB)).RegisterPregnancyAsync(new RegisterPregnancyRequest
         {
@@ -186,10 +186,9 @@ public sealed class IntegrityFindingsTests(TestServers servers) : IAsyncLifetime
             "SELECT hospital_code FROM prenatal_registration WHERE registration_id = $1", Guid.Parse(registered.RegistrationId)))!);
         Assert.Equal(StatusCode.AlreadyExists, second.StatusCode);
         foreach (var secret in new[] { registered.RegistrationId, HospitalA, registered.PregnancyDate })
-        {
             Assert.DoesNotContain(secret, second.Status.Detail);
+        foreach (var secret in new[] { HospitalA, registered.PregnancyDate }) // the id it asked for is its own words
             Assert.DoesNotContain(secret, takeOver.Status.Detail);
-        }
     }
 
     // 7. The prenatal cap is the pregnancy's: cancelling a registration and registering again does not refill it.
@@ -204,7 +203,7 @@ public sealed class IntegrityFindingsTests(TestServers servers) : IAsyncLifetime
             FetusCount = 1, HospitalCode = HospitalA, Channel = Contracts.Prenatal.V1.Channel.HospitalServiceStation, Operator = "wz-station-01",
         };
         var first = await clerk.RegisterPregnancyAsync(Registration());
-        await Eventually.True(async () => await CountAsync("claimsdb", "SELECT count(*) FROM prenatal_quota") > 0, TimeSpan.FromSeconds(20), "the quota opened");
+        await Eventually.True(async () => await CountAsync("claimsdb", "SELECT count(*) FROM pregnancy_quota") > 0, TimeSpan.FromSeconds(20), "the quota opened");
         var check = await Claims.SettleAsync(PrenatalCheck(person, (PrenatalVisit, "2000.00")));
         Assert.Equal("2000.00", check.FundAmount);
 

@@ -141,7 +141,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
                 {
                     person = await enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
                     {
-                        IdNumber = TestData.IdNumber(new DateOnly(1990, 1, 1).AddDays(i / 500)), Name = "陈丽娟", Kind = InsuredKind.Employee,
+                        Region = "330300", IdNumber = TestData.IdNumber(new DateOnly(1990, 1, 1).AddDays(i / 500)), Name = "陈丽娟", Kind = InsuredKind.Employee,
                         EmployerCreditCode = employers[i % employers.Count],
                         InsuredFrom = ClaimsPlatform.Date(today.AddYears(-3)), MobilePhone = "139" + (57700000 + i).ToString(CultureInfo.InvariantCulture),
                     }, cancellationToken: ct);

@@ -244,12 +244,13 @@ public sealed class SettlementRulesTests
     }
 
     [Theory]
-    [InlineData("330300", "H33030200001", SettlementScope.Local)]
-    [InlineData("330300", "H33010600001", SettlementScope.InProvince)]
-    [InlineData("330300", "H35010200001", SettlementScope.CrossProvince)]
-    [InlineData("000000", "H35010200001", SettlementScope.Local)]
-    public void Where_the_institution_is_decides_local_in_province_or_cross_province(string region, string institution, SettlementScope scope) =>
-        Assert.Equal(scope, SettlementScopes.Of(region, institution));
+    [InlineData("330300", "330300", SettlementScope.Local)]
+    [InlineData("330300", "330302", SettlementScope.Local)]
+    [InlineData("330300", "330100", SettlementScope.InProvince)]
+    [InlineData("330300", "350100", SettlementScope.CrossProvince)]
+    [InlineData("000000", "350100", SettlementScope.Local)]
+    public void Where_the_institution_is_designated_decides_local_in_province_or_cross_province(string personRegion, string institutionRegion, SettlementScope scope) =>
+        Assert.Equal(scope, SettlementScopes.Of(personRegion, institutionRegion));
 
     [Fact]
     public void Working_days_skip_the_national_day_holiday_and_count_its_adjusted_working_days()
