@@ -57,10 +57,10 @@ public static class DashboardServer
         {
             var port = context.Connection.LocalPort;
             var path = context.Request.Path;
-            var allowed = port == options.Port ? !path.StartsWithSegments("/v1") && !path.StartsWithSegments("/opentelemetry.proto.collector")
+            var otlpGrpc = path.Value?.StartsWith("/opentelemetry.proto.collector.", StringComparison.Ordinal) == true;
+            var allowed = port == options.Port ? !path.StartsWithSegments("/v1") && !otlpGrpc
                 : port == options.OtlpHttpPort ? path.StartsWithSegments("/v1")
-                : port == options.OtlpGrpcPort ? path.StartsWithSegments("/opentelemetry.proto.collector")
-                : false;
+                : port == options.OtlpGrpcPort && otlpGrpc;
             if (allowed) return next(context);
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return Task.CompletedTask;

@@ -178,27 +178,27 @@ public sealed partial class EnrollmentHandlers(
     {
         var v = new Validator();
         Func<Npgsql.NpgsqlConnection, CancellationToken, Task<InsuredPerson?>> find;
-        string shown;
+        Func<string> shown;
         if (key.PersonId is { } personIdText)
         {
             var personId = v.Uuid("person_id", personIdText);
-            (find, shown) = ((c, t) => repository.FindPersonAsync(c, personId, t), personIdText);
+            (find, shown) = ((c, t) => repository.FindPersonAsync(c, personId, t), () => personIdText);
         }
         else if (key.IdNumber is { } idText)
         {
             var idNumber = v.IdNumber("id_number", idText);
-            (find, shown) = ((c, t) => repository.FindPersonByIdNumberAsync(c, idNumber.Value, t), idNumber.Masked);
+            (find, shown) = ((c, t) => repository.FindPersonByIdNumberAsync(c, idNumber.Value, t), () => idNumber.Masked);
         }
         else if (key.BirthCertificateNumber is { } certificate)
         {
             var number = NewbornHandlers.Certificate(v, "birth_certificate_number", certificate);
-            (find, shown) = ((c, t) => repository.FindPersonByBirthCertificateAsync(c, number, t), PersonalData.MaskIdNumber(number));
+            (find, shown) = ((c, t) => repository.FindPersonByBirthCertificateAsync(c, number, t), () => PersonalData.MaskIdNumber(number));
         }
         else throw new ValidationFailedException([new FieldViolation("key", "give person_id, id_number or birth_certificate_number")]);
         v.ThrowIfInvalid();
         return await changes.Database.InTransactionAsync(async (tx, token) =>
         {
-            var person = await find(tx.Connection, token) ?? throw new NotFoundException("insured person", shown);
+            var person = await find(tx.Connection, token) ?? throw new NotFoundException("insured person", shown());
             tx.About(person.IdNumber?.Value ?? person.BirthCertificateNumber ?? person.PersonId.ToString());
             return person;
         }, ct);
