@@ -109,8 +109,7 @@ public sealed partial class AllowanceHandlers(
                 break;
         }
         var applicant = v.Text("applicant", command.Applicant);
-        var stated = (command.Region ?? "").Trim();
-        v.Check(stated.Length == 0 || (stated.Length == 6 && stated.All(char.IsAsciiDigit)), "region", "must be empty or a 6-digit pooling region code");
+        var stated = v.StatedRegion("region", command.Region);
         v.ThrowIfInvalid();
         // The case is judged by the person's pooling region on the event date, from the insurance record.
         var eligibility = await facts.CheckAllowanceAsync(person.Value, date, ct);

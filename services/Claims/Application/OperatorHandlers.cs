@@ -47,6 +47,7 @@ public sealed class OperatorHandlers(ServiceDatabase database, SettlementStore s
         var place = (destination ?? "").Trim();
         v.Check(place.Length == 6 && place.All(char.IsAsciiDigit) && place != "000000", "destination", "must be a 6-digit division code of the place of treatment");
         var who = v.Text("filed_by", filedBy);
+        v.StatedRegion("region", region);
         v.ThrowIfInvalid();
         // The filing is for the person's own pooling region, from the insurance record on its first day.
         var insuredIn = await Regions.OfPersonAsync(eligibility, person, from, ct);

@@ -38,6 +38,7 @@ public sealed class ReimbursementCaseHandlers(
         v.Check(documents.Count > 0, "documents", "list the documents handed in");
         var phone = (command.ApplicantPhone ?? "").Trim();
         v.Check(phone.Length == 0 || (phone.Length == 11 && phone[0] == '1' && phone.All(char.IsAsciiDigit)), "applicant_phone", "must be an 11-digit mobile number");
+        v.StatedRegion("region", command.Region);
         v.ThrowIfInvalid();
         if (!(who!.IsClerk || who.Role == OperatorRole.Administrator))
             throw new PermissionDeniedException($"cases are filed by the clerk of the site that takes them in, not a {who.Role}");

@@ -194,8 +194,7 @@ public sealed partial class SettlementHandlers(
         var serviceDate = v.Date("service_date", c.ServiceDate, notAfter: clock.GetLocalToday());
         var visit = NationalCodes.ClassifyVisit(c.MedicalType, c.MaternityCategory, c.FamilyPlanningCategory, c.FetusCount, c.GestationalWeeks,
             c.Dystocia, c.Complication, (field, reason) => v.Add(field, reason));
-        var region = (c.Region ?? "").Trim();
-        v.Check(region.Length == 0 || (region.Length == 6 && region.All(char.IsAsciiDigit)), "region", "must be empty or a 6-digit pooling region code");
+        v.StatedRegion("region", c.Region);
         var lines = FeeLines.Read(v, c.Lines, c.TotalAmount);
         v.ThrowIfInvalid();
         return new Checked(c, institution, requestId, person, visit!, serviceDate, lines);

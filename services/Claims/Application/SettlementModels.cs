@@ -114,6 +114,7 @@ public sealed record CrossRegionFilingRecord(Guid FilingId, string IdNumber, str
 
 public static class Regions
 {
+
     /// <summary>The person's pooling region on a date, from Enrollment's insurance record; refused when the person is not insured.</summary>
     public static async Task<string> OfPersonAsync(IEligibility eligibility, BuildingBlocks.Domain.ResidentIdNumber person, DateOnly on, CancellationToken ct)
     {

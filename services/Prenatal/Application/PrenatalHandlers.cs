@@ -60,8 +60,7 @@ public sealed partial class PrenatalHandlers(
         if (command.Channel is null or RegistrationChannel.Settlement)
             v.Add("channel", "must be hospital service station, grassroots point or online");
         var operatorName = v.Text("operator", command.Operator);
-        var stated = (command.Region ?? "").Trim();
-        v.Check(stated.Length == 0 || (stated.Length == 6 && stated.All(char.IsAsciiDigit)), "region", "must be empty or a 6-digit pooling region code");
+        var stated = v.StatedRegion("region", command.Region);
         v.ThrowIfInvalid();
 
         // The quota opens in the terms of the person's own region (from the insurance record) on the pregnancy date, at a

@@ -42,13 +42,20 @@ public sealed class NotificationFindingsTests(TestServers servers) : IAsyncLifet
         await ConsumedAsync(4);
         await Task.Delay(500); // the dispatcher's turn, had anything been queued
 
-        foreach (var (person, phone) in new[] { (first, firstPhone), (second, secondPhone) })
-        {
-            var messages = (await _p.Client.ListMessagesAsync(new ListMessagesRequest { IdNumber = person })).Messages;
-            Assert.DoesNotContain(messages, m => m.Kind == "allowance-approved" && m.State is MessageState.Queued or MessageState.Sending
-                or MessageState.Sent or MessageState.Delivered);
-            Assert.DoesNotContain(await _p.GatewayMessagesAsync(phone), m => m.TemplateCode == "allowance-approved");
-        }
+        // Withdrawn first: the approval is never announced.
+        var firstMessages = (await _p.Client.ListMessagesAsync(new ListMessagesRequest { IdNumber = first })).Messages;
+        Assert.DoesNotContain(firstMessages, m => m.Kind == "allowance-approved" && m.State is MessageState.Queued or MessageState.Sending
+            or MessageState.Sent or MessageState.Delivered);
+        Assert.DoesNotContain(await _p.GatewayMessagesAsync(firstPhone), m => m.TemplateCode == "allowance-approved");
+
+        // Both at once: either the approval never went out, or it went out first and its withdrawal followed: nobody is
+        // left waiting for money that will not come.
+        var secondSent = await _p.GatewayMessagesAsync(secondPhone);
+        if (secondSent.Any(m => m.TemplateCode == "allowance-approved"))
+            await Eventually.True(async () => (await _p.GatewayMessagesAsync(secondPhone)).Any(m => m.TemplateCode == "allowance-withdrawn"),
+                TimeSpan.FromSeconds(20), "the withdrawal after the approval that went out");
+        var secondMessages = (await _p.Client.ListMessagesAsync(new ListMessagesRequest { IdNumber = second })).Messages;
+        Assert.DoesNotContain(secondMessages, m => m.Kind == "allowance-approved" && m.State is MessageState.Queued or MessageState.Sending);
     }
 
     // 15. A gateway that numbers its messages again from the start after a restart never leaves a message stuck.
@@ -64,9 +71,18 @@ public sealed class NotificationFindingsTests(TestServers servers) : IAsyncLifet
         await _p.PublishAsync(Approved(second, Guid.NewGuid()));
 
         var next = (await _p.MessagesAsync(second, 1, m => m.State == MessageState.Sent, "the message after the restart sent")).Single();
-        Assert.NotEqual(sent.MessageId, next.MessageId);
+        Assert.NotEqual(sent.GatewayMessageId, next.GatewayMessageId); // the local gateway no longer numbers again from the start
+
+        // Any gateway's answer: one that hands out an id it gave before still leaves nothing stuck.
+        await _p.SetFaultAsync("sms", "repeat-id", 1);
+        var (third, thirdPhone) = await _p.InsuredAsync();
+        await _p.PublishAsync(Approved(third, Guid.NewGuid()));
+        var repeated = (await _p.MessagesAsync(third, 1, m => m.State == MessageState.Sent, "the message under a repeated id sent")).Single();
+
+        Assert.Equal(next.GatewayMessageId, repeated.GatewayMessageId);
         Assert.Equal(0L, await _p.Isolation.CountAsync("notificationsdb", "SELECT count(*) FROM message WHERE state = 'Sending'"));
         Assert.Single(await _p.GatewayMessagesAsync(secondPhone));
+        Assert.Single(await _p.GatewayMessagesAsync(thirdPhone));
         _ = firstPhone;
     }
 }
