@@ -91,6 +91,25 @@ public sealed class ClaimsPlatform : IAsyncDisposable
         return person.IdNumber;
     }
 
+    /// <summary>An eligible employee whose employer's average wage of last year is known, so a childbirth's allowance is payable.</summary>
+    public async Task<string> EligibleMotherAsync(string region = "330300")
+    {
+        var person = await EligibleEmployeeAsync(region: region);
+        var insured = await Enrollment.GetInsuredPersonAsync(new GetInsuredPersonRequest { IdNumber = person });
+        await Enrollment.SetEmployerWageAsync(new SetEmployerWageRequest
+        {
+            CreditCode = insured.EmployerCreditCode, Year = Today.Year - 1, AverageMonthlyWage = "9000.00",
+        });
+        return person;
+    }
+
+    /// <summary>A pregnancy of 10 weeks registered at a hospital's service station.</summary>
+    public static Contracts.Prenatal.V1.RegisterPregnancyRequest Pregnancy(string idNumber, string hospital) => new()
+    {
+        IdNumber = idNumber, PregnancyDate = Date(Today.AddDays(-70)), ExpectedDeliveryDate = Date(Today.AddDays(210)), FetusCount = 1,
+        HospitalCode = hospital, Channel = Contracts.Prenatal.V1.Channel.HospitalServiceStation,
+    };
+
     public static string Date(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     /// <summary>A prenatal check (51/7) in Wenzhou at a Wenzhou hospital, with the given catalog lines (code, amount).</summary>

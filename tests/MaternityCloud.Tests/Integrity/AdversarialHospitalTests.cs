@@ -52,13 +52,6 @@ public sealed class AdversarialHospitalTests(TestServers servers, ITestOutputHel
     private AllowanceClient AllowanceAs(Caller caller) => new(_platform.AllowanceHost!.Channel(caller));
     private Task<long> CountAsync(string database, string sql, params object[] parameters) => _platform.Isolation.CountAsync(database, sql, parameters);
 
-    private async Task<string> MotherAsync(string region = "330300")
-    {
-        var person = await _platform.EligibleEmployeeAsync(region: region);
-        var insured = await _platform.Enrollment.GetInsuredPersonAsync(new GetInsuredPersonRequest { IdNumber = person });
-        await _platform.Enrollment.SetEmployerWageAsync(new SetEmployerWageRequest { CreditCode = insured.EmployerCreditCode, Year = Today.Year - 1, AverageMonthlyWage = "9000.00" });
-        return person;
-    }
 
     private static SettleRequest Birth(string person, string institution = Honest)
     {
@@ -97,7 +90,7 @@ public sealed class AdversarialHospitalTests(TestServers servers, ITestOutputHel
         for (var i = 0; i < 3; i++)
             attacks.Add(new($"reverse a childbirth at once and hope the allowance is paid anyway (try {i + 1})", async () =>
             {
-                var person = await MotherAsync();
+                var person = await _platform.EligibleMotherAsync();
                 var hospital = ClaimsAs(Honest);
                 var birth = Birth(person);
                 var settled = await hospital.SettleAsync(birth);
@@ -114,13 +107,13 @@ public sealed class AdversarialHospitalTests(TestServers servers, ITestOutputHel
         foreach (var (fetuses, weeks, what) in new[] { (0, 39, "no baby"), (10, 39, "ten babies"), (-1, 39, "minus one baby"), (1, 0, "no gestational weeks"), (1, 60, "60 weeks") })
             attacks.Add(new($"settle a childbirth of {what}", async () =>
             {
-                var birth = Birth(await MotherAsync());
+                var birth = Birth(await _platform.EligibleMotherAsync());
                 (birth.FetusCount, birth.GestationalWeeks) = (fetuses, weeks);
                 return await Refused(() => ClaimsAs(Honest).SettleAsync(birth).ResponseAsync, "settled");
             }));
         attacks.Add(new("settle an IUD insertion as a dystocia with a fetus", async () =>
         {
-            var visit = Request(await MotherAsync(), "5301", "", "1", (IudInsertion, "100.00"));
+            var visit = Request(await _platform.EligibleMotherAsync(), "5301", "", "1", (IudInsertion, "100.00"));
             (visit.FetusCount, visit.Dystocia) = (1, true);
             return await Refused(() => ClaimsAs(Honest).SettleAsync(visit).ResponseAsync, "settled");
         }));
@@ -136,41 +129,41 @@ public sealed class AdversarialHospitalTests(TestServers servers, ITestOutputHel
         foreach (var region in new[] { "000000", "420281", "999999", "33030" })
             attacks.Add(new($"settle a Wenzhou person under region {region}", async () =>
             {
-                var birth = Birth(await MotherAsync());
+                var birth = Birth(await _platform.EligibleMotherAsync());
                 birth.Region = region;
                 return await Refused(() => ClaimsAs(Honest).SettleAsync(birth).ResponseAsync, "settled under another region's rules");
             }));
         attacks.Add(new("settle a Wenzhou person in Beijing without a cross-region filing", async () =>
         {
-            var birth = Birth(await MotherAsync(), Beijing);
+            var birth = Birth(await _platform.EligibleMotherAsync(), Beijing);
             return await Refused(() => ClaimsAs(Beijing).SettleAsync(birth).ResponseAsync, "settled cross-province without a filing");
         }));
         attacks.Add(new("settle a Daye person at a Wenzhou hospital not enabled for other regions", async () =>
         {
-            var birth = Birth(await MotherAsync("420281"), MaternityOnly);
+            var birth = Birth(await _platform.EligibleMotherAsync("420281"), MaternityOnly);
             return await Refused(() => ClaimsAs(MaternityOnly).SettleAsync(birth).ResponseAsync, "settled across regions");
         }));
 
         // The registry decides who is a designated, qualified institution on the service date.
         attacks.Add(new("settle at an institution not in the registry", async () =>
         {
-            var birth = Birth(await MotherAsync(), "H33030299999");
+            var birth = Birth(await _platform.EligibleMotherAsync(), "H33030299999");
             return await Refused(() => ClaimsAs("H33030299999").SettleAsync(birth).ResponseAsync, "settled");
         }));
         attacks.Add(new("settle at an institution whose agreement ended", async () =>
         {
-            var birth = Birth(await MotherAsync(), Expired);
+            var birth = Birth(await _platform.EligibleMotherAsync(), Expired);
             return await Refused(() => ClaimsAs(Expired).SettleAsync(birth).ResponseAsync, "settled");
         }));
         attacks.Add(new("settle family planning at a maternity-only hospital", async () =>
         {
-            var visit = Request(await MotherAsync(), "5301", "", "1", (IudInsertion, "100.00"));
+            var visit = Request(await _platform.EligibleMotherAsync(), "5301", "", "1", (IudInsertion, "100.00"));
             visit.InstitutionCode = MaternityOnly;
             return await Refused(() => ClaimsAs(MaternityOnly).SettleAsync(visit).ResponseAsync, "settled without the qualification");
         }));
         attacks.Add(new("settle a childbirth at a family-planning-only institution", async () =>
         {
-            var birth = Birth(await MotherAsync(), PlanningOnly);
+            var birth = Birth(await _platform.EligibleMotherAsync(), PlanningOnly);
             return await Refused(() => ClaimsAs(PlanningOnly).SettleAsync(birth).ResponseAsync, "settled without the qualification");
         }));
         attacks.Add(new("register a pregnancy at an institution whose agreement ended", async () =>
@@ -180,7 +173,7 @@ public sealed class AdversarialHospitalTests(TestServers servers, ITestOutputHel
         foreach (var (fetuses, dystocia) in new[] { (9, true), (3, false), (1, true) })
             attacks.Add(new($"apply for {fetuses} babies{(dystocia ? " and a dystocia" : "")} with no settlement and no birth record", async () =>
             {
-                var person = await MotherAsync();
+                var person = await _platform.EligibleMotherAsync();
                 var applied = await AllowanceAs(Caller.Institution(Honest)).ApplyForAllowanceAsync(new ApplyForAllowanceRequest
                 {
                     Channel = Contracts.Allowance.V1.Channel.HospitalJointForm, RequestId = "JF-" + Guid.NewGuid().ToString("N")[..8], IdNumber = person,
@@ -190,7 +183,7 @@ public sealed class AdversarialHospitalTests(TestServers servers, ITestOutputHel
             }));
         attacks.Add(new("apply claiming twins after a settlement of one baby, hoping for the twins' days", async () =>
         {
-            var person = await MotherAsync();
+            var person = await _platform.EligibleMotherAsync();
             await ClaimsAs(Honest).SettleAsync(Birth(person));
             var applied = await AllowanceAs(Caller.Institution(Honest)).ApplyForAllowanceAsync(new ApplyForAllowanceRequest
             {
@@ -211,12 +204,12 @@ public sealed class AdversarialHospitalTests(TestServers servers, ITestOutputHel
             var reference = "JF-" + Guid.NewGuid().ToString("N")[..8];
             var theirs = await AllowanceAs(Caller.Institution(Honest)).ApplyForAllowanceAsync(new ApplyForAllowanceRequest
             {
-                Channel = Contracts.Allowance.V1.Channel.HospitalJointForm, RequestId = reference, IdNumber = await MotherAsync(), EventKind = EventKind.Childbirth,
+                Channel = Contracts.Allowance.V1.Channel.HospitalJointForm, RequestId = reference, IdNumber = await _platform.EligibleMotherAsync(), EventKind = EventKind.Childbirth,
                 EventDate = Date(Today.AddDays(-1)), FetusCount = 1, GestationalWeeks = 39,
             });
             var mine = await AllowanceAs(Caller.Institution(Rogue)).ApplyForAllowanceAsync(new ApplyForAllowanceRequest
             {
-                Channel = Contracts.Allowance.V1.Channel.HospitalJointForm, RequestId = reference, IdNumber = await MotherAsync(), EventKind = EventKind.Childbirth,
+                Channel = Contracts.Allowance.V1.Channel.HospitalJointForm, RequestId = reference, IdNumber = await _platform.EligibleMotherAsync(), EventKind = EventKind.Childbirth,
                 EventDate = Date(Today.AddDays(-1)), FetusCount = 1, GestationalWeeks = 39,
             });
             return mine.CaseId == theirs.CaseId || mine.IdNumber == theirs.IdNumber ? "the other hospital's case" : null;
@@ -231,7 +224,7 @@ public sealed class AdversarialHospitalTests(TestServers servers, ITestOutputHel
         // 6 and 10. Another hospital's registration and settlement: not taken over, not read, not named.
         attacks.Add(new("take over another hospital's registration", async () =>
         {
-            var registered = await PrenatalAs(Caller.Institution(Honest)).RegisterPregnancyAsync(Pregnancy(await MotherAsync(), Honest));
+            var registered = await PrenatalAs(Caller.Institution(Honest)).RegisterPregnancyAsync(Pregnancy(await _platform.EligibleMotherAsync(), Honest));
             var refusal = await RefusedSilently(() => PrenatalAs(Caller.Institution(Rogue)).ChangeHospitalAsync(new ChangeHospitalRequest
             {
                 RegistrationId = registered.RegistrationId, ToHospitalCode = Rogue, Reason = "moved",
@@ -242,7 +235,7 @@ public sealed class AdversarialHospitalTests(TestServers servers, ITestOutputHel
         }));
         attacks.Add(new("hand another hospital's registration on to a third", async () =>
         {
-            var registered = await PrenatalAs(Caller.Institution(Honest)).RegisterPregnancyAsync(Pregnancy(await MotherAsync(), Honest));
+            var registered = await PrenatalAs(Caller.Institution(Honest)).RegisterPregnancyAsync(Pregnancy(await _platform.EligibleMotherAsync(), Honest));
             return await RefusedSilently(() => PrenatalAs(Caller.Institution(Rogue)).ChangeHospitalAsync(new ChangeHospitalRequest
             {
                 RegistrationId = registered.RegistrationId, ToHospitalCode = MaternityOnly, Reason = "moved",
@@ -250,26 +243,26 @@ public sealed class AdversarialHospitalTests(TestServers servers, ITestOutputHel
         }));
         attacks.Add(new("learn of another hospital's registration by registering the same person", async () =>
         {
-            var person = await MotherAsync();
+            var person = await _platform.EligibleMotherAsync();
             var registered = await PrenatalAs(Caller.Institution(Honest)).RegisterPregnancyAsync(Pregnancy(person, Honest));
             return await RefusedSilently(() => PrenatalAs(Caller.Institution(Rogue)).RegisterPregnancyAsync(Pregnancy(person, Rogue)).ResponseAsync,
                 registered.RegistrationId, Honest, registered.PregnancyDate);
         }));
         attacks.Add(new("read another hospital's registration by its id", async () =>
         {
-            var registered = await PrenatalAs(Caller.Institution(Honest)).RegisterPregnancyAsync(Pregnancy(await MotherAsync(), Honest));
+            var registered = await PrenatalAs(Caller.Institution(Honest)).RegisterPregnancyAsync(Pregnancy(await _platform.EligibleMotherAsync(), Honest));
             return await RefusedSilently(() => PrenatalAs(Caller.Institution(Rogue)).GetRegistrationAsync(new GetRegistrationRequest { RegistrationId = registered.RegistrationId }).ResponseAsync, Honest);
         }));
         attacks.Add(new("list a person's registrations held by another hospital", async () =>
         {
-            var person = await MotherAsync();
+            var person = await _platform.EligibleMotherAsync();
             await PrenatalAs(Caller.Institution(Honest)).RegisterPregnancyAsync(Pregnancy(person, Honest));
             var listed = await PrenatalAs(Caller.Institution(Rogue)).ListRegistrationsAsync(new ListRegistrationsRequest { IdNumber = person });
             return listed.Registrations.Count == 0 ? null : "another hospital's registration";
         }));
         attacks.Add(new("read, list and reverse another hospital's settlement", async () =>
         {
-            var settled = await ClaimsAs(Honest).SettleAsync(PrenatalCheck(await MotherAsync(), (PrenatalVisit, "50.00")));
+            var settled = await ClaimsAs(Honest).SettleAsync(PrenatalCheck(await _platform.EligibleMotherAsync(), (PrenatalVisit, "50.00")));
             var rogue = ClaimsAs(Rogue);
             var found = await RefusedSilently(() => rogue.GetSettlementAsync(new GetSettlementRequest { SettlementId = settled.SettlementId }).ResponseAsync, Honest)
                 ?? await RefusedSilently(() => rogue.ReverseAsync(new ReverseRequest { SettlementId = settled.SettlementId, Reason = "x" }).ResponseAsync, Honest)
@@ -279,13 +272,13 @@ public sealed class AdversarialHospitalTests(TestServers servers, ITestOutputHel
         }));
         attacks.Add(new("settle in another hospital's name", async () =>
         {
-            var birth = Birth(await MotherAsync());
+            var birth = Birth(await _platform.EligibleMotherAsync());
             birth.InstitutionCode = Honest;
             return await Refused(() => ClaimsAs(Rogue).SettleAsync(birth).ResponseAsync, "settled as the other hospital");
         }));
         attacks.Add(new("register a pregnancy in a clerk's name", async () =>
         {
-            var request = Pregnancy(await MotherAsync(), Rogue);
+            var request = Pregnancy(await _platform.EligibleMotherAsync(), Rogue);
             request.Operator = "wz-clerk-01";
             return await Refused(() => PrenatalAs(Caller.Institution(Rogue)).RegisterPregnancyAsync(request).ResponseAsync, "registered as the clerk");
         }));
@@ -306,7 +299,7 @@ public sealed class AdversarialHospitalTests(TestServers servers, ITestOutputHel
         // 7. The prenatal cap is the pregnancy's.
         attacks.Add(new("cancel and register again to refill the prenatal cap", async () =>
         {
-            var person = await MotherAsync();
+            var person = await _platform.EligibleMotherAsync();
             var clerk = PrenatalAs(Caller.Operator("wz-station-01", OperatorRole.ServiceStationClerk, "wz-station"));
             var first = await clerk.RegisterPregnancyAsync(Pregnancy(person, Honest));
             await Eventually.True(async () => await CountAsync("claimsdb", "SELECT count(*) FROM quota_registration WHERE registration_id = $1", Guid.Parse(first.RegistrationId)) == 1,
@@ -372,7 +365,7 @@ public sealed class AdversarialHospitalTests(TestServers servers, ITestOutputHel
         // 12. Reads are audited; the audit log cannot be undone through the service's own connection.
         attacks.Add(new("pre-settle any ID number without a trace in the audit log", async () =>
         {
-            var person = await MotherAsync();
+            var person = await _platform.EligibleMotherAsync();
             await ClaimsAs(Rogue).PreSettleAsync(Birth(person, Rogue));
             return await CountAsync("claimsdb", "SELECT count(*) FROM audit_log WHERE action = 'PreSettle' AND subject = $1 AND caller_id = $2", person, Rogue) == 1
                 ? null : "no audit entry";
@@ -399,11 +392,6 @@ public sealed class AdversarialHospitalTests(TestServers servers, ITestOutputHel
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
-    private static RegisterPregnancyRequest Pregnancy(string person, string hospital) => new()
-    {
-        IdNumber = person, PregnancyDate = Date(Today.AddDays(-70)), ExpectedDeliveryDate = Date(Today.AddDays(210)), FetusCount = 1,
-        HospitalCode = hospital, Channel = Contracts.Prenatal.V1.Channel.HospitalServiceStation,
-    };
 
     private void Say(string line)
     {

@@ -42,17 +42,6 @@ public sealed class IntegrityFindingsTests(TestServers servers) : IAsyncLifetime
     private PrenatalClient PrenatalAs(Caller caller) => new(_platform.PrenatalHost.Channel(caller));
     private AllowanceClient AllowanceAs(Caller caller) => new(_platform.AllowanceHost!.Channel(caller));
 
-    /// <summary>An eligible Wenzhou employee whose employer's wage of last year is known, so a childbirth's allowance is payable.</summary>
-    private async Task<string> MotherAsync()
-    {
-        var person = await _platform.EligibleEmployeeAsync();
-        var insured = await Enrollment.GetInsuredPersonAsync(new GetInsuredPersonRequest { IdNumber = person });
-        await Enrollment.SetEmployerWageAsync(new SetEmployerWageRequest
-        {
-            CreditCode = insured.EmployerCreditCode, Year = Today.Year - 1, AverageMonthlyWage = "9000.00",
-        });
-        return person;
-    }
 
     private static SettleRequest Childbirth(string person, int fetuses = 1)
     {
@@ -78,7 +67,7 @@ public sealed class IntegrityFindingsTests(TestServers servers) : IAsyncLifetime
     {
         for (var attempt = 1; attempt <= 3; attempt++)
         {
-            var person = await MotherAsync();
+            var person = await _platform.EligibleMotherAsync();
             var settled = await Claims.SettleAsync(Childbirth(person));
             await Claims.ReverseAsync(new ReverseRequest { InstitutionCode = HospitalA, SettlementId = settled.SettlementId, Reason = "wrong patient" });
             await BothEventsConsumedAsync(2 * attempt);
@@ -90,7 +79,7 @@ public sealed class IntegrityFindingsTests(TestServers servers) : IAsyncLifetime
     [Fact]
     public async Task F02_a_fetus_count_of_zero_is_refused_wherever_it_arrives()
     {
-        var person = await MotherAsync();
+        var person = await _platform.EligibleMotherAsync();
         var settle = await Assert.ThrowsAsync<RpcException>(() => Claims.SettleAsync(Childbirth(person, fetuses: 0)).ResponseAsync);
         var apply = await Assert.ThrowsAsync<RpcException>(() => AllowanceAs(Caller.Institution(HospitalA)).ApplyForAllowanceAsync(new ApplyForAllowanceRequest
         {
@@ -109,7 +98,7 @@ public sealed class IntegrityFindingsTests(TestServers servers) : IAsyncLifetime
     [Fact]
     public async Task F03_the_caller_cannot_choose_the_pooling_region_nor_make_another_province_local()
     {
-        var person = await MotherAsync(); // insured in Wenzhou (330300)
+        var person = await _platform.EligibleMotherAsync(); // insured in Wenzhou (330300)
         var national = Childbirth(person);
         national.Region = "000000";
         var beijing = Childbirth(person);
@@ -129,7 +118,7 @@ public sealed class IntegrityFindingsTests(TestServers servers) : IAsyncLifetime
     [Fact]
     public async Task F04_an_application_with_invented_facts_waits_for_an_operator_and_is_not_approved()
     {
-        var person = await MotherAsync();
+        var person = await _platform.EligibleMotherAsync();
         var applied = await AllowanceAs(Caller.Institution(HospitalA)).ApplyForAllowanceAsync(new ApplyForAllowanceRequest
         {
             Channel = Contracts.Allowance.V1.Channel.HospitalJointForm, RequestId = "JF-9", IdNumber = person, EventKind = EventKind.Childbirth,
@@ -144,8 +133,8 @@ public sealed class IntegrityFindingsTests(TestServers servers) : IAsyncLifetime
     [Fact]
     public async Task F05_another_hospitals_reference_never_finds_the_first_hospitals_case()
     {
-        var first = await MotherAsync();
-        var second = await MotherAsync();
+        var first = await _platform.EligibleMotherAsync();
+        var second = await _platform.EligibleMotherAsync();
         ApplyForAllowanceRequest Application(string person, string institution) => new()
         {
             Channel = Contracts.Allowance.V1.Channel.HospitalJointForm, RequestId = "JF-2026-0001", IdNumber = person, EventKind = EventKind.Childbirth,
@@ -164,12 +153,8 @@ public sealed class IntegrityFindingsTests(TestServers servers) : IAsyncLifetime
     [Fact]
     public async Task F06_another_hospital_can_neither_take_over_a_registration_nor_learn_of_it()
     {
-        var person = await MotherAsync();
-        var registered = await PrenatalAs(Caller.Institution(HospitalA)).RegisterPregnancyAsync(new RegisterPregnancyRequest
-        {
-            IdNumber = person, Region = "330300", PregnancyDate = Date(Today.AddDays(-70)), ExpectedDeliveryDate = Date(Today.AddDays(210)),
-            FetusCount = 1, HospitalCode = HospitalA, Channel = Contracts.Prenatal.V1.Channel.HospitalServiceStation, Operator = HospitalA,
-        });
+        var person = await _platform.EligibleMotherAsync();
+        var registered = await PrenatalAs(Caller.Institution(HospitalA)).RegisterPregnancyAsync(Pregnancy(person, HospitalA));
 
         var takeOver = await Assert.ThrowsAsync<RpcException>(() => PrenatalAs(Caller.Institution(HospitalB)).ChangeHospitalAsync(new ChangeHospitalRequest
         {
@@ -195,7 +180,7 @@ public sealed class IntegrityFindingsTests(TestServers servers) : IAsyncLifetime
     [Fact]
     public async Task F07_cancelling_and_registering_again_does_not_reset_the_prenatal_cap()
     {
-        var person = await MotherAsync();
+        var person = await _platform.EligibleMotherAsync();
         var clerk = PrenatalAs(Caller.Operator("wz-station-01", OperatorRole.ServiceStationClerk, "wz-station"));
         RegisterPregnancyRequest Registration() => new()
         {
@@ -221,7 +206,7 @@ public sealed class IntegrityFindingsTests(TestServers servers) : IAsyncLifetime
     [Fact]
     public async Task F08_the_newborn_waiting_period_cannot_be_skipped()
     {
-        var guardian = await MotherAsync();
+        var guardian = await _platform.EligibleMotherAsync();
         var born = Today.AddDays(-200);
         var backdated = await Enrollment.EnrollNewbornAsync(new EnrollNewbornRequest
         {
@@ -239,7 +224,7 @@ public sealed class IntegrityFindingsTests(TestServers servers) : IAsyncLifetime
     [Fact]
     public async Task F09_the_notifications_credential_neither_reads_persons_nor_creates_registrations()
     {
-        var person = await MotherAsync();
+        var person = await _platform.EligibleMotherAsync();
         var notifications = Caller.Service("notifications");
         var read = await Assert.ThrowsAsync<RpcException>(() =>
             new EnrollmentClient(_platform.EnrollmentHost.Channel(notifications)).GetInsuredPersonAsync(new GetInsuredPersonRequest { IdNumber = person }).ResponseAsync);
@@ -256,12 +241,8 @@ public sealed class IntegrityFindingsTests(TestServers servers) : IAsyncLifetime
     [Fact]
     public async Task F10_a_refusal_for_another_institutions_record_names_no_institution()
     {
-        var person = await MotherAsync();
-        var registered = await PrenatalAs(Caller.Institution(HospitalA)).RegisterPregnancyAsync(new RegisterPregnancyRequest
-        {
-            IdNumber = person, Region = "330300", PregnancyDate = Date(Today.AddDays(-70)), ExpectedDeliveryDate = Date(Today.AddDays(210)),
-            FetusCount = 1, HospitalCode = HospitalA, Channel = Contracts.Prenatal.V1.Channel.HospitalServiceStation, Operator = HospitalA,
-        });
+        var person = await _platform.EligibleMotherAsync();
+        var registered = await PrenatalAs(Caller.Institution(HospitalA)).RegisterPregnancyAsync(Pregnancy(person, HospitalA));
         var settled = await ClaimsAs(HospitalA).SettleAsync(PrenatalCheck(person, (PrenatalVisit, "100.00")));
 
         var get = await Assert.ThrowsAsync<RpcException>(() => PrenatalAs(Caller.Institution(HospitalB))
@@ -282,7 +263,7 @@ public sealed class IntegrityFindingsTests(TestServers servers) : IAsyncLifetime
     [Fact]
     public async Task F12_pre_settlement_is_audited_and_the_service_role_cannot_alter_the_audit_log()
     {
-        var person = await MotherAsync();
+        var person = await _platform.EligibleMotherAsync();
         await Claims.PreSettleAsync(PrenatalCheck(person, (PrenatalVisit, "100.00")));
 
         Assert.Equal(1L, await CountAsync("claimsdb", "SELECT count(*) FROM audit_log WHERE action = 'PreSettle' AND subject = $1", person));
@@ -302,7 +283,7 @@ public sealed class IntegrityFindingsTests(TestServers servers) : IAsyncLifetime
     [Fact]
     public async Task F13_a_retry_after_a_reversal_answers_reversed_every_time()
     {
-        var person = await MotherAsync();
+        var person = await _platform.EligibleMotherAsync();
         await using var replica = new ServiceHost<Claims.Grpc.ClaimsGrpcService>(_platform.Isolation,
             new Dictionary<string, string> { ["services:enrollment:grpc:0"] = "http://localhost", ["services:prenatal:grpc:0"] = "http://localhost" },
             services =>

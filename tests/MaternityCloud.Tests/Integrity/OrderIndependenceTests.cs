@@ -52,16 +52,6 @@ public sealed class OrderIndependenceTests(TestServers servers) : IAsyncLifetime
             "SELECT count(*) FROM audit_log WHERE action = $1 AND subject = $2", $"consume MaternityCloud.Contracts.Events.{eventType}", subject) > 0,
         TimeSpan.FromSeconds(30), $"{eventType} consumed in {database}");
 
-    private async Task<string> MotherAsync()
-    {
-        var person = await _platform.EligibleEmployeeAsync();
-        var insured = await _platform.Enrollment.GetInsuredPersonAsync(new GetInsuredPersonRequest { IdNumber = person });
-        await _platform.Enrollment.SetEmployerWageAsync(new SetEmployerWageRequest
-        {
-            CreditCode = insured.EmployerCreditCode, Year = Today.Year - 1, AverageMonthlyWage = "9000.00",
-        });
-        return person;
-    }
 
     private static SettlementCompleted Childbirth(string person, int fetuses = 1, bool dystocia = false) =>
         new(Guid.NewGuid(), DateTimeOffset.UtcNow, Guid.NewGuid(), "H33030200001", person, TestData.Visit("52", "3", fetuses: fetuses, dystocia: dystocia),
@@ -79,7 +69,7 @@ public sealed class OrderIndependenceTests(TestServers servers) : IAsyncLifetime
         var ends = new List<string>();
         foreach (var order in Orders)
         {
-            var person = await MotherAsync();
+            var person = await _platform.EligibleMotherAsync();
             var settled = Childbirth(person);
             var reversed = Reversal(settled);
             await FeedAsync(order, () => _bus.Publish(settled), () => _bus.Publish(reversed),
@@ -99,7 +89,7 @@ public sealed class OrderIndependenceTests(TestServers servers) : IAsyncLifetime
         var ends = new List<string>();
         foreach (var order in Orders)
         {
-            var person = await MotherAsync();
+            var person = await _platform.EligibleMotherAsync();
             var settled = Childbirth(person);
             var application = new ApplyForAllowanceRequest
             {
@@ -124,7 +114,7 @@ public sealed class OrderIndependenceTests(TestServers servers) : IAsyncLifetime
         var ends = new List<string>();
         foreach (var order in new[] { Order.FirstThenSecond, Order.SecondThenFirst })
         {
-            var person = await MotherAsync();
+            var person = await _platform.EligibleMotherAsync();
             var settled = Childbirth(person);
             await _bus.Publish(settled);
             await Eventually.True(async () => (await CasesAsync(person)).Any(c => c.State == CaseState.Approved), TimeSpan.FromSeconds(30), "the case approved");
