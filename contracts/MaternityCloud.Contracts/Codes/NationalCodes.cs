@@ -134,7 +134,19 @@ public static class NationalCodes
     /// 1–44; any other family-planning visit has neither and must send 0 for both. A prenatal check is outpatient only.
     /// </summary>
     public static ClassifiedVisit? ClassifyVisit(string? medicalType, string? maternityCategory, string? familyPlanningCategory,
-        int fetusCount, int gestationalWeeks, bool dystocia, bool complication, Action<string, string> refuse)
+        int fetusCount, int gestationalWeeks, bool dystocia, bool complication, Action<string, string> refuse) =>
+        Classify(medicalType, maternityCategory, familyPlanningCategory, fetusCount, gestationalWeeks, dystocia, complication, refuse, checkFacts: true);
+
+    /// <summary>
+    /// A visit as it was settled, from the codes and counts stored with it: the codes decoded as above, the counts as they
+    /// were accepted then (not checked again against rules that came later); null only for codes that never classified.
+    /// </summary>
+    public static ClassifiedVisit? ClassifyStored(string? medicalType, string? maternityCategory, string? familyPlanningCategory,
+        int fetusCount, int gestationalWeeks, bool dystocia, bool complication) =>
+        Classify(medicalType, maternityCategory, familyPlanningCategory, fetusCount, gestationalWeeks, dystocia, complication, (_, _) => { }, checkFacts: false);
+
+    private static ClassifiedVisit? Classify(string? medicalType, string? maternityCategory, string? familyPlanningCategory,
+        int fetusCount, int gestationalWeeks, bool dystocia, bool complication, Action<string, string> refuse, bool checkFacts)
     {
         var type = (medicalType ?? "").Trim();
         var matn = Blank(maternityCategory);
@@ -169,7 +181,7 @@ public static class NationalCodes
                 Refuse("medical_type", "must be 51 (maternity outpatient), 52 (maternity inpatient), 5301 or 5302 (family planning)");
                 break;
         }
-        if (visit is null) return null;
+        if (visit is null || !checkFacts) return visit;
         if (visit.ConcernsPregnancy) CheckPregnancy(fetusCount, gestationalWeeks, Refuse);
         else
         {

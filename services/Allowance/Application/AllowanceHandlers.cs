@@ -57,7 +57,7 @@ public sealed partial class AllowanceHandlers(
     {
         await store.LockPersonAsync(tx, e.IdNumber, ct);
         if (!await store.RememberReversalAsync(tx, e.SettlementId, e.IdNumber, e.Reason, e.OccurredAt, ct)) return;
-        if (await store.FindByReportAsync(tx.Connection, Channel.Settlement, e.InstitutionCode, e.SettlementId.ToString(), ct) is not { } c) return;
+        if (await store.FindBySettlementAsync(tx.Connection, e.SettlementId, ct) is not { } c) return;
         await ReconsiderAsync(tx, c, $"settlement {e.SettlementId} reversed: {e.Reason}", ct);
     }
 
@@ -166,6 +166,9 @@ public sealed partial class AllowanceHandlers(
         {
             var locked = await store.FindAsync(tx.Connection, id, token, forUpdate: true) ?? throw new NotFoundException("allowance case", caseId);
             locked.Require(CaseState.PendingReview, "approval");
+            // The assessment was of the facts read before: if a report changed them meanwhile, the operator looks again.
+            if (locked.Event != current.Event || locked.FactsVerifiedBy != current.FactsVerifiedBy)
+                throw new RuleViolationException("case-changed", $"allowance case {id} changed while it was being approved (a report arrived): read it again");
             var approved = Apply(locked, assessment) with { FactsVerifiedBy = locked.FactsVerifiedBy ?? "operator" };
             await store.UpdateAsync(tx, approved, clock.GetUtcNowForDatabase(), token);
             Announce(tx, approved, null, from: CaseState.PendingReview);
@@ -220,21 +223,25 @@ public sealed partial class AllowanceHandlers(
 
     /// <summary>
     /// Works the case out again from all its reports (see the class summary) and, before payment, reassesses it on the
-    /// facts that stand; in payment a case that lost its facts waits for the bank's answer, after payment it is
-    /// recovered. Stores and announces only what changed.
+    /// facts that stand; in payment a case that lost its facts waits for the bank's answer (and one whose facts stand
+    /// again no longer does), after payment it is recovered (and the recovery withdrawn when facts stand again). Stores
+    /// and announces only what changed.
     /// </summary>
     private async Task<AllowanceCase> ReconsiderAsync(OutboxTransaction tx, AllowanceCase current, string? why, CancellationToken ct, bool isNew = false)
     {
+        if (current.RefusedByOperator) return current; // an operator's refusal stands; the report is kept with the case
         var standing = await StandingAsync(tx, current, ct);
         AllowanceCase next;
-        if (current.RefusedByOperator) return current; // an operator's refusal stands; the report is kept with the case
         if (!current.BeforePayment)
         {
             var lost = standing.Event is null || standing.VerifiedBy is null;
+            var noted = lost ? WithNote(current.Findings, Note("settlement-reversed", why))
+                : WithNote(current.Findings, new Finding("facts-stand-again", $"settlement {standing.SettlementId} stands for the event"));
             next = current.State switch
             {
-                CaseState.InPayment when lost => current with { ReversalPending = true, Findings = [.. current.Findings, Note("settlement-reversed", why)] },
-                CaseState.Paid when lost => current with { State = CaseState.RecoveryOpen, Findings = [.. current.Findings, Note("settlement-reversed", why)] },
+                CaseState.InPayment => current with { ReversalPending = lost, Findings = lost == current.ReversalPending ? current.Findings : noted },
+                CaseState.Paid when lost => current with { State = CaseState.RecoveryOpen, Findings = noted },
+                CaseState.RecoveryOpen when !lost => current with { State = CaseState.Paid, Findings = noted },
                 _ => current,
             };
         }
@@ -243,7 +250,7 @@ public sealed partial class AllowanceHandlers(
             next = current with
             {
                 State = CaseState.Cancelled, DueDate = null, SettlementId = null, FactsVerifiedBy = null,
-                Findings = [.. Kept(current.Findings), Note("settlement-reversed", why)],
+                Findings = WithNote([.. Kept(current.Findings)], Note("settlement-reversed", why)),
             };
         }
         else
@@ -267,7 +274,13 @@ public sealed partial class AllowanceHandlers(
         return next;
     }
 
-    /// <summary>What stands of the case's reports: a settlement not reversed, else an application (confirmed or not), else nothing.</summary>
+    /// <summary>A note added once, however often the case is reconsidered.</summary>
+    private static IReadOnlyList<Finding> WithNote(IReadOnlyList<Finding> findings, Finding note) => findings.Contains(note) ? findings : [.. findings, note];
+
+    /// <summary>
+    /// What stands of the case's reports: a settlement not reversed, else an application (one the birth records confirm
+    /// before the first one, which an operator may have confirmed), else nothing.
+    /// </summary>
     private async Task<StandingFacts> StandingAsync(OutboxTransaction tx, AllowanceCase c, CancellationToken ct)
     {
         var reports = await store.ReportsAsync(tx.Connection, c.CaseId, ct);
@@ -282,10 +295,12 @@ public sealed partial class AllowanceHandlers(
             return new StandingFacts(settled.Event, "settlement", Guid.Parse(settled.Reference), notes);
         }
         if (applications.Count == 0) return new StandingFacts(null, null, null, []);
-        var claimed = applications[0].Event!;
-        var verifiedBy = c.FactsVerifiedBy == "operator" && c.Event == claimed ? "operator"
-            : await BirthRecordsConfirmAsync(tx, c.IdNumber.Value, claimed, ct) ? "birth-record" : null;
-        return new StandingFacts(claimed, verifiedBy, null, []);
+        foreach (var application in applications)
+            if (await BirthRecordsConfirmAsync(tx, c.IdNumber.Value, application.Event!, ct))
+                return new StandingFacts(application.Event, "birth-record", null, []);
+        // The operator's confirmation holds for the facts the operator saw, whichever application stated them.
+        var confirmed = applications.FirstOrDefault(a => c.FactsVerifiedBy == "operator" && a.Event == c.Event);
+        return confirmed is not null ? new StandingFacts(confirmed.Event, "operator", null, []) : new StandingFacts(applications[0].Event, null, null, []);
     }
 
     /// <summary>A childbirth the health commission recorded on the date, as many births as the fetuses claimed, and no dystocia claimed (no record shows one).</summary>
@@ -357,7 +372,8 @@ public sealed partial class AllowanceHandlers(
                 c.Event.Date, c.Computation!.Days, c.Computation.DailyAmount, c.Computation.Amount, c.DueDate!.Value, c.Region),
             CaseState.Refused => new AllowanceRefused(Guid.CreateVersion7(), now, c.CaseId, c.IdNumber.Value, c.Event.Kind.ToString(), c.Event.Date,
                 c.Findings.Select(f => f.Code).ToList(), string.Join("; ", c.Findings.Select(f => f.Message)), c.Region, operatorReason),
-            CaseState.Cancelled when from is not CaseState.Cancelled =>
+            // A case opened cancelled (its settlement's reversal came first) was never announced: nothing to withdraw.
+            CaseState.Cancelled when from is not (null or CaseState.Cancelled) =>
                 new AllowanceCancelled(Guid.CreateVersion7(), now, c.CaseId, c.IdNumber.Value, reason ?? "cancelled", c.Region),
             CaseState.PendingReview when from == CaseState.Approved =>
                 new AllowanceCancelled(Guid.CreateVersion7(), now, c.CaseId, c.IdNumber.Value,

@@ -26,16 +26,17 @@ public sealed class AllowanceStore
         """;
 
     /// <summary>Serialises every report of one person: what is found below stays true until the transaction ends.</summary>
-    public async Task LockPersonAsync(OutboxTransaction tx, string idNumber, CancellationToken ct)
-    {
-        await using var command = tx.Command("SELECT pg_advisory_xact_lock(hashtextextended('allowance:' || $1, 0))", idNumber);
-        await command.ExecuteNonQueryAsync(ct);
-    }
+    public Task LockPersonAsync(OutboxTransaction tx, string idNumber, CancellationToken ct) => tx.LockAsync("allowance:" + idNumber, ct);
 
     /// <summary>The case an applicant's report (channel, applicant, reference) landed on, locked for the caller's transaction.</summary>
     public async Task<AllowanceCase?> FindByReportAsync(NpgsqlConnection connection, Channel channel, string applicant, string reference, CancellationToken ct) =>
         (await ReadAsync(connection.Command(Columns + " WHERE case_id = (SELECT case_id FROM case_report WHERE channel = $1 AND applicant = $2 AND reference = $3) FOR UPDATE",
             channel.ToString(), applicant, reference), ct)).SingleOrDefault();
+
+    /// <summary>The case a settlement's report landed on (a settlement id is unique, whichever institution reported it), locked.</summary>
+    public async Task<AllowanceCase?> FindBySettlementAsync(NpgsqlConnection connection, Guid settlementId, CancellationToken ct) =>
+        (await ReadAsync(connection.Command(Columns + " WHERE case_id = (SELECT case_id FROM case_report WHERE channel = 'Settlement' AND reference = $1 LIMIT 1) FOR UPDATE",
+            settlementId.ToString()), ct)).SingleOrDefault();
 
     /// <summary>The person's cases near a date (the window in which two reports are one event), in every state.</summary>
     public async Task<IReadOnlyList<AllowanceCase>> NearAsync(NpgsqlConnection connection, string idNumber, DateOnly date, CancellationToken ct) =>

@@ -5,6 +5,10 @@
 ALTER TABLE case_report ADD COLUMN applicant text NOT NULL DEFAULT '';
 ALTER TABLE case_report ALTER COLUMN applicant DROP DEFAULT;
 ALTER TABLE case_report ADD COLUMN event jsonb;
+-- Reports taken before: the facts their case holds (as BirthEvent's JSON), so cases opened before work out the same.
+UPDATE case_report r SET event = jsonb_build_object('kind', c.event_kind, 'date', c.event_date, 'fetusCount', c.fetus_count,
+    'dystocia', c.dystocia, 'gestationalWeeks', c.gestational_weeks, 'category', c.category)
+FROM allowance_case c WHERE c.case_id = r.case_id;
 ALTER TABLE case_report DROP CONSTRAINT case_report_pkey;
 ALTER TABLE case_report ADD PRIMARY KEY (channel, applicant, reference);
 

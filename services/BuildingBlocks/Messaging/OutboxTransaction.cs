@@ -27,6 +27,17 @@ public sealed class OutboxTransaction(NpgsqlConnection connection, NpgsqlTransac
 
     internal string? Subject { get; private set; }
 
+    /// <summary>
+    /// Serialises, until this transaction ends, every transaction that locks the same key (e.g. "allowance:" and a
+    /// person's ID number): what each reads under the lock stays true until it commits, so events about one subject
+    /// that arrive together are handled one after the other.
+    /// </summary>
+    public async Task LockAsync(string key, CancellationToken ct)
+    {
+        await using var command = Command("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>Queues an event; it is written at commit and published by the relay after it.</summary>
     public void Publish(IIntegrationEvent integrationEvent) => _events.Add(integrationEvent);
 

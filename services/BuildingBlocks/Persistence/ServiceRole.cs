@@ -35,6 +35,8 @@ public sealed class ServiceRole
     {
         var owner = new NpgsqlConnectionStringBuilder(connectionString);
         if (!ownRole || string.IsNullOrEmpty(owner.Password)) return new ServiceRole(connectionString, connectionString, null);
+        if (string.IsNullOrEmpty(owner.Database))
+            throw new InvalidOperationException($"ConnectionStrings:{connectionName} names no Database: the service's role is granted one database");
         var name = RoleName(owner.Database ?? connectionName);
         var service = new NpgsqlConnectionStringBuilder(connectionString) { Username = name, Password = PasswordFor(owner.Password, name) };
         return new ServiceRole(connectionString, service.ConnectionString, name);
@@ -57,7 +59,7 @@ public sealed class ServiceRole
         var password = new NpgsqlConnectionStringBuilder(ServiceConnectionString).Password!.Replace("'", "''");
         var sql = $"""
             DO $$ BEGIN
-              IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{Name}') THEN CREATE ROLE {role} LOGIN; END IF;
+              IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{Name.Replace("'", "''")}') THEN CREATE ROLE {role} LOGIN; END IF;
             END $$;
             ALTER ROLE {role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '{password}';
             GRANT CONNECT ON DATABASE {Quote(owner.Database!)} TO {role};

@@ -13,7 +13,7 @@ public sealed class PregnancyQuotaEvents(QuotaLedger quotas)
     : IIntegrationEventHandler<PrenatalRegistered>, IIntegrationEventHandler<PrenatalRegistrationChanged>, IIntegrationEventHandler<PregnancyEnded>
 {
     public Task HandleAsync(PrenatalRegistered e, OutboxTransaction tx, CancellationToken ct) =>
-        quotas.OpenAsync(tx.Connection, new OpenRegistration(e.RegistrationId, e.PregnancyId, e.IdNumber, e.Region, e.PrenatalQuota), ct);
+        quotas.OpenAsync(tx.Connection, new OpenRegistration(e.RegistrationId, e.PregnancyId, e.IdNumber, e.Region, e.PrenatalQuota, StateVersion: 1), ct);
 
     /// <summary>Only a cancellation or a reopening changes the quota; corrections and hospital changes leave it as it is.</summary>
     public bool Concerns(PrenatalRegistrationChanged e) => e.Change is "cancelled" or "reopened";

@@ -66,8 +66,8 @@ public sealed record SettlementRecord(
     IReadOnlyList<SettledLine> Lines)
 {
     /// <summary>The visit as classified when it was settled, from the codes stored with it.</summary>
-    public ClassifiedVisit Visit => NationalCodes.ClassifyVisit(MedicalType, MaternityCategory, FamilyPlanningCategory, FetusCount, GestationalWeeks,
-        Dystocia, Complication, (_, _) => { })
+    public ClassifiedVisit Visit => NationalCodes.ClassifyStored(MedicalType, MaternityCategory, FamilyPlanningCategory, FetusCount, GestationalWeeks,
+        Dystocia, Complication)
         ?? throw new InvalidOperationException($"settlement {SettlementId} holds codes that no longer classify");
 }
 
@@ -84,8 +84,11 @@ public sealed record EligibilityAnswer(
     bool Eligible, IReadOnlyList<(string Code, string Message)> Reasons, string PolicyVersion, bool AsFiledSpouse, string Region,
     InstitutionStanding? Institution);
 
-/// <summary>A pregnancy's registration as Prenatal knows it: its id, its pregnancy and the prenatal quota it opened.</summary>
-public sealed record OpenRegistration(Guid RegistrationId, Guid PregnancyId, string IdNumber, string Region, decimal Quota);
+/// <summary>
+/// A pregnancy's registration as Prenatal knows it: its id, its pregnancy, the prenatal quota it opened, and Prenatal's
+/// count of its changes when this was learned (so an older event arriving later cannot close it).
+/// </summary>
+public sealed record OpenRegistration(Guid RegistrationId, Guid PregnancyId, string IdNumber, string Region, decimal Quota, int StateVersion);
 
 /// <summary>Enrollment's eligibility decision (cached there in Redis) and the registry's answer for the institution.</summary>
 public interface IEligibility

@@ -52,5 +52,6 @@ public sealed class PrenatalRegistrations(PrenatalClient client) : IPrenatalRegi
     }
 
     private static OpenRegistration ToOpen(Registration r) =>
-        new(Guid.Parse(r.RegistrationId), Guid.Parse(r.PregnancyId), r.IdNumber, r.Region, decimal.Parse(r.PrenatalQuota, CultureInfo.InvariantCulture));
+        new(Guid.Parse(r.RegistrationId), Guid.Parse(r.PregnancyId), r.IdNumber, r.Region, decimal.Parse(r.PrenatalQuota, CultureInfo.InvariantCulture),
+            r.StateVersion);
 }

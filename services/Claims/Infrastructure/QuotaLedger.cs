@@ -17,12 +17,12 @@ public sealed class QuotaLedger
     {
         await using var command = connection.Command(
             """
-            SELECT r.registration_id, r.pregnancy_id, q.region, q.cap FROM quota_registration r JOIN pregnancy_quota q USING (pregnancy_id)
+            SELECT r.registration_id, r.pregnancy_id, q.region, q.cap, r.state_version FROM quota_registration r JOIN pregnancy_quota q USING (pregnancy_id)
             WHERE r.id_number = $1 AND r.open ORDER BY r.opened_at DESC LIMIT 1
             """, idNumber);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct)
-            ? new OpenRegistration(reader.GetGuid(0), reader.GetGuid(1), idNumber, reader.GetString(2), reader.GetDecimal(3))
+            ? new OpenRegistration(reader.GetGuid(0), reader.GetGuid(1), idNumber, reader.GetString(2), reader.GetDecimal(3), reader.GetInt32(4))
             : null;
     }
 
@@ -46,8 +46,11 @@ public sealed class QuotaLedger
                 Sql.BatchCommand("INSERT INTO pregnancy_quota (pregnancy_id, id_number, region, cap) VALUES ($1, $2, $3, $4) ON CONFLICT (pregnancy_id) DO NOTHING",
                     registration.PregnancyId, registration.IdNumber, registration.Region, registration.Quota),
                 Sql.BatchCommand(
-                    "INSERT INTO quota_registration (registration_id, pregnancy_id, id_number, open, state_version) VALUES ($1, $2, $3, true, 1) ON CONFLICT (registration_id) DO NOTHING",
-                    registration.RegistrationId, registration.PregnancyId, registration.IdNumber),
+                    """
+                    INSERT INTO quota_registration (registration_id, pregnancy_id, id_number, open, state_version) VALUES ($1, $2, $3, true, $4)
+                    ON CONFLICT (registration_id) DO UPDATE SET open = true, state_version = excluded.state_version
+                    WHERE quota_registration.state_version < excluded.state_version
+                    """, registration.RegistrationId, registration.PregnancyId, registration.IdNumber, registration.StateVersion),
             },
         };
         await batch.ExecuteNonQueryAsync(ct);

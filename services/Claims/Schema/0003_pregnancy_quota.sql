@@ -24,3 +24,6 @@ ALTER INDEX prenatal_quota_open_person RENAME TO quota_registration_open_person;
 ALTER TABLE settlement ADD COLUMN pregnancy_id uuid;
 UPDATE settlement SET pregnancy_id = registration_id;
 CREATE INDEX settlement_pregnancy ON settlement (pregnancy_id) WHERE pregnancy_id IS NOT NULL;
+
+-- A settlement's lines are read with their audit flags (a retry's answer, GetSettlement): find them by settlement.
+CREATE INDEX audit_flag_settlement ON audit_flag (settlement_id, line_no);

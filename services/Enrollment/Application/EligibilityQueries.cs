@@ -63,6 +63,10 @@ public sealed class EligibilityQueries(
         var (facts, revision) = await store.ReadAsync(subject, eventDate, ct);
         EligibilityDecision decision;
         if (EligibilityRules.RegionOf(facts, eventDate) is not { } region) decision = EligibilityRules.NotInsured(facts, eventDate);
+        else if (region.Length == 0)
+            decision = new EligibilityDecision(false,
+                [new("region-unknown", $"the insurance record names no pooling region on {eventDate:yyyy-MM-dd}: a clerk records it (ChangeInsurance)")],
+                "", null, null, false, "");
         else
         {
             var resolution = policies.Resolve(region, eventDate);

@@ -28,7 +28,9 @@ public sealed class InstitutionRegistry(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var all = await ReadAsync(connection.Command($"SELECT {Columns} FROM designated_institution"), ct);
-        lock (_writing) _byCode = all.ToFrozenDictionary(i => i.Code, StringComparer.Ordinal);
+        // A reload that read before a change committed here must not put the older record back.
+        lock (_writing) _byCode = all.Select(i => _byCode.GetValueOrDefault(i.Code) is { } held && held.Revision > i.Revision ? held : i)
+            .ToFrozenDictionary(i => i.Code, StringComparer.Ordinal);
     }
 
     public async Task<DesignatedInstitution?> FindStoredAsync(NpgsqlConnection connection, string code, CancellationToken ct, bool forUpdate = false) =>
@@ -64,7 +66,11 @@ public sealed class InstitutionRegistry(NpgsqlDataSource dataSource)
         await history.ExecuteNonQueryAsync(ct);
         tx.AfterCommit(() =>
         {
-            lock (_writing) _byCode = _byCode.Where(e => e.Key != i.Code).Append(new(i.Code, i)).ToFrozenDictionary(StringComparer.Ordinal);
+            lock (_writing)
+            {
+                if (_byCode.GetValueOrDefault(i.Code) is { } held && held.Revision >= i.Revision) return;
+                _byCode = _byCode.Where(e => e.Key != i.Code).Append(new(i.Code, i)).ToFrozenDictionary(StringComparer.Ordinal);
+            }
         });
         return true;
     }

@@ -112,13 +112,13 @@ public sealed class NoticeEvents(NoticePlanner planner) :
     };
 
     /// <summary>
-    /// An allowance's approval or payment, unless the case was withdrawn already: events arrive in any order, and a
-    /// withdrawal that came first means the approval is never announced.
+    /// An allowance's approval or payment, unless the case was withdrawn after it happened: events arrive in any order,
+    /// and a withdrawal that came first means the approval before it is never announced (one made after it is).
     /// </summary>
     private async Task UnlessWithdrawnAsync(OutboxTransaction tx, IIntegrationEvent e, Notice notice, CancellationToken ct)
     {
         await MessageStore.LockSubjectAsync(tx, notice.Subject, ct);
-        if (await MessageStore.WasWithdrawnAsync(tx.Connection, NoticeKinds.AllowanceApproved, notice.Subject, ct)) return;
+        if (await MessageStore.WasWithdrawnAsync(tx.Connection, NoticeKinds.AllowanceApproved, notice.Subject, e.OccurredAt, ct)) return;
         await PlanAsync(tx, e, notice, ct);
     }
 

@@ -77,7 +77,7 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var claim = connection.Command(
             $"""
-            UPDATE message m SET state = 'Sending', lease_until = $2, sending_since = $1
+            UPDATE message m SET state = 'Sending', lease_until = $2, sending_since = coalesce(m.sending_since, $1)
             FROM (SELECT message_id FROM message
                   WHERE (state = 'Queued' AND due_at <= $1) OR (state = 'Sending' AND lease_until <= $1)
                   ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
@@ -102,7 +102,12 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         }
         catch (PostgresException) when (outcomes.Count > 1)
         {
-            foreach (var outcome in outcomes) await RecordBatchAsync(connection, [outcome], ct);
+            // One by one: the ones the database takes are recorded; one it still refuses is taken up again after its lease.
+            foreach (var outcome in outcomes)
+            {
+                try { await RecordBatchAsync(connection, [outcome], ct); }
+                catch (PostgresException) { }
+            }
         }
     }
 
@@ -184,23 +189,25 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Serialises the notices about one subject (an allowance case's approval and its withdrawal) until the transaction ends.</summary>
-    public static async Task LockSubjectAsync(OutboxTransaction tx, string subject, CancellationToken ct)
-    {
-        await using var command = tx.Command("SELECT pg_advisory_xact_lock(hashtextextended('notice:' || $1, 0))", subject);
-        await command.ExecuteNonQueryAsync(ct);
-    }
+    public static Task LockSubjectAsync(OutboxTransaction tx, string subject, CancellationToken ct) => tx.LockAsync("notice:" + subject, ct);
 
     /// <summary>Remembers that what notices of <paramref name="kind"/> about the subject announce was withdrawn.</summary>
     public static async Task WithdrawAsync(OutboxTransaction tx, string kind, string subject, string reason, DateTimeOffset at, CancellationToken ct)
     {
         await using var command = tx.Command(
-            "INSERT INTO withdrawn_notice (kind, subject, reason, withdrawn_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", kind, subject, reason, at);
+            """
+            INSERT INTO withdrawn_notice (kind, subject, reason, withdrawn_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (kind, subject) DO UPDATE SET reason = excluded.reason, withdrawn_at = excluded.withdrawn_at
+            WHERE withdrawn_notice.withdrawn_at < excluded.withdrawn_at
+            """, kind, subject, reason, at);
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    public static async Task<bool> WasWithdrawnAsync(NpgsqlConnection connection, string kind, string subject, CancellationToken ct)
+    /// <summary>Whether what a notice of <paramref name="kind"/> about the subject announces, as of <paramref name="occurredAt"/>, was withdrawn since.</summary>
+    public static async Task<bool> WasWithdrawnAsync(NpgsqlConnection connection, string kind, string subject, DateTimeOffset occurredAt, CancellationToken ct)
     {
-        await using var command = connection.Command("SELECT EXISTS (SELECT 1 FROM withdrawn_notice WHERE kind = $1 AND subject = $2)", kind, subject);
+        await using var command = connection.Command(
+            "SELECT EXISTS (SELECT 1 FROM withdrawn_notice WHERE kind = $1 AND subject = $2 AND withdrawn_at >= $3)", kind, subject, occurredAt);
         return (bool)(await command.ExecuteScalarAsync(ct))!;
     }
 

@@ -63,8 +63,8 @@ public sealed partial class PrenatalHandlers(
         var stated = v.StatedRegion("region", command.Region);
         v.ThrowIfInvalid();
 
-        // The quota opens in the terms of the person's own region (from the insurance record) on the pregnancy date, at a
-        // hospital the registry says is designated and qualified for maternity care today.
+        // The quota opens in the terms of the region the person is insured in today (from the insurance record), at the
+        // cap in force on the pregnancy date, at a hospital the registry says is designated and qualified today.
         var known = await facts.OnAsync(id.Value, today, hospital, ct);
         var region = known.Region.Length > 0 ? known.Region
             : throw new RuleViolationException("not-insured", $"{id.Masked} has no insurance record on {today:yyyy-MM-dd}: no region opens a prenatal quota");

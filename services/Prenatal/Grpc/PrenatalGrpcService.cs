@@ -68,6 +68,7 @@ public sealed class PrenatalGrpcService(PrenatalHandlers handlers) : Contracts.P
             EndOutcome = r.EndOutcome ?? "",
             PrenatalQuota = ProtoValues.Money(r.PrenatalQuota),
             PregnancyId = r.PregnancyId.ToString(),
+            StateVersion = r.StateVersion,
         };
         reply.Audit.AddRange(view.Audit.Select(a => new AuditEntry
         {

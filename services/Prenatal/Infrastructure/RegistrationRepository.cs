@@ -63,11 +63,7 @@ public sealed class RegistrationRepository
     /// Serialises what happens to one person's registrations (a settlement ending the pregnancy, its reversal, a new
     /// registration): what is read below stays true until the transaction ends.
     /// </summary>
-    public async Task LockPersonAsync(OutboxTransaction tx, string idNumber, CancellationToken ct)
-    {
-        await using var command = tx.Command("SELECT pg_advisory_xact_lock(hashtextextended('prenatal:' || $1, 0))", idNumber);
-        await command.ExecuteNonQueryAsync(ct);
-    }
+    public Task LockPersonAsync(OutboxTransaction tx, string idNumber, CancellationToken ct) => tx.LockAsync("prenatal:" + idNumber, ct);
 
     /// <summary>Remembers a reversed settlement; true when it was not known yet.</summary>
     public async Task<bool> RememberReversalAsync(OutboxTransaction tx, Guid settlementId, string idNumber, DateTimeOffset at, CancellationToken ct)

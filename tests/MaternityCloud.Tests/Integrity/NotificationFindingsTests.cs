@@ -15,8 +15,9 @@ public sealed class NotificationFindingsTests(TestServers servers) : IAsyncLifet
 
     public async Task DisposeAsync() => await _p.DisposeAsync();
 
+    // Allowance approves, then (its settlement reversed) cancels: the approval happened first, whatever order they arrive in.
     private static AllowanceApproved Approved(string idNumber, Guid caseId) =>
-        new(Guid.NewGuid(), DateTimeOffset.UtcNow, caseId, idNumber, TestData.CreditCode(), "Childbirth", Born, 128, 287.67m,
+        new(Guid.NewGuid(), DateTimeOffset.UtcNow.AddMinutes(-1), caseId, idNumber, TestData.CreditCode(), "Childbirth", Born, 128, 287.67m,
             36821.33m, new DateOnly(2026, 10, 19), "330300");
 
     private static AllowanceCancelled Cancelled(string idNumber, Guid caseId) =>

@@ -84,6 +84,32 @@ public sealed class OrderIndependenceTests(TestServers servers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_settlement_corrected_by_reversal_and_a_new_settlement_ends_approved_on_the_new_one_in_any_order()
+    {
+        var ends = new List<string>();
+        foreach (var sequence in new[] { "first reversal second", "second first reversal", "reversal first second" })
+        {
+            var person = await _platform.EligibleMotherAsync();
+            var first = Childbirth(person, fetuses: 2);
+            var reversal = Reversal(first);
+            var second = Childbirth(person); // the hospital settles the birth again, with one baby
+            var events = new Dictionary<string, (IIntegrationEvent Event, string Type)>
+            {
+                ["first"] = (first, nameof(SettlementCompleted)), ["reversal"] = (reversal, nameof(SettlementReversed)), ["second"] = (second, nameof(SettlementCompleted)),
+            };
+            foreach (var step in sequence.Split(' '))
+            {
+                var (e, type) = events[step];
+                await _bus.Publish(e, e.GetType());
+                await Consumed("allowancedb", type, e.EventId.ToString());
+            }
+            var one = Assert.Single(await CasesAsync(person));
+            ends.Add($"{one.State} {one.FetusCount} {one.SettlementId == second.SettlementId.ToString()}");
+        }
+        Assert.Equal(["Approved 1 True", "Approved 1 True", "Approved 1 True"], ends);
+    }
+
+    [Fact]
     public async Task An_application_and_the_settlement_in_any_order_end_approved_on_the_settlement_s_facts_with_the_difference_recorded()
     {
         var ends = new List<string>();
