@@ -6,7 +6,7 @@ CONFIGURATION ?= Debug
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
 .PHONY: run test setup build clean bench-build bench bench-eligibility bench-settlement bench-allowance bench-notifications bench-micro import-contributions \
-	access bad-input faults soak issue-credential
+	access bad-input attacks faults soak issue-credential
 
 setup:
 	@./scripts/setup.sh
@@ -21,9 +21,10 @@ run: build
 test: build
 	@$(DOTNET) test MaternityCloud.sln -c $(CONFIGURATION) --no-build
 
-# The trust suites, each alone with its figures printed (all three also run in `make test`, the soak excepted):
+# The trust suites, each alone with its figures printed (all of them also run in `make test`, the soak excepted):
 #   make access      who may call: credentials, institutions, roles, the audit log ("unauthorised reads: 0")
 #   make bad-input   generated bad input for every public gRPC method ("N inputs tried" per method)
+#   make attacks     a dishonest or careless hospital tries every attack of issue 18 and more ("N attacks tried, 0 succeeded")
 #   make faults      settlements through kill -9, broker, cache and database restarts; reconciliation (lost 0, duplicated 0)
 #   make soak        the fault suite for MINUTES (default 10), with memory and connections at start and end
 SUITE := $(DOTNET) test tests/MaternityCloud.Tests -c $(CONFIGURATION) --no-build --logger "console;verbosity=normal"
@@ -32,6 +33,9 @@ access: build
 
 bad-input: build
 	@$(SUITE) --filter "FullyQualifiedName~BadInputTests" | grep -a -E "\[bad-input\]|Passed!|Failed!"
+
+attacks: build
+	@$(SUITE) --filter "FullyQualifiedName~AdversarialHospitalTests" | grep -a -E "\[attacks\]|Passed!|Failed!"
 
 faults: build
 	@$(SUITE) --filter "FullyQualifiedName~FaultSuiteTests" | grep -a -E "\[faults\]|Passed!|Failed!|MISMATCH"

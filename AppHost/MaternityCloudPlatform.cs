@@ -25,8 +25,9 @@ public static class MaternityCloudPlatform
                 .WithReference(messaging).WaitFor(messaging);
         }
 
-        var enrollment = Service("enrollment", "Enrollment", (Grpc: 17101, Http: 17102));
-        var prenatal = Service("prenatal", "Prenatal", (Grpc: 17111, Http: 17112));
+        var enrollment = WithDevelopmentInstitutions(Service("enrollment", "Enrollment", (Grpc: 17101, Http: 17102)), builder);
+        var prenatal = Service("prenatal", "Prenatal", (Grpc: 17111, Http: 17112))
+            .WithReference(enrollment);
         var claims = Service("claims", "Claims", (Grpc: 17121, Http: 17122))
             .WithReference(enrollment)
             .WithReference(prenatal);
@@ -41,5 +42,12 @@ public static class MaternityCloudPlatform
         notifications.WithReference(gateway);
 
         return new[] { enrollment, prenatal, claims, allowance, notifications, gateway }.ToDictionary(p => p.Name);
+    }
+
+    /// <summary>A development platform starts with designated institutions to settle at; a deployment registers its own.</summary>
+    public static ProjectResource WithDevelopmentInstitutions(ProjectResource enrollment, PlatformBuilder builder)
+    {
+        enrollment.Environment["Enrollment__InstitutionSeed"] = Path.Combine(builder.Context.RepositoryRoot, "AppHost", "Development", "institutions.json");
+        return enrollment;
     }
 }

@@ -51,6 +51,20 @@ public static class DashboardServer
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
+        // Each port serves its own endpoints only, decided by the port the connection came in on: a Host header naming
+        // the dashboard gets nothing from the OTLP ports (routing's RequireHost goes by that header alone).
+        app.Use((context, next) =>
+        {
+            var port = context.Connection.LocalPort;
+            var path = context.Request.Path;
+            var otlpGrpc = path.Value?.StartsWith("/opentelemetry.proto.collector.", StringComparison.Ordinal) == true;
+            var allowed = port == options.Port ? !path.StartsWithSegments("/v1") && !otlpGrpc
+                : port == options.OtlpHttpPort ? path.StartsWithSegments("/v1")
+                : port == options.OtlpGrpcPort && otlpGrpc;
+            if (allowed) return next(context);
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        });
         app.UseDashboardAuthentication(options);
         app.MapOtlpReceiver(options);
         app.MapDashboard(options);

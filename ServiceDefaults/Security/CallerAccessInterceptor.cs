@@ -12,8 +12,11 @@ namespace MaternityCloud.ServiceDefaults.Security;
 /// <summary>
 /// Every call to a platform method: the credential is verified (Unauthenticated without a valid one), the method's
 /// rule decides whether this caller may call it (PermissionDenied, logged), the request's identity fields are bound to
-/// the credential, an institution never receives another institution's record, and the audit log gets its entry —
-/// in the handler's own transaction for a change (see ServiceDatabase), after the reply for a read.
+/// the credential, and the caller is handed to the service (<see cref="CallerOfCall.Caller"/>) so its handler decides,
+/// before anything changes, which records this caller may act on. The audit log gets its entry in the handler's own
+/// transaction (see ServiceDatabase), or, where the handler made none, committed before the reply leaves. As a last net
+/// for reads, an institution never receives another institution's record: it hears NotFound, as for a record that does
+/// not exist.
 /// </summary>
 public sealed partial class CallerAccessInterceptor(
     MethodAccessRules rules, IServiceProvider services, ILogger<CallerAccessInterceptor> logger, IAuditLog? auditLog = null)
@@ -35,8 +38,12 @@ public sealed partial class CallerAccessInterceptor(
         AuditedCall.Current = call;
         var response = await continuation(request, context);
 
-        if (caller.Kind == CallerKind.Institution && response is IMessage reply && RequestIdentity.ForeignInstitution(reply, caller) is { } other)
-            throw Refuse(context, caller, $"the reply belongs to institution {other}");
+        if (caller.Kind == CallerKind.Institution && rule.Audit != AuditKind.Change && response is IMessage reply
+            && RequestIdentity.ForeignInstitution(reply, caller) is not null)
+        {
+            LogForeignReply(logger, caller.ToString(), context.Method);
+            throw DomainExceptionInterceptor.ToRpcException(new NotFoundException("record", "asked for"));
+        }
         if (call is { Recorded: false })
         {
             var read = call.Kind == AuditKind.Read && response is IMessage r && RequestIdentity.Subject(r) is { } whose
@@ -87,9 +94,10 @@ public sealed partial class CallerAccessInterceptor(
         var (caller, problem) = await verifier.VerifyAsync(header["Bearer ".Length..].Trim());
         if (caller is null) throw Unauthenticated(context, problem!);
 
+        context.UserState[CallerOfCall.Key] = caller;
         if (!rule.Allows(caller))
-            throw Refuse(context, caller, rule.Who == Callers.None
-                ? "the method has no access rule" : $"{MethodName(context)} is for {rule.Who}, not {MethodAccess.Flag(caller)}");
+            throw Refuse(context, caller, rule.Who == Callers.None && rule.Services.Count == 0
+                ? "the method has no access rule" : $"{MethodName(context)} is for {rule.Describe()}, not {caller.Kind} {(caller.Kind == CallerKind.Service ? caller.Id : MethodAccess.Flag(caller))}");
         return (caller, rule);
     }
 
@@ -119,6 +127,9 @@ public sealed partial class CallerAccessInterceptor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Caller} calling {Method}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string caller, string method, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A reply of {Method} to {Caller} named another institution: answered NotFound (the handler should have)")]
+    private static partial void LogForeignReply(ILogger logger, string caller, string method);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused an unauthenticated call to {Method} from {Peer}: {Reason}")]
     private static partial void LogUnauthenticated(ILogger logger, string method, string peer, string reason);
 
@@ -135,4 +146,15 @@ public sealed partial class CallerAccessInterceptor(
             return true;
         }
     }
+}
+
+/// <summary>The caller of the call being served, as its verified credential says, for the gRPC adapters to pass to handlers.</summary>
+public static class CallerOfCall
+{
+    internal const string Key = "maternitycloud.caller";
+
+    public static Caller Caller(this ServerCallContext context) =>
+        context.UserState.TryGetValue(Key, out var value) && value is Caller caller
+            ? caller
+            : throw new InvalidOperationException($"{context.Method} has no verified caller: the service must be behind AddMethodAccess");
 }

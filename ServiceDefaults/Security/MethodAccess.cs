@@ -2,13 +2,12 @@ using MaternityCloud.BuildingBlocks.Domain;
 
 namespace MaternityCloud.ServiceDefaults.Security;
 
-/// <summary>Who may call a method: institutions, platform services, and operators by role.</summary>
+/// <summary>Who may call a method: institutions and operators by role (platform services are named one by one).</summary>
 [Flags]
 public enum Callers
 {
     None = 0,
     Institution = 1,
-    Service = 2,
     GrassrootsClerk = 4,
     ServiceStationClerk = 8,
     FundAuditor = 16,
@@ -19,15 +18,27 @@ public enum Callers
     Operators = Clerks | FundCentre,
 }
 
-/// <summary>One method's rule: who may call it, and what the audit log keeps of each call.</summary>
+/// <summary>
+/// One method's rule: who may call it, and what the audit log keeps of each call. A platform service may call it only
+/// when named in <see cref="Services"/> (least privilege: Claims may ask Enrollment for eligibility, Notifications may not).
+/// </summary>
 public sealed record MethodAccess(Callers Who, AuditKind Audit = AuditKind.None)
 {
-    public bool Allows(Caller caller) => (Who & Flag(caller)) != 0;
+    /// <summary>The platform services (by their credential's name) that may call the method.</summary>
+    public IReadOnlySet<string> Services { get; init; } = new HashSet<string>();
+
+    public bool Allows(Caller caller) => caller.Kind == CallerKind.Service ? Services.Contains(caller.Id) : (Who & Flag(caller)) != 0;
+
+    /// <summary>The same rule, also open to these platform services.</summary>
+    public MethodAccess AndServices(params string[] services) => this with { Services = services.ToHashSet(StringComparer.Ordinal) };
+
+    /// <summary>Who the rule admits, for a refusal's words.</summary>
+    public string Describe() => Services.Count == 0 ? Who.ToString() : $"{Who} and the services {string.Join(", ", Services.Order())}";
 
     public static Callers Flag(Caller caller) => caller.Kind switch
     {
         CallerKind.Institution => Callers.Institution,
-        CallerKind.Service => Callers.Service,
+        CallerKind.Service => Callers.None,
         _ => caller.Role switch
         {
             OperatorRole.GrassrootsClerk => Callers.GrassrootsClerk,
@@ -37,6 +48,20 @@ public sealed record MethodAccess(Callers Who, AuditKind Audit = AuditKind.None)
             _ => Callers.None,
         },
     };
+}
+
+/// <summary>The names platform services carry in their credentials (the AppHost issues each its own).</summary>
+public static class PlatformServices
+{
+    public const string Enrollment = "enrollment";
+    public const string Prenatal = "prenatal";
+    public const string Claims = "claims";
+    public const string Allowance = "allowance";
+    public const string Notifications = "notifications";
+    /// <summary>The operators' dashboard, reading the business figures.</summary>
+    public const string Dashboard = "dashboard";
+    /// <summary>The official account's front end, keeping a person's contact preferences.</summary>
+    public const string OfficialAccount = "official-account";
 }
 
 /// <summary>

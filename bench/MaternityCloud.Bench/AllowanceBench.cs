@@ -1,3 +1,4 @@
+using MaternityCloud.Contracts.Codes;
 using System.Diagnostics;
 using System.Text;
 using MassTransit;
@@ -72,13 +73,14 @@ public static class AllowanceBench
             // The burst: one childbirth settlement per employee, all published at once.
             var day = DateOnly.FromDateTime(DateTime.Now).AddDays(-1);
             var sent = new Dictionary<Guid, DateTimeOffset>(persons.Count);
+            var Childbirth = NationalCodes.ClassifyVisit("52", "1", null, 1, 39, false, false, (f, r) => throw new InvalidOperationException($"{f}: {r}"))!;
             IEnumerable<SettlementCompleted> Burst()
             {
                 // Created as they are published (enumerated in order), so each event's time is its own publish time.
                 foreach (var id in persons)
                 {
-                    var e = new SettlementCompleted(Guid.NewGuid(), DateTimeOffset.UtcNow, Guid.NewGuid(), "H33030200001", id, "52", "1", null, 1, 39,
-                        false, false, day, 3200m, 0m, "330300", "");
+                    var e = new SettlementCompleted(Guid.NewGuid(), DateTimeOffset.UtcNow, Guid.NewGuid(), "H33030200001", id, Childbirth, day, 3200m, 0m,
+                        "330300", "", false, null);
                     sent[e.SettlementId] = e.OccurredAt;
                     yield return e;
                 }

@@ -27,7 +27,7 @@ public class EligibilityRulesBench
     private EligibilityFacts Facts()
     {
         var months = Enumerable.Range(1, 24).Select(i => new ContributionMonth(new DateOnly(2026, 6, 1).AddMonths(-i), true, false)).ToList();
-        var period = new InsurancePeriod(InsuredKind.Employee, null, new DateOnly(2015, 1, 1), null, new DateOnly(2015, 1, 1), "bench");
+        var period = new InsurancePeriod(InsuredKind.Employee, null, new DateOnly(2015, 1, 1), null, new DateOnly(2015, 1, 1), "bench", "330300");
         return new EligibilityFacts(new InsuranceRecord([period], months), null, null);
     }
 

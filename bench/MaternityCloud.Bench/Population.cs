@@ -30,8 +30,8 @@ public static class Population
                       FROM generate_series({from}, {from + count - 1}) n) s
                 RETURNING person_id, id_number)
             INSERT INTO bench_new SELECT person_id, id_number, 0 FROM added;
-            INSERT INTO insurance_period (person_id, valid_from, kind, covered_from, reason)
-            SELECT person_id, date '2015-01-01', 'FlexibleWorker', date '2015-01-01', 'bench' FROM bench_new;
+            INSERT INTO insurance_period (person_id, valid_from, kind, covered_from, reason, region)
+            SELECT person_id, date '2015-01-01', 'FlexibleWorker', date '2015-01-01', 'bench', '330300' FROM bench_new;
             INSERT INTO contribution (person_id, month, paid_in_full_on_time, back_payment)
             SELECT p.person_id, (date_trunc('month', now()) - make_interval(months => m))::date, true, false
             FROM bench_new p CROSS JOIN generate_series(1, 12) m;
@@ -65,8 +65,8 @@ public static class Population
         var pregnancy = DateOnly.FromDateTime(DateTime.Today).AddDays(-120);
         await using (var command = prenatal.CreateCommand("""
             INSERT INTO prenatal_registration (registration_id, id_number, region, pregnancy_date, expected_delivery_date, fetus_count,
-                hospital_code, channel, operator, state, automatic, registered_at, prenatal_quota)
-            SELECT r, i, '330300', $3, $3 + 280, 1, 'H33030200001', 'HospitalServiceStation', 'bench', 'Open', false, now(), $4
+                hospital_code, channel, operator, state, automatic, registered_at, prenatal_quota, pregnancy_id)
+            SELECT r, i, '330300', $3, $3 + 280, 1, 'H33030200001', 'HospitalServiceStation', 'bench', 'Open', false, now(), $4, r
             FROM unnest($1::uuid[], $2::text[]) AS t(r, i)
             """))
         {
@@ -77,18 +77,21 @@ public static class Population
             command.Parameters.Add(new NpgsqlParameter { Value = quota });
             await command.ExecuteNonQueryAsync();
         }
-        await using (var command = claims.CreateCommand("""
-            INSERT INTO prenatal_quota (registration_id, id_number, region, cap)
-            SELECT r, i, '330300', $3 FROM unnest($1::uuid[], $2::text[]) AS t(r, i)
-            """))
+        // The pregnancy is the registration's own (registered once), as Prenatal gives a first registration.
+        foreach (var sql in new[]
         {
+            "INSERT INTO pregnancy_quota (pregnancy_id, id_number, region, cap) SELECT r, i, '330300', $3 FROM unnest($1::uuid[], $2::text[]) AS t(r, i)",
+            "INSERT INTO quota_registration (registration_id, pregnancy_id, id_number) SELECT r, r, i FROM unnest($1::uuid[], $2::text[]) AS t(r, i) WHERE $3 > 0",
+        })
+        {
+            await using var command = claims.CreateCommand(sql);
             command.CommandTimeout = 0;
             command.Parameters.Add(new NpgsqlParameter { Value = registrations });
             command.Parameters.Add(new NpgsqlParameter { Value = ids });
             command.Parameters.Add(new NpgsqlParameter { Value = quota });
             await command.ExecuteNonQueryAsync();
         }
-        foreach (var (data, table) in new[] { (prenatal, "prenatal_registration"), (claims, "prenatal_quota") })
+        foreach (var (data, table) in new[] { (prenatal, "prenatal_registration"), (claims, "pregnancy_quota, quota_registration") })
         {
             await using var analyze = data.CreateCommand($"ANALYZE {table}");
             await analyze.ExecuteNonQueryAsync();

@@ -33,8 +33,8 @@ public static class SettlementBench
             return builder.AddProject(name, directory, (0, 0)).WithReference(database).WaitFor(database)
                 .WithReference(redis).WaitFor(redis).WithReference(messaging).WaitFor(messaging);
         }
-        var enrollment = Service("enrollment", "Enrollment");
-        var prenatal = Service("prenatal", "Prenatal");
+        var enrollment = AppHost.MaternityCloudPlatform.WithDevelopmentInstitutions(Service("enrollment", "Enrollment"), builder);
+        var prenatal = Service("prenatal", "Prenatal").WithReference(enrollment);
         var claims = Service("claims", "Claims").WithReference(enrollment).WithReference(prenatal);
         // Spans and metrics are recorded as deployed unless asked not to (OTEL_SDK_DISABLED makes the SDK a no-op).
         if (!telemetry) foreach (var service in new[] { enrollment, prenatal, claims }) service.Environment["OTEL_SDK_DISABLED"] = "true";

@@ -18,6 +18,7 @@ builder.AddRedisStore("allowance");
 builder.AddMessaging("allowance", events => events
     .Handle<SettlementCompleted, AllowanceHandlers>()
     .Handle<SettlementReversed, AllowanceHandlers>()
+    .Handle<BirthCertificateIssued, AllowanceHandlers>()
     .Handle<RegionPolicyLoaded, RegionPolicyReplica>());
 
 // Eligibility, employers' wages and accounts come from Enrollment, found by discovery (services__enrollment__grpc__0).

@@ -31,7 +31,6 @@ builder.Services.AddSingleton(WorkingDayCalendar.Shipped);
 builder.Services.AddSingleton<SettlementStore>();
 builder.Services.AddSingleton<QuotaLedger>();
 builder.Services.AddSingleton<CaseStore>();
-builder.Services.AddSingleton<SettlementReplies>();
 builder.Services.AddSingleton<IEligibility, EnrollmentEligibility>();
 builder.Services.AddSingleton<IPrenatalRegistrations, PrenatalRegistrations>();
 builder.Services.AddSingleton<SettlementHandlers>();

@@ -28,6 +28,9 @@ builder.Services.AddSingleton<IMarriageRegistry, FedMarriageRegistry>();
 builder.Services.AddScoped<EnrollmentHandlers>();
 builder.Services.AddScoped<ContributionImport>();
 builder.Services.AddSingleton<EligibilityQueries>();
+builder.Services.AddSingleton<InstitutionRegistry>();
+builder.Services.AddScoped<InstitutionHandlers>();
+builder.Services.AddInstitutionRegistry(builder.Configuration);
 
 var app = builder.Build();
 

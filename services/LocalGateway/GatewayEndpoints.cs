@@ -22,14 +22,15 @@ public static class GatewayEndpoints
             var send = JsonSerializer.Deserialize<SmsSendRequest>(body, Json);
             if (send is null || string.IsNullOrWhiteSpace(send.ClientMessageId) || string.IsNullOrWhiteSpace(send.Content))
                 return Results.Json(new SmsError("invalid-request", "clientMessageId and content are required"), statusCode: 400);
-            switch (log.NextFault(Channels.Sms))
+            var fault = log.NextFault(Channels.Sms);
+            switch (fault)
             {
                 case "unavailable": return Results.Json(new SmsError("unavailable", "the gateway is unavailable (simulated outage)"), statusCode: 503);
                 case "reject": return Results.Json(new SmsError("invalid-number", "the number cannot receive SMS (simulated)"), statusCode: 400);
             }
             if (send.PhoneNumber.Length != 11 || !send.PhoneNumber.All(char.IsAsciiDigit) || send.PhoneNumber[0] != '1')
                 return Results.Json(new SmsError("invalid-number", "not a mainland mobile number"), statusCode: 400);
-            var (message, isNew) = log.Take(Channels.Sms, send.ClientMessageId, () => new SentMessage(Channels.Sms, "SMS" + log.NextId(), send.ClientMessageId,
+            var (message, isNew) = log.Take(Channels.Sms, send.ClientMessageId, () => new SentMessage(Channels.Sms, "SMS" + log.NextId(Channels.Sms, fault), send.ClientMessageId,
                 send.PhoneNumber, send.SignName, send.TemplateCode, send.Content, new Dictionary<string, string>(), null, DateTimeOffset.UtcNow));
             if (isNew && options.Value.AutoReceipts)
                 receipts.Enqueue(new Report.Receipt(message, true, null, DateTimeOffset.UtcNow + options.Value.ReceiptDelay));
@@ -52,13 +53,14 @@ public static class GatewayEndpoints
             IOptions<LocalGatewayOptions> options) =>
         {
             if (access_token != AccessToken) return Results.Json(new TemplateMessageResponse(OfficialAccountErrors.InvalidCredential, "invalid credential"));
-            switch (log.NextFault(Channels.OfficialAccount))
+            var fault = log.NextFault(Channels.OfficialAccount);
+            switch (fault)
             {
                 case "unavailable": return Results.Json(new TemplateMessageResponse(OfficialAccountErrors.SystemBusy, "system error (simulated)"));
                 case "reject": return Results.Json(new TemplateMessageResponse(OfficialAccountErrors.RequireSubscribe, "require subscribe (simulated)"));
             }
             var (message, isNew) = log.Take(Channels.OfficialAccount, $"{send.ToUser}:{send.ClientMessageId}", () => new SentMessage(Channels.OfficialAccount,
-                log.NextId(), send.ClientMessageId, send.ToUser, null, send.TemplateId, string.Join('\n', send.Data.Values.Select(v => v.Value)),
+                log.NextId(Channels.OfficialAccount, fault), send.ClientMessageId, send.ToUser, null, send.TemplateId, string.Join('\n', send.Data.Values.Select(v => v.Value)),
                 send.Data.ToDictionary(d => d.Key, d => d.Value.Value), send.Url, DateTimeOffset.UtcNow));
             if (isNew && options.Value.AutoReceipts)
                 receipts.Enqueue(new Report.Receipt(message, true, null, DateTimeOffset.UtcNow + options.Value.ReceiptDelay));
@@ -85,8 +87,8 @@ public static class GatewayEndpoints
         }));
         app.MapPost("/control/faults", (Fault fault, GatewayLog log) =>
         {
-            if (fault.Channel is not (Channels.Sms or Channels.OfficialAccount) || fault.Mode is not ("unavailable" or "reject") || fault.Remaining < 1)
-                return Results.BadRequest("channel sms|official-account, mode unavailable|reject, remaining >= 1");
+            if (fault.Channel is not (Channels.Sms or Channels.OfficialAccount) || fault.Mode is not ("unavailable" or "reject" or "repeat-id") || fault.Remaining < 1)
+                return Results.BadRequest("channel sms|official-account, mode unavailable|reject|repeat-id, remaining >= 1");
             log.SetFault(fault);
             return Results.Ok(fault);
         });

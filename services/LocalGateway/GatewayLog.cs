@@ -47,7 +47,10 @@ public static class Channels
     public const string OfficialAccount = "official-account";
 }
 
-/// <summary>A failure the gateway is told to produce for the next <see cref="Remaining"/> sends on a channel.</summary>
+/// <summary>
+/// A failure the gateway is told to produce for the next <see cref="Remaining"/> sends on a channel: unavailable, reject,
+/// or repeat-id (accepted under the id of the channel's previous message).
+/// </summary>
 public sealed record Fault(string Channel, string Mode, int Remaining);
 
 /// <summary>Every message taken, in order; the client's id makes a repeated send return the first answer.</summary>
@@ -56,7 +59,9 @@ public sealed class GatewayLog
     private readonly ConcurrentDictionary<(string Channel, string ClientId), SentMessage> _byClientId = new();
     private readonly ConcurrentQueue<SentMessage> _inOrder = new();
     private readonly ConcurrentDictionary<string, Fault> _faults = new();
-    private long _sequence = 100000000;
+    // Numbered from the start time, so a restarted gateway does not hand out its earlier ids again (a real gateway's ids
+    // are unique; Notifications copes with repeats anyway).
+    private long _sequence = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
     private long _calls;
 
     /// <summary>Every send request that reached the gateway, faulted or not: how often a client tried.</summary>
@@ -64,7 +69,13 @@ public sealed class GatewayLog
 
     public IEnumerable<SentMessage> Messages => _inOrder;
 
-    public string NextId() => Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>A new id; under the "repeat-id" fault, the id the channel's last message got, as a gateway that numbers again would.</summary>
+    public string NextId(string channel, string? fault)
+    {
+        if (fault == "repeat-id" && _inOrder.LastOrDefault(m => m.Channel == channel) is { } last)
+            return channel == Channels.Sms ? last.GatewayMessageId["SMS".Length..] : last.GatewayMessageId;
+        return Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     /// <summary>The message taken, and whether it is new (false: the same client id was sent before).</summary>
     public (SentMessage Message, bool IsNew) Take(string channel, string clientId, Func<SentMessage> create)

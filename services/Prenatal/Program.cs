@@ -6,6 +6,7 @@ using MaternityCloud.Prenatal.Application;
 using MaternityCloud.Prenatal.Grpc;
 using MaternityCloud.Prenatal.Infrastructure;
 using MaternityCloud.ServiceDefaults.Redis;
+using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -16,10 +17,15 @@ builder.AddRegionPolicies();
 builder.AddRedisStore("prenatal");
 builder.AddMessaging("prenatal", events => events
     .Handle<SettlementCompleted, PrenatalHandlers>()
+    .Handle<SettlementReversed, PrenatalHandlers>()
     .Handle<RegionPolicyLoaded, RegionPolicyReplica>());
+
+// The person's region and the hospital's standing come from Enrollment, found by discovery (services__enrollment__grpc__0).
+builder.AddPlatformClient<EnrollmentClient>("enrollment");
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<RegistrationRepository>();
+builder.Services.AddSingleton<IRegistrationFacts, EnrollmentFacts>();
 
 var app = builder.Build();
 

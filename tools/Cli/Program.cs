@@ -11,7 +11,7 @@ using MaternityCloud.Contracts.Enrollment.V1;
 return args.FirstOrDefault() switch
 {
     "import-contributions" when args.Length >= 2 => await ImportContributionsAsync(),
-    "issue-credential" when args.Length >= 3 => IssueCredential(),
+    "issue-credential" when args.Length >= 3 => await IssueCredentialAsync(),
     _ => Usage(),
 };
 
@@ -19,16 +19,17 @@ int Usage()
 {
     Console.Error.WriteLine("""
         usage: maternitycloud import-contributions <file.csv> [--enrollment <grpc address>] [--credential <credential>]
-               maternitycloud issue-credential institution <code> [--days N] [--issuer-key FILE]
+               maternitycloud issue-credential institution <code> [--days N] [--issuer-key FILE] [--enrollment <grpc address>]
                maternitycloud issue-credential operator <id> <GrassrootsClerk|ServiceStationClerk|FundAuditor|Administrator> <site> [...]
                maternitycloud issue-credential service <name> [...]
         A credential comes from --credential, MATERNITYCLOUD_CREDENTIAL, or (development) is issued to an administrator
-        from the AppHost's issuer key (.state/credentials/issuer.key, or --issuer-key).
+        from the AppHost's issuer key (.state/credentials/issuer.key, or --issuer-key). An institution's credential is
+        issued only for an institution the registry holds with an agreement in force (asked of the running Enrollment).
         """);
     return 2;
 }
 
-int IssueCredential()
+async Task<int> IssueCredentialAsync()
 {
     Caller? caller = args[1] switch
     {
@@ -39,24 +40,56 @@ int IssueCredential()
         _ => null,
     };
     if (caller is null) return Usage();
+    if (caller.Kind == CallerKind.Institution && await RegistryRefusesAsync(caller.Id) is { } refusal)
+    {
+        Console.Error.WriteLine($"no credential issued: {refusal}");
+        return 4;
+    }
     var days = double.Parse(Option("--days") ?? "90", System.Globalization.CultureInfo.InvariantCulture);
     using var key = IssuerKeyFile.Load(IssuerKeyPath());
     Console.WriteLine(PlatformCredentials.Issue(key, caller, TimeSpan.FromDays(days)));
     return 0;
 }
 
-async Task<int> ImportContributionsAsync()
+/// <summary>Why the registry does not admit the institution today, or null when it holds it with an agreement in force.</summary>
+async Task<string?> RegistryRefusesAsync(string code)
 {
-    var address = Option("--enrollment")
-        ?? Environment.GetEnvironmentVariable("services__enrollment__grpc__0")
-        ?? "http://127.0.0.1:17101";
-    using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+    using var channel = GrpcChannel.ForAddress(EnrollmentAddress());
+    try
+    {
+        var institution = await EnrollmentClient(channel).GetInstitutionAsync(new GetInstitutionRequest { InstitutionCode = code });
+        var today = DateOnly.FromDateTime(DateTime.Now).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        return string.CompareOrdinal(institution.AgreementFrom, today) > 0 || institution.AgreementTo.Length > 0 && string.CompareOrdinal(institution.AgreementTo, today) < 0
+            ? $"{code}'s agreement with the fund is not in force today ({institution.AgreementFrom} to {(institution.AgreementTo.Length > 0 ? institution.AgreementTo : "open")})"
+            : null;
+    }
+    catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+    {
+        return $"{code} is not in the designated-institution registry: the fund centre registers it first (RegisterInstitution)";
+    }
+    catch (RpcException e)
+    {
+        return $"the registry could not be asked at {EnrollmentAddress()} ({e.Status.StatusCode}): start the platform (make run) or give --enrollment";
+    }
+}
+
+string EnrollmentAddress() =>
+    Option("--enrollment") ?? Environment.GetEnvironmentVariable("services__enrollment__grpc__0") ?? "http://127.0.0.1:17101";
+
+Enrollment.EnrollmentClient EnrollmentClient(GrpcChannel channel)
+{
     var credential = Option("--credential") ?? Environment.GetEnvironmentVariable("MATERNITYCLOUD_CREDENTIAL") ?? DevelopmentAdministrator();
-    var client = new Enrollment.EnrollmentClient(channel.Intercept(headers =>
+    return new Enrollment.EnrollmentClient(channel.Intercept(headers =>
     {
         headers.Add("authorization", "Bearer " + credential); // every call presents the credential
         return headers;
     }));
+}
+
+async Task<int> ImportContributionsAsync()
+{
+    using var channel = GrpcChannel.ForAddress(EnrollmentAddress(), new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+    var client = EnrollmentClient(channel);
     await using var file = File.OpenRead(args[1]);
     var started = DateTime.UtcNow;
     try

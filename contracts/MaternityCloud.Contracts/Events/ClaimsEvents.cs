@@ -1,11 +1,13 @@
+using MaternityCloud.Contracts.Codes;
+
 namespace MaternityCloud.Contracts.Events;
 
 /// <summary>
-/// Claims settled a visit. Codes are the national platform's: <see cref="MedicalType"/> med_type (51 maternity
-/// outpatient, 52 maternity inpatient, 5301/5302 family planning), <see cref="MaternityCategory"/> matn_type
-/// (1 normal, 2 assisted, 3 caesarean, 4 dystocia, 5 miscarriage, 6 induced labour, 7 prenatal check, 9 other) and
-/// <see cref="FamilyPlanningCategory"/> birctrl_type. Amounts are yuan as decimal. <see cref="Region"/> is the person's
-/// pooling region whose rules (<see cref="PolicyVersion"/>) were applied.
+/// Claims settled a visit. <see cref="Visit"/> is the visit classified once from the national codes (what it is, its
+/// category, whether it ends the pregnancy and which allowance event it is), so consumers never decode codes again.
+/// Amounts are yuan as decimal. <see cref="Region"/> is the person's pooling region, from their insurance record,
+/// whose rules (<see cref="PolicyVersion"/>) were applied. <see cref="PregnancyId"/> is the pregnancy whose prenatal
+/// quota a prenatal check used.
 /// </summary>
 public sealed record SettlementCompleted(
     Guid EventId,
@@ -13,32 +15,30 @@ public sealed record SettlementCompleted(
     Guid SettlementId,
     string InstitutionCode,
     string IdNumber,
-    string MedicalType,
-    string? MaternityCategory,
-    string? FamilyPlanningCategory,
-    int FetusCount,
-    int GestationalWeeks,
-    bool Dystocia,
-    bool Complication,
+    ClassifiedVisit Visit,
     DateOnly ServiceDate,
     decimal FundAmount,
     decimal IndividualAmount,
-    string Region = "",
-    string PolicyVersion = "",
-    bool AsFiledSpouse = false,
-    Guid? RegistrationId = null) : IIntegrationEvent;
+    string Region,
+    string PolicyVersion,
+    bool AsFiledSpouse,
+    Guid? RegistrationId) : IIntegrationEvent;
 
-/// <summary>A settlement was reversed (refund): whatever it triggered is undone or recovered.</summary>
+/// <summary>
+/// A settlement was reversed (refund): whatever it triggered is undone or recovered. It carries the same classified
+/// visit as the settlement, so a consumer that hears of the reversal first knows what it undoes.
+/// </summary>
 public sealed record SettlementReversed(
     Guid EventId,
     DateTimeOffset OccurredAt,
     Guid SettlementId,
     string InstitutionCode,
     string IdNumber,
-    string MedicalType,
+    ClassifiedVisit Visit,
     DateOnly ServiceDate,
     decimal FundAmount,
-    string Reason) : IIntegrationEvent;
+    string Reason,
+    Guid? RegistrationId) : IIntegrationEvent;
 
 /// <summary>
 /// A manual reimbursement case moved from one state to another. <see cref="Site"/> is the site that took the case in:

@@ -4,19 +4,25 @@ using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.BuildingBlocks.Messaging;
 using MaternityCloud.BuildingBlocks.Persistence;
 using MaternityCloud.BuildingBlocks.Policy;
+using MaternityCloud.Contracts.Codes;
 using MaternityCloud.Contracts.Events;
 
 namespace MaternityCloud.Allowance.Application;
 
 public sealed record ApplyForAllowance(
-    Channel? Channel, string RequestId, string IdNumber, string Region, EventKind? Kind, string EventDate, int FetusCount, bool Dystocia,
+    Channel? Channel, string RequestId, string IdNumber, string Region, AllowanceEventKind? Kind, string EventDate, int FetusCount, bool Dystocia,
     int GestationalWeeks, string FamilyPlanningCategory, string Applicant);
 
 /// <summary>
 /// Allowance cases without anyone applying (免申办): a childbirth or family-planning settlement opens the case by itself;
-/// applications from the hospital or a grassroots point land on the same case. The facts come from Enrollment on the
-/// event date; a case with every fact verified is approved at once with its due date, one with a missing fact waits for
-/// an operator with the fact named, and a refused one records every reason.
+/// applications from the hospital or a grassroots point land on the same case. A case's facts are always worked out
+/// again from everything reported of its event, so the order reports arrive in never matters: the facts of a settlement
+/// that stands win (an application that said otherwise is recorded as differing); without one, an application's facts
+/// are claims, confirmed by the health commission's birth records or by an operator, and until then the case waits for
+/// review with the unverified facts named; a case whose only settlements were reversed is cancelled, and a reversal
+/// that arrives first is remembered so its settlement never opens a payable case. The eligibility, the person's region
+/// and employer come from Enrollment on the event date; a case with every fact verified is approved at once with its due
+/// date, one with a missing fact waits for an operator with the fact named, and a refused one records every reason.
 /// </summary>
 public sealed partial class AllowanceHandlers(
     ServiceDatabase database,
@@ -26,40 +32,92 @@ public sealed partial class AllowanceHandlers(
     WorkingDayCalendar calendar,
     TimeProvider clock,
     ILogger<AllowanceHandlers> logger)
-    : IIntegrationEventHandler<SettlementCompleted>, IIntegrationEventHandler<SettlementReversed>
+    : IIntegrationEventHandler<SettlementCompleted>, IIntegrationEventHandler<SettlementReversed>, IIntegrationEventHandler<BirthCertificateIssued>
 {
     private sealed record Assessment(CaseState State, IReadOnlyList<Finding> Findings, string? Employer, AllowanceComputation? Computation,
-        DateOnly? ApprovedOn, DateOnly? DueDate);
+        DateOnly? ApprovedOn, DateOnly? DueDate, string Region, string PolicyVersion);
 
-    public bool Concerns(SettlementCompleted e) => e.Region.Length > 0 && FromSettlement(e) is not null;
+    /// <summary>The facts a case stands on now, worked out from all its reports; null facts: nothing stands (cancelled).</summary>
+    private sealed record StandingFacts(BirthEvent? Event, string? VerifiedBy, Guid? SettlementId, IReadOnlyList<Finding> Notes);
 
-    public async Task HandleAsync(SettlementCompleted e, OutboxTransaction tx, CancellationToken ct) =>
-        await ReportAsync(tx, new EventReport(e.IdNumber, e.Region, FromSettlement(e)!, Channel.Settlement, e.SettlementId.ToString(), e.SettlementId), ct);
+    public bool Concerns(SettlementCompleted e) => e.Visit.OpensAllowance;
 
-    public async Task<CaseView> ApplyAsync(ApplyForAllowance command, CancellationToken ct)
+    public Task HandleAsync(SettlementCompleted e, OutboxTransaction tx, CancellationToken ct) =>
+        ReportAsync(tx, new EventReport(e.IdNumber, BirthEvent.FromVisit(e.Visit, e.ServiceDate)!, Channel.Settlement, e.InstitutionCode,
+            e.SettlementId.ToString()), ct);
+
+    public bool Concerns(SettlementReversed e) => e.Visit.OpensAllowance;
+
+    /// <summary>
+    /// A settlement was reversed: remembered whether or not its case exists yet, so that the settlement, arriving after,
+    /// confirms nothing; its case (if opened) is worked out again without it: cancelled before payment when nothing else
+    /// stands, left to the bank's answer while in payment, a recovery after payment.
+    /// </summary>
+    public async Task HandleAsync(SettlementReversed e, OutboxTransaction tx, CancellationToken ct)
+    {
+        await store.LockPersonAsync(tx, e.IdNumber, ct);
+        if (!await store.RememberReversalAsync(tx, e.SettlementId, e.IdNumber, e.Reason, e.OccurredAt, ct)) return;
+        if (await store.FindBySettlementAsync(tx.Connection, e.SettlementId, ct) is not { } c) return;
+        await ReconsiderAsync(tx, c, $"settlement {e.SettlementId} reversed: {e.Reason}", ct);
+    }
+
+    /// <summary>A birth the health commission recorded may confirm the facts of an application waiting for review.</summary>
+    public async Task HandleAsync(BirthCertificateIssued e, OutboxTransaction tx, CancellationToken ct)
+    {
+        var mother = e.MotherIdNumber.Trim().ToUpperInvariant();
+        await store.LockPersonAsync(tx, mother, ct);
+        if (!await store.RecordBirthAsync(tx, e.CertificateNumber.Trim().ToUpperInvariant(), mother, e.BirthDate, ct)) return;
+        foreach (var c in await store.NearAsync(tx.Connection, mother, e.BirthDate, ct))
+            if (c is { State: CaseState.PendingReview, FactsVerifiedBy: null }) await ReconsiderAsync(tx, c, null, ct);
+    }
+
+    /// <summary>
+    /// An application from the hospital's joint form or a grassroots point. Its facts are the applicant's claims: the
+    /// region, the applicant and the dates of record come from the platform; the case is approved only once a
+    /// settlement, a birth record or an operator confirms the facts.
+    /// </summary>
+    public async Task<CaseView> ApplyAsync(ApplyForAllowance command, Caller caller, CancellationToken ct)
     {
         var v = new Validator();
         v.Check(command.Channel is Channel.HospitalJointForm or Channel.GrassrootsPoint, "channel", "must be the hospital's joint form or a grassroots point");
+        if (caller.Kind == CallerKind.Institution && command.Channel == Channel.GrassrootsPoint)
+            v.Add("channel", "a hospital applies through its joint form (CHANNEL_HOSPITAL_JOINT_FORM)");
         var requestId = v.Text("request_id", command.RequestId, 64);
         var person = v.IdNumber("id_number", command.IdNumber);
         var date = v.Date("event_date", command.EventDate, notAfter: clock.GetLocalToday());
         v.Check(command.Kind is not null, "event_kind", "must be childbirth, miscarriage, family planning or nursing leave");
-        var fetuses = command.FetusCount == 0 ? 1 : command.FetusCount;
-        v.Check(fetuses is >= 1 and <= 9, "fetus_count", "must be from 1 to 9 (0 means 1)");
-        v.Check(command.GestationalWeeks is >= 0 and <= 44, "gestational_weeks", "must be from 0 to 44");
-        if (command.Kind == EventKind.Miscarriage) v.Check(command.GestationalWeeks >= 1, "gestational_weeks", "is required for a miscarriage (its days depend on it)");
+        void Refuse(string field, string reason) => v.Add(field, reason);
         BenefitCategory? category = null;
-        if (command.Kind == EventKind.FamilyPlanning)
+        switch (command.Kind)
         {
-            category = BirthEvent.FromSettlement("5301", null, command.FamilyPlanningCategory, 1, 0, false, date)?.Category;
-            v.Check(category is not null, "family_planning_category", "must be birctrl_type 1, 2 or 5-9 for a family-planning surgery");
+            case AllowanceEventKind.Childbirth or AllowanceEventKind.Miscarriage:
+                NationalCodes.CheckPregnancy(command.FetusCount, command.GestationalWeeks, Refuse);
+                if (command.Dystocia && command.Kind == AllowanceEventKind.Miscarriage) v.Add("dystocia", "applies to a childbirth only");
+                break;
+            case AllowanceEventKind.FamilyPlanning:
+                category = NationalCodes.FamilyPlanningSurgery(command.FamilyPlanningCategory);
+                v.Check(category is not null, "family_planning_category", "must be birctrl_type 1, 2 or 5-9 for a family-planning surgery (3 and 4 are miscarriages)");
+                v.Check(command.FetusCount == 0, "fetus_count", "does not apply to a family-planning surgery: send 0");
+                v.Check(command.GestationalWeeks == 0, "gestational_weeks", "does not apply to a family-planning surgery: send 0");
+                v.Check(!command.Dystocia, "dystocia", "applies to a childbirth only");
+                break;
+            case AllowanceEventKind.NursingLeave:
+                v.Check(command.FetusCount is >= 0 and <= NationalCodes.MaxFetusCount, "fetus_count", $"must be from 0 to {NationalCodes.MaxFetusCount}");
+                v.Check(command.GestationalWeeks is >= 0 and <= NationalCodes.MaxGestationalWeeks, "gestational_weeks",
+                    $"must be from 0 to {NationalCodes.MaxGestationalWeeks}");
+                v.Check(!command.Dystocia, "dystocia", "applies to a childbirth only");
+                break;
         }
-        v.Text("applicant", command.Applicant);
-        var policy = v.Region(policies, "region", command.Region, v.HasErrorFor("event_date") ? null : date);
+        var applicant = v.Text("applicant", command.Applicant);
+        var stated = v.StatedRegion("region", command.Region);
         v.ThrowIfInvalid();
+        // The case is judged by the person's pooling region on the event date, from the insurance record.
+        var eligibility = await facts.CheckAllowanceAsync(person.Value, date, ct);
+        if (eligibility.Region.Length > 0)
+            new Validator().Agrees("region", stated, eligibility.Region, $"the person's pooling region on {date:yyyy-MM-dd}").ThrowIfInvalid();
 
-        var birth = new BirthEvent(command.Kind!.Value, date, fetuses, command.Dystocia, command.GestationalWeeks, category);
-        var report = new EventReport(person.Value, policy!.Region, birth, command.Channel!.Value, requestId, null);
+        var birth = new BirthEvent(command.Kind!.Value, date, command.FetusCount, command.Dystocia, command.GestationalWeeks, category);
+        var report = new EventReport(person.Value, birth, command.Channel!.Value, applicant, requestId);
         return await database.InTransactionAsync((tx, token) => ReportAsync(tx, report, token), ct);
     }
 
@@ -68,9 +126,12 @@ public sealed partial class AllowanceHandlers(
         var v = new Validator();
         var id = v.Uuid("case_id", caseId);
         v.ThrowIfInvalid();
-        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        var c = await store.FindAsync(connection, id, ct) ?? throw new NotFoundException("allowance case", caseId);
-        return new CaseView(c, await store.ReportsAsync(connection, id, ct));
+        return await database.InTransactionAsync(async (tx, token) =>
+        {
+            var c = await store.FindAsync(tx.Connection, id, token) ?? throw new NotFoundException("allowance case", caseId);
+            tx.About(c.IdNumber.Value); // the read is audited in this transaction, as a read of this person's record
+            return new CaseView(c, await store.ReportsAsync(tx.Connection, id, token));
+        }, ct);
     }
 
     public async Task<IReadOnlyList<AllowanceCase>> ListAsync(string employer, CaseState? state, string dueBefore, int pageSize, CancellationToken ct)
@@ -79,8 +140,8 @@ public sealed partial class AllowanceHandlers(
         DateOnly? due = string.IsNullOrWhiteSpace(dueBefore) ? null : v.Date("due_before", dueBefore);
         v.Check(pageSize is >= 0 and <= 500, "page_size", "must be from 1 to 500 (0 means 100)");
         v.ThrowIfInvalid();
-        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        return await store.ListAsync(connection, string.IsNullOrWhiteSpace(employer) ? null : employer.Trim(), state, due, pageSize == 0 ? 100 : pageSize, ct);
+        return await database.InTransactionAsync((tx, token) =>
+            store.ListAsync(tx.Connection, string.IsNullOrWhiteSpace(employer) ? null : employer.Trim(), state, due, pageSize == 0 ? 100 : pageSize, token), ct);
     }
 
     /// <summary>An operator approves a waiting case: the facts are read again and must now all be verified.</summary>
@@ -94,7 +155,8 @@ public sealed partial class AllowanceHandlers(
         await using (var connection = await database.DataSource.OpenConnectionAsync(ct))
             current = await store.FindAsync(connection, id, ct) ?? throw new NotFoundException("allowance case", caseId);
         current.Require(CaseState.PendingReview, "approval");
-        var assessment = await AssessAsync(current.IdNumber.Value, current.Event, Policy(current.Region, current.Event.Date), ct);
+        // The operator has seen the documents: the event's facts count as verified; every other fact must now be there.
+        var assessment = await AssessAsync(current.IdNumber.Value, current.Event, ct);
         if (assessment.State != CaseState.Approved)
             throw new RuleViolationException(assessment.Findings.FirstOrDefault()?.Code ?? "facts-missing",
                 $"case {id} cannot be approved yet: {string.Join("; ", assessment.Findings.Select(f => f.Message))}")
@@ -104,9 +166,12 @@ public sealed partial class AllowanceHandlers(
         {
             var locked = await store.FindAsync(tx.Connection, id, token, forUpdate: true) ?? throw new NotFoundException("allowance case", caseId);
             locked.Require(CaseState.PendingReview, "approval");
-            var approved = Apply(locked, assessment);
+            // The assessment was of the facts read before: if a report changed them meanwhile, the operator looks again.
+            if (locked.Event != current.Event || locked.FactsVerifiedBy != current.FactsVerifiedBy)
+                throw new RuleViolationException("case-changed", $"allowance case {id} changed while it was being approved (a report arrived): read it again");
+            var approved = Apply(locked, assessment) with { FactsVerifiedBy = locked.FactsVerifiedBy ?? "operator" };
             await store.UpdateAsync(tx, approved, clock.GetUtcNowForDatabase(), token);
-            Announce(tx, approved);
+            Announce(tx, approved, null, from: CaseState.PendingReview);
             return new CaseView(approved, await store.ReportsAsync(tx.Connection, id, token));
         }, ct);
     }
@@ -125,86 +190,180 @@ public sealed partial class AllowanceHandlers(
                 throw new RuleViolationException("case-state", $"allowance case {id} is {c.State}; only a case waiting for review or payment can be refused");
             var refused = c with { State = CaseState.Refused, Findings = [.. c.Findings, new Finding("refused-by-operator", $"{who}: {why}")], DueDate = null };
             await store.UpdateAsync(tx, refused, clock.GetUtcNowForDatabase(), token);
-            Announce(tx, refused, operatorReason: why);
+            Announce(tx, refused, null, from: c.State, operatorReason: why);
             return new CaseView(refused, await store.ReportsAsync(tx.Connection, id, token));
         }, ct);
     }
 
     /// <summary>
-    /// A reversed settlement undoes its case: before payment the case is cancelled; in a batch without the bank's answer
-    /// it is marked so the answer decides (paid: recovery, failed: cancelled); after payment a recovery opens.
+    /// One case per person and event: a report already taken returns its case; a report of an event already known lands
+    /// on its case; otherwise it opens one. Either way the case is worked out again from all its reports.
     /// </summary>
-    public async Task HandleAsync(SettlementReversed e, OutboxTransaction tx, CancellationToken ct)
-    {
-        if (await store.FindBySettlementAsync(tx.Connection, e.SettlementId, ct) is not { } c) return;
-        var reason = $"settlement {e.SettlementId} reversed: {e.Reason}";
-        var changed = c.State switch
-        {
-            CaseState.PendingReview or CaseState.Approved => c with { State = CaseState.Cancelled, DueDate = null, Findings = [.. c.Findings, new Finding("settlement-reversed", reason)] },
-            CaseState.InPayment => c with { ReversalPending = true, Findings = [.. c.Findings, new Finding("settlement-reversed", reason)] },
-            CaseState.Paid => c with { State = CaseState.RecoveryOpen, Findings = [.. c.Findings, new Finding("settlement-reversed", reason)] },
-            _ => null,
-        };
-        if (changed is null) return;
-        await store.UpdateAsync(tx, changed, clock.GetUtcNowForDatabase(), ct);
-        Announce(tx, changed, reason);
-    }
-
-    /// <summary>One case per person and event: a report already taken, or of an event already known, lands on its case.</summary>
     private async Task<CaseView> ReportAsync(OutboxTransaction tx, EventReport report, CancellationToken ct)
     {
         await store.LockPersonAsync(tx, report.IdNumber, ct);
-        var known = await store.FindByReportAsync(tx.Connection, report.Channel, report.Reference, ct)
-            ?? (await store.NearAsync(tx.Connection, report.IdNumber, report.Event.Date, ct)).FirstOrDefault(c => c.Event.SameAs(report.Event));
+        if (await store.FindByReportAsync(tx.Connection, report.Channel, report.Applicant, report.Reference, ct) is { } taken)
+            return new CaseView(taken, await store.ReportsAsync(tx.Connection, taken.CaseId, ct)); // the same report again
         var at = clock.GetUtcNowForDatabase();
-        if (known is not null)
+        var known = (await store.NearAsync(tx.Connection, report.IdNumber, report.Event.Date, ct)).FirstOrDefault(c => c.Event.SameAs(report.Event));
+        if (known is null)
         {
-            await store.AddReportAsync(tx, known.CaseId, report.Channel, report.Reference, at, ct);
-            if (report.SettlementId is { } settlement && known.SettlementId is null)
-                await store.UpdateAsync(tx, known = known with { SettlementId = settlement }, at, ct);
-            return new CaseView(known, await store.ReportsAsync(tx.Connection, known.CaseId, ct));
+            known = new AllowanceCase(Guid.CreateVersion7(), ResidentIdNumber.FromStored(report.IdNumber), "", "", report.Event, null, null,
+                CaseState.PendingReview, [], null, null, null, null, false, at, null);
+            await store.InsertAsync(tx, known, ct);
+            await store.AddReportAsync(tx, known.CaseId, report, at, ct);
+            var opened = await ReconsiderAsync(tx, known, null, ct, isNew: true);
+            LogOpened(opened.CaseId, opened.IdNumber.Masked, opened.State, report.Channel);
+            return new CaseView(opened, await store.ReportsAsync(tx.Connection, opened.CaseId, ct));
         }
-
-        var policy = Policy(report.Region, report.Event.Date);
-        var assessment = await AssessAsync(report.IdNumber, report.Event, policy, ct);
-        var opened = Apply(new AllowanceCase(Guid.CreateVersion7(), ResidentIdNumber.FromStored(report.IdNumber), policy.Region, policy.Version,
-            report.Event, null, null, CaseState.PendingReview, [], null, null, report.SettlementId, null, false, at), assessment);
-        await store.InsertAsync(tx, opened, ct);
-        await store.AddReportAsync(tx, opened.CaseId, report.Channel, report.Reference, at, ct);
-        Announce(tx, opened);
-        LogOpened(opened.CaseId, opened.IdNumber.Masked, opened.State, report.Channel);
-        return new CaseView(opened, await store.ReportsAsync(tx.Connection, opened.CaseId, ct));
+        await store.AddReportAsync(tx, known.CaseId, report, at, ct);
+        var now = await ReconsiderAsync(tx, known, null, ct);
+        return new CaseView(now, await store.ReportsAsync(tx.Connection, now.CaseId, ct));
     }
 
-    /// <summary>Reads the facts on the event date and decides: approved with the computation, waiting with the missing fact, or refused.</summary>
-    private async Task<Assessment> AssessAsync(string idNumber, BirthEvent e, RegionPolicy policy, CancellationToken ct)
+    /// <summary>
+    /// Works the case out again from all its reports (see the class summary) and, before payment, reassesses it on the
+    /// facts that stand; in payment a case that lost its facts waits for the bank's answer (and one whose facts stand
+    /// again no longer does), after payment it is recovered (and the recovery withdrawn when facts stand again). Stores
+    /// and announces only what changed.
+    /// </summary>
+    private async Task<AllowanceCase> ReconsiderAsync(OutboxTransaction tx, AllowanceCase current, string? why, CancellationToken ct, bool isNew = false)
     {
-        var eligibility = await facts.CheckAllowanceAsync(idNumber, e.Date, policy.Region, ct);
+        if (current.RefusedByOperator) return current; // an operator's refusal stands; the report is kept with the case
+        var standing = await StandingAsync(tx, current, ct);
+        AllowanceCase next;
+        if (!current.BeforePayment)
+        {
+            var lost = standing.Event is null || standing.VerifiedBy is null;
+            var noted = lost ? WithNote(current.Findings, Note("settlement-reversed", why))
+                : WithNote(current.Findings, new Finding("facts-stand-again", $"settlement {standing.SettlementId} stands for the event"));
+            next = current.State switch
+            {
+                CaseState.InPayment => current with { ReversalPending = lost, Findings = lost == current.ReversalPending ? current.Findings : noted },
+                CaseState.Paid when lost => current with { State = CaseState.RecoveryOpen, Findings = noted },
+                CaseState.RecoveryOpen when !lost => current with { State = CaseState.Paid, Findings = noted },
+                _ => current,
+            };
+        }
+        else if (standing.Event is null)
+        {
+            next = current with
+            {
+                State = CaseState.Cancelled, DueDate = null, SettlementId = null, FactsVerifiedBy = null,
+                Findings = WithNote([.. Kept(current.Findings)], Note("settlement-reversed", why)),
+            };
+        }
+        else
+        {
+            var assessment = await AssessAsync(current.IdNumber.Value, standing.Event, ct);
+            if (standing.VerifiedBy is null && assessment.State == CaseState.Approved)
+                assessment = assessment with { State = CaseState.PendingReview, ApprovedOn = null, DueDate = null, Findings = [Unverified(standing.Event)] };
+            var reassessed = Apply(current with { Event = standing.Event }, assessment) with
+            {
+                SettlementId = standing.SettlementId, FactsVerifiedBy = standing.VerifiedBy,
+                Findings = [.. assessment.Findings, .. standing.Notes, .. (why is null ? [] : new[] { Note("settlement-reversed", why) })],
+            };
+            // An approval already given keeps its date when nothing about it changed.
+            next = current.State == CaseState.Approved && reassessed.State == CaseState.Approved && SameComputation(reassessed.Computation, current.Computation)
+                ? reassessed with { ApprovedOn = current.ApprovedOn, DueDate = current.DueDate } : reassessed;
+        }
+        if (!isNew && Same(current, next)) return current;
+        await store.UpdateAsync(tx, next, clock.GetUtcNowForDatabase(), ct);
+        if (isNew || next.State != current.State || next.State == CaseState.Approved && !SameComputation(next.Computation, current.Computation))
+            Announce(tx, next, why, from: isNew ? null : current.State);
+        return next;
+    }
+
+    /// <summary>A note added once, however often the case is reconsidered.</summary>
+    private static IReadOnlyList<Finding> WithNote(IReadOnlyList<Finding> findings, Finding note) => findings.Contains(note) ? findings : [.. findings, note];
+
+    /// <summary>
+    /// What stands of the case's reports: a settlement not reversed, else an application (one the birth records confirm
+    /// before the first one, which an operator may have confirmed), else nothing.
+    /// </summary>
+    private async Task<StandingFacts> StandingAsync(OutboxTransaction tx, AllowanceCase c, CancellationToken ct)
+    {
+        var reports = await store.ReportsAsync(tx.Connection, c.CaseId, ct);
+        var settlements = reports.Where(r => r.Channel == Channel.Settlement && r.Event is not null).ToList();
+        var reversed = await store.ReversedAsync(tx.Connection, settlements.Select(r => r.Reference), ct);
+        var settled = settlements.LastOrDefault(r => !reversed.Contains(r.Reference));
+        var applications = reports.Where(r => r.Channel != Channel.Settlement && r.Event is not null).ToList();
+        if (settled is not null)
+        {
+            var notes = applications.SelectMany(a => a.Event!.DifferencesFrom(settled.Event!))
+                .Distinct().Select(d => new Finding("application-differs", $"the application differs from the settlement, whose facts are used: {d}")).ToList();
+            return new StandingFacts(settled.Event, "settlement", Guid.Parse(settled.Reference), notes);
+        }
+        if (applications.Count == 0) return new StandingFacts(null, null, null, []);
+        foreach (var application in applications)
+            if (await BirthRecordsConfirmAsync(tx, c.IdNumber.Value, application.Event!, ct))
+                return new StandingFacts(application.Event, "birth-record", null, []);
+        // The operator's confirmation holds for the facts the operator saw, whichever application stated them.
+        var confirmed = applications.FirstOrDefault(a => c.FactsVerifiedBy == "operator" && a.Event == c.Event);
+        return confirmed is not null ? new StandingFacts(confirmed.Event, "operator", null, []) : new StandingFacts(applications[0].Event, null, null, []);
+    }
+
+    /// <summary>A childbirth the health commission recorded on the date, as many births as the fetuses claimed, and no dystocia claimed (no record shows one).</summary>
+    private async Task<bool> BirthRecordsConfirmAsync(OutboxTransaction tx, string mother, BirthEvent claimed, CancellationToken ct) =>
+        claimed is { Kind: AllowanceEventKind.Childbirth, Dystocia: false }
+        && await store.BirthsAsync(tx.Connection, mother, claimed.Date, ct) is var births && births > 0 && births == claimed.FetusCount;
+
+    private static Finding Unverified(BirthEvent claimed) => new("unverified-facts",
+        $"the application's facts ({claimed.Kind} on {claimed.Date:yyyy-MM-dd}" +
+        (claimed.Kind is AllowanceEventKind.Childbirth or AllowanceEventKind.Miscarriage ? $", {claimed.FetusCount} fetus(es), {claimed.GestationalWeeks} weeks" : "") +
+        (claimed.Dystocia ? ", dystocia" : "") + (claimed.Category is { } c ? $", {c}" : "") +
+        ") are not confirmed by a settlement or a birth record: an operator checks the documents and approves, or a settlement confirms them");
+
+    private static Finding Note(string code, string? why) => new(code, why ?? code);
+
+    /// <summary>Findings that describe the case's history rather than its assessment, kept across reassessments.</summary>
+    private static IEnumerable<Finding> Kept(IEnumerable<Finding> findings) => findings.Where(f => f.Code is "payment-failed");
+
+    private static bool SameComputation(AllowanceComputation? a, AllowanceComputation? b) =>
+        a is null || b is null ? a is null && b is null : a with { DayLines = Array.Empty<DayLine>() } == b with { DayLines = Array.Empty<DayLine>() } && a.DayLines.SequenceEqual(b.DayLines);
+
+    private static bool Same(AllowanceCase a, AllowanceCase b) =>
+        a.State == b.State && a.Event == b.Event && SameComputation(a.Computation, b.Computation) && a.SettlementId == b.SettlementId &&
+        a.FactsVerifiedBy == b.FactsVerifiedBy && a.EmployerCreditCode == b.EmployerCreditCode && a.DueDate == b.DueDate &&
+        a.ReversalPending == b.ReversalPending && a.Findings.SequenceEqual(b.Findings);
+
+    /// <summary>Reads the facts on the event date and decides: approved with the computation, waiting with the missing fact, or refused.</summary>
+    private async Task<Assessment> AssessAsync(string idNumber, BirthEvent e, CancellationToken ct)
+    {
+        var eligibility = await facts.CheckAllowanceAsync(idNumber, e.Date, ct);
         if (!eligibility.Eligible)
-            return new Assessment(CaseState.Refused, eligibility.Reasons.Select(r => new Finding(r.Code, r.Message)).ToList(), eligibility.EmployerCreditCode, null, null, null);
+            return new Assessment(CaseState.Refused, eligibility.Reasons.Select(r => new Finding(r.Code, r.Message)).ToList(), eligibility.EmployerCreditCode,
+                null, null, null, eligibility.Region, eligibility.PolicyVersion);
+        var policy = Policy(eligibility.Region, e.Date);
         var days = AllowanceRules.LeaveDays(policy.Allowance, e);
         if (days.Sum(l => l.Days) == 0)
             return new Assessment(CaseState.Refused,
                 [new Finding("no-leave-days", $"region {policy.Region} ({policy.Version}) pays no allowance days for {e.Kind} {e.Category}")],
-                eligibility.EmployerCreditCode, null, null, null);
+                eligibility.EmployerCreditCode, null, null, null, policy.Region, policy.Version);
         if (eligibility.EmployerCreditCode is not { } employer)
-            return new Assessment(CaseState.PendingReview, [new Finding("employer-unknown", "no employer on the event date: the allowance is paid to an employer")], null, null, null, null);
+            return new Assessment(CaseState.PendingReview, [new Finding("employer-unknown", "no employer on the event date: the allowance is paid to an employer")],
+                null, null, null, null, policy.Region, policy.Version);
         var wageYear = e.Date.Year - 1;
         if (await facts.AverageMonthlyWageAsync(employer, wageYear, ct) is not { } wage)
             return new Assessment(CaseState.PendingReview,
-                [new Finding("employer-wage-missing", $"employer {employer} has no average monthly wage for {wageYear} (上年度职工月平均工资)")], employer, null, null, null);
+                [new Finding("employer-wage-missing", $"employer {employer} has no average monthly wage for {wageYear} (上年度职工月平均工资)")], employer, null, null, null,
+                policy.Region, policy.Version);
         var today = clock.GetLocalToday();
         return new Assessment(CaseState.Approved, [], employer, AllowanceRules.Compute(policy.Allowance, e, wage, wageYear), today,
-            calendar.AddWorkingDays(today, policy.Allowance.PaymentDueWorkingDays).Date);
+            calendar.AddWorkingDays(today, policy.Allowance.PaymentDueWorkingDays).Date, policy.Region, policy.Version);
     }
 
     private static AllowanceCase Apply(AllowanceCase c, Assessment a) => c with
     {
-        State = a.State, Findings = a.Findings, EmployerCreditCode = a.Employer ?? c.EmployerCreditCode, Computation = a.Computation ?? c.Computation,
-        ApprovedOn = a.ApprovedOn, DueDate = a.DueDate,
+        State = a.State, Findings = a.Findings, EmployerCreditCode = a.Employer ?? c.EmployerCreditCode, Computation = a.Computation,
+        ApprovedOn = a.ApprovedOn, DueDate = a.DueDate, Region = a.Region, PolicyVersion = a.PolicyVersion,
     };
 
-    private void Announce(OutboxTransaction tx, AllowanceCase c, string? reason = null, string? operatorReason = null)
+    /// <summary>
+    /// Tells the other services what the case came to: approved, refused, cancelled, a recovery, or an approval withdrawn
+    /// because the settlement that confirmed it was reversed and only an unconfirmed application remains.
+    /// </summary>
+    private void Announce(OutboxTransaction tx, AllowanceCase c, string? reason, CaseState? from, string? operatorReason = null)
     {
         var now = clock.GetUtcNow();
         IIntegrationEvent? e = c.State switch
@@ -213,7 +372,12 @@ public sealed partial class AllowanceHandlers(
                 c.Event.Date, c.Computation!.Days, c.Computation.DailyAmount, c.Computation.Amount, c.DueDate!.Value, c.Region),
             CaseState.Refused => new AllowanceRefused(Guid.CreateVersion7(), now, c.CaseId, c.IdNumber.Value, c.Event.Kind.ToString(), c.Event.Date,
                 c.Findings.Select(f => f.Code).ToList(), string.Join("; ", c.Findings.Select(f => f.Message)), c.Region, operatorReason),
-            CaseState.Cancelled => new AllowanceCancelled(Guid.CreateVersion7(), now, c.CaseId, c.IdNumber.Value, reason ?? "cancelled", c.Region),
+            // A case opened cancelled (its settlement's reversal came first) was never announced: nothing to withdraw.
+            CaseState.Cancelled when from is not (null or CaseState.Cancelled) =>
+                new AllowanceCancelled(Guid.CreateVersion7(), now, c.CaseId, c.IdNumber.Value, reason ?? "cancelled", c.Region),
+            CaseState.PendingReview when from == CaseState.Approved =>
+                new AllowanceCancelled(Guid.CreateVersion7(), now, c.CaseId, c.IdNumber.Value,
+                    (reason ?? "the facts changed") + "; the approval is withdrawn until the facts are confirmed", c.Region),
             CaseState.RecoveryOpen => new AllowanceRecoveryOpened(Guid.CreateVersion7(), now, c.CaseId, c.IdNumber.Value, c.EmployerCreditCode ?? "",
                 c.Computation?.Amount ?? 0m, reason ?? "recovery", c.Region),
             _ => null,
@@ -226,9 +390,6 @@ public sealed partial class AllowanceHandlers(
         var resolution = policies.Resolve(region, date);
         return resolution.Policy ?? throw new RuleViolationException("region-unknown", resolution.Error!);
     }
-
-    private static BirthEvent? FromSettlement(SettlementCompleted e) =>
-        BirthEvent.FromSettlement(e.MedicalType, e.MaternityCategory, e.FamilyPlanningCategory, e.FetusCount, e.GestationalWeeks, e.Dystocia, e.ServiceDate);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Allowance case {CaseId} for {IdNumber} opened {State} from {Channel}")]
     private partial void LogOpened(Guid caseId, string idNumber, CaseState state, Channel channel);

@@ -50,8 +50,15 @@ public sealed record AllowanceCase(
     Guid? SettlementId,
     Guid? BatchId,
     bool ReversalPending,
-    DateTimeOffset OpenedAt)
+    DateTimeOffset OpenedAt,
+    string? FactsVerifiedBy)
 {
+    /// <summary>An operator's refusal stands: new reports attach to the case but do not reopen it.</summary>
+    public bool RefusedByOperator => State == CaseState.Refused && Findings.Any(f => f.Code == "refused-by-operator");
+
+    /// <summary>Not yet handed to the bank: its facts, amount and state may still follow the reports.</summary>
+    public bool BeforePayment => State is CaseState.PendingReview or CaseState.Approved or CaseState.Refused or CaseState.Cancelled && BatchId is null;
+
     public bool IsPayable => State == CaseState.Approved && Computation is { Amount: > 0 } && EmployerCreditCode is not null;
 
     public void Require(CaseState expected, string action)

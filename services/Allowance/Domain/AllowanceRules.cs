@@ -1,3 +1,4 @@
+using MaternityCloud.Contracts.Codes;
 using MaternityCloud.BuildingBlocks.Policy;
 
 namespace MaternityCloud.Allowance.Domain;
@@ -45,23 +46,23 @@ public static class AllowanceRules
         var lines = new List<DayLine>();
         switch (e.Kind)
         {
-            case EventKind.Childbirth:
+            case AllowanceEventKind.Childbirth:
                 lines.Add(new DayLine("childbirth", d.Childbirth, "leaveDays.childbirth"));
                 if (e.Dystocia) lines.Add(new DayLine("dystocia", d.Dystocia, "leaveDays.dystocia"));
                 if (e.FetusCount > 1)
                     lines.Add(new DayLine($"{e.FetusCount - 1} extra bab{(e.FetusCount > 2 ? "ies" : "y")}", d.PerExtraBaby * (e.FetusCount - 1), "leaveDays.perExtraBaby"));
                 if (p.FundPaysExtendedLeave && d.Extended > 0) lines.Add(new DayLine("extended leave", d.Extended, "leaveDays.extended"));
                 break;
-            case EventKind.Miscarriage:
+            case AllowanceEventKind.Miscarriage:
                 lines.Add(e.GestationalWeeks < FourMonthsInWeeks
                     ? new DayLine($"miscarriage at {e.GestationalWeeks} weeks (before 4 months)", d.MiscarriageBefore4Months, "leaveDays.miscarriageBefore4Months")
                     : new DayLine($"miscarriage at {e.GestationalWeeks} weeks (4 months or more)", d.MiscarriageFrom4Months, "leaveDays.miscarriageFrom4Months"));
                 break;
-            case EventKind.FamilyPlanning:
+            case AllowanceEventKind.FamilyPlanning:
                 if (e.Category is { } c && d.FamilyPlanning.TryGetValue(c, out var days))
                     lines.Add(new DayLine($"family-planning surgery {c}", days, $"leaveDays.familyPlanning.{c}"));
                 break;
-            case EventKind.NursingLeave:
+            case AllowanceEventKind.NursingLeave:
                 if (p.FundPaysNursingLeave) lines.Add(new DayLine("nursing leave", d.Nursing, "leaveDays.nursing"));
                 break;
         }

@@ -2,6 +2,7 @@ using Grpc.Core;
 using MaternityCloud.Allowance.Application;
 using MaternityCloud.Contracts.Allowance.V1;
 using MaternityCloud.ServiceDefaults.Grpc;
+using MaternityCloud.ServiceDefaults.Security;
 using Domain = MaternityCloud.Allowance.Domain;
 using Infrastructure = MaternityCloud.Allowance.Infrastructure;
 
@@ -32,8 +33,8 @@ public sealed class AllowanceGrpcService(AllowanceHandlers cases, PaymentHandler
 
     public override async Task<AllowanceCase> ApplyForAllowance(ApplyForAllowanceRequest r, ServerCallContext context) =>
         ToProto(await cases.ApplyAsync(new ApplyForAllowance(ProtoValues.ToDomain<Domain.Channel>((int)r.Channel), r.RequestId, r.IdNumber, r.Region,
-            ProtoValues.ToDomain<Domain.EventKind>((int)r.EventKind), r.EventDate, r.FetusCount, r.Dystocia, r.GestationalWeeks, r.FamilyPlanningCategory,
-            r.Applicant), context.CancellationToken));
+            ProtoValues.ToDomain<Contracts.Codes.AllowanceEventKind>((int)r.EventKind), r.EventDate, r.FetusCount, r.Dystocia, r.GestationalWeeks,
+            r.FamilyPlanningCategory, r.Applicant), context.Caller(), context.CancellationToken));
 
     public override async Task<AllowanceCase> GetCase(GetCaseRequest request, ServerCallContext context) =>
         ToProto(await cases.GetAsync(request.CaseId, context.CancellationToken));
@@ -72,6 +73,7 @@ public sealed class AllowanceGrpcService(AllowanceHandlers cases, PaymentHandler
             Dystocia = c.Event.Dystocia, GestationalWeeks = c.Event.GestationalWeeks, EmployerCreditCode = c.EmployerCreditCode ?? "",
             State = (CaseState)(int)c.State, ApprovedOn = c.ApprovedOn is { } a ? ProtoValues.Date(a) : "", DueDate = c.DueDate is { } d ? ProtoValues.Date(d) : "",
             SettlementId = c.SettlementId?.ToString() ?? "", BatchId = c.BatchId?.ToString() ?? "", ReversalPending = c.ReversalPending,
+            FactsVerifiedBy = c.FactsVerifiedBy ?? "",
         };
         if (c.Computation is { } x)
         {

@@ -1,3 +1,4 @@
+using MaternityCloud.Contracts.Codes;
 using System.Text.Json;
 using MaternityCloud.Allowance.Domain;
 using MaternityCloud.BuildingBlocks.Domain;
@@ -9,8 +10,8 @@ using NpgsqlTypes;
 
 namespace MaternityCloud.Allowance.Infrastructure;
 
-/// <summary>A channel's report of an event, as stored.</summary>
-public sealed record CaseReport(Channel Channel, string Reference, DateTimeOffset ReportedAt);
+/// <summary>A channel's report of an event, as stored, with the facts it stated.</summary>
+public sealed record CaseReport(Channel Channel, string Applicant, string Reference, DateTimeOffset ReportedAt, BirthEvent? Event);
 
 /// <summary>Allowance cases and their reports in allowancedb. Writes happen in the caller's transaction.</summary>
 public sealed class AllowanceStore
@@ -19,31 +20,69 @@ public sealed class AllowanceStore
 
     private const string Columns = """
         SELECT case_id, id_number, region, policy_version, event_kind, event_date, fetus_count, dystocia, gestational_weeks, category,
-               employer_credit_code, computation::text, state, findings::text, approved_on, due_date, settlement_id, batch_id, reversal_pending, opened_at
+               employer_credit_code, computation::text, state, findings::text, approved_on, due_date, settlement_id, batch_id, reversal_pending, opened_at,
+               facts_verified_by
         FROM allowance_case
         """;
 
     /// <summary>Serialises every report of one person: what is found below stays true until the transaction ends.</summary>
-    public async Task LockPersonAsync(OutboxTransaction tx, string idNumber, CancellationToken ct)
+    public Task LockPersonAsync(OutboxTransaction tx, string idNumber, CancellationToken ct) => tx.LockAsync("allowance:" + idNumber, ct);
+
+    /// <summary>The case an applicant's report (channel, applicant, reference) landed on, locked for the caller's transaction.</summary>
+    public async Task<AllowanceCase?> FindByReportAsync(NpgsqlConnection connection, Channel channel, string applicant, string reference, CancellationToken ct) =>
+        (await ReadAsync(connection.Command(Columns + " WHERE case_id = (SELECT case_id FROM case_report WHERE channel = $1 AND applicant = $2 AND reference = $3) FOR UPDATE",
+            channel.ToString(), applicant, reference), ct)).SingleOrDefault();
+
+    /// <summary>The case a settlement's report landed on (a settlement id is unique, whichever institution reported it), locked.</summary>
+    public async Task<AllowanceCase?> FindBySettlementAsync(NpgsqlConnection connection, Guid settlementId, CancellationToken ct) =>
+        (await ReadAsync(connection.Command(Columns + " WHERE case_id = (SELECT case_id FROM case_report WHERE channel = 'Settlement' AND reference = $1 LIMIT 1) FOR UPDATE",
+            settlementId.ToString()), ct)).SingleOrDefault();
+
+    /// <summary>The person's cases near a date (the window in which two reports are one event), in every state.</summary>
+    public async Task<IReadOnlyList<AllowanceCase>> NearAsync(NpgsqlConnection connection, string idNumber, DateOnly date, CancellationToken ct) =>
+        await ReadAsync(connection.Command(Columns + " WHERE id_number = $1 AND event_date BETWEEN $2 AND $3 ORDER BY opened_at FOR UPDATE",
+            idNumber, date.AddDays(-BirthEvent.SameEventWindowDays), date.AddDays(BirthEvent.SameEventWindowDays)), ct);
+
+    /// <summary>Remembers a reversed settlement; true when it was not known yet.</summary>
+    public async Task<bool> RememberReversalAsync(OutboxTransaction tx, Guid settlementId, string idNumber, string reason, DateTimeOffset at, CancellationToken ct)
     {
-        await using var command = tx.Command("SELECT pg_advisory_xact_lock(hashtextextended('allowance:' || $1, 0))", idNumber);
-        await command.ExecuteNonQueryAsync(ct);
+        await using var command = tx.Command(
+            "INSERT INTO reversed_settlement (settlement_id, id_number, reason, reversed_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            settlementId, idNumber, reason, at);
+        return await command.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    public async Task<AllowanceCase?> FindByReportAsync(NpgsqlConnection connection, Channel channel, string reference, CancellationToken ct) =>
-        (await ReadAsync(connection.Command(Columns + " WHERE case_id = (SELECT case_id FROM case_report WHERE channel = $1 AND reference = $2)",
-            channel.ToString(), reference), ct)).SingleOrDefault();
+    /// <summary>Which of these settlements were reversed.</summary>
+    public async Task<IReadOnlySet<string>> ReversedAsync(NpgsqlConnection connection, IEnumerable<string> settlementIds, CancellationToken ct)
+    {
+        var ids = settlementIds.Select(id => Guid.TryParse(id, out var g) ? g : Guid.Empty).Where(g => g != Guid.Empty).ToArray();
+        var reversed = new HashSet<string>(StringComparer.Ordinal);
+        if (ids.Length == 0) return reversed;
+        await using var command = connection.Command("SELECT settlement_id FROM reversed_settlement WHERE settlement_id = ANY($1)", ids);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) reversed.Add(reader.GetGuid(0).ToString());
+        return reversed;
+    }
 
-    /// <summary>The person's cases near a date (the window in which two reports are one event), except cancelled ones.</summary>
-    public async Task<IReadOnlyList<AllowanceCase>> NearAsync(NpgsqlConnection connection, string idNumber, DateOnly date, CancellationToken ct) =>
-        await ReadAsync(connection.Command(Columns + " WHERE id_number = $1 AND event_date BETWEEN $2 AND $3 AND state <> 'Cancelled'",
-            idNumber, date.AddDays(-BirthEvent.SameEventWindowDays), date.AddDays(BirthEvent.SameEventWindowDays)), ct);
+    /// <summary>Records a birth the health commission reported; false when it was known.</summary>
+    public async Task<bool> RecordBirthAsync(OutboxTransaction tx, string certificate, string motherIdNumber, DateOnly birthDate, CancellationToken ct)
+    {
+        await using var command = tx.Command(
+            "INSERT INTO birth_record (certificate_number, mother_id_number, birth_date) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            certificate, motherIdNumber, birthDate);
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>How many births the health commission recorded for the mother within a day of the date.</summary>
+    public async Task<int> BirthsAsync(NpgsqlConnection connection, string motherIdNumber, DateOnly date, CancellationToken ct)
+    {
+        await using var command = connection.Command(
+            "SELECT count(*)::int FROM birth_record WHERE mother_id_number = $1 AND birth_date BETWEEN $2 AND $3", motherIdNumber, date.AddDays(-1), date.AddDays(1));
+        return (int)(await command.ExecuteScalarAsync(ct))!;
+    }
 
     public async Task<AllowanceCase?> FindAsync(NpgsqlConnection connection, Guid caseId, CancellationToken ct, bool forUpdate = false) =>
         (await ReadAsync(connection.Command(Columns + " WHERE case_id = $1" + (forUpdate ? " FOR UPDATE" : ""), caseId), ct)).SingleOrDefault();
-
-    public async Task<AllowanceCase?> FindBySettlementAsync(NpgsqlConnection connection, Guid settlementId, CancellationToken ct) =>
-        (await ReadAsync(connection.Command(Columns + " WHERE settlement_id = $1 AND state <> 'Cancelled' FOR UPDATE", settlementId), ct)).FirstOrDefault();
 
     public async Task<IReadOnlyList<AllowanceCase>> ListAsync(NpgsqlConnection connection, string? employer, CaseState? state, DateOnly? dueBefore, int limit, CancellationToken ct)
     {
@@ -74,11 +113,11 @@ public sealed class AllowanceStore
         await using var command = tx.Command("""
             INSERT INTO allowance_case (case_id, id_number, region, policy_version, event_kind, event_date, fetus_count, dystocia, gestational_weeks,
                 category, employer_credit_code, computation, amount, state, findings, approved_on, due_date, settlement_id, batch_id, reversal_pending,
-                opened_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15::jsonb, $16, $17, $18, $19, $20, $21, $21)
+                opened_at, updated_at, facts_verified_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15::jsonb, $16, $17, $18, $19, $20, $21, $21, $22)
             """, c.CaseId, c.IdNumber.Value, c.Region, c.PolicyVersion, c.Event.Kind.ToString(), c.Event.Date, c.Event.FetusCount, c.Event.Dystocia,
             c.Event.GestationalWeeks, c.Event.Category?.ToString(), c.EmployerCreditCode, ComputationJson(c), c.Computation?.Amount, c.State.ToString(),
-            JsonSerializer.Serialize(c.Findings, Json), c.ApprovedOn, c.DueDate, c.SettlementId, c.BatchId, c.ReversalPending, c.OpenedAt);
+            JsonSerializer.Serialize(c.Findings, Json), c.ApprovedOn, c.DueDate, c.SettlementId, c.BatchId, c.ReversalPending, c.OpenedAt, c.FactsVerifiedBy);
         await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -86,28 +125,34 @@ public sealed class AllowanceStore
     {
         await using var command = tx.Command("""
             UPDATE allowance_case SET employer_credit_code = $2, computation = $3::jsonb, amount = $4, state = $5, findings = $6::jsonb,
-                approved_on = $7, due_date = $8, batch_id = $9, reversal_pending = $10, updated_at = $11, settlement_id = coalesce(settlement_id, $12)
+                approved_on = $7, due_date = $8, batch_id = $9, reversal_pending = $10, updated_at = $11, settlement_id = $12,
+                region = $13, policy_version = $14, event_kind = $15, event_date = $16, fetus_count = $17, dystocia = $18, gestational_weeks = $19,
+                category = $20, facts_verified_by = $21
             WHERE case_id = $1
             """, c.CaseId, c.EmployerCreditCode, ComputationJson(c), c.Computation?.Amount, c.State.ToString(), JsonSerializer.Serialize(c.Findings, Json),
-            c.ApprovedOn, c.DueDate, c.BatchId, c.ReversalPending, at, c.SettlementId);
+            c.ApprovedOn, c.DueDate, c.BatchId, c.ReversalPending, at, c.SettlementId, c.Region, c.PolicyVersion, c.Event.Kind.ToString(), c.Event.Date,
+            c.Event.FetusCount, c.Event.Dystocia, c.Event.GestationalWeeks, c.Event.Category?.ToString(), c.FactsVerifiedBy);
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Records a channel's report of the case's event; false when this report was taken before.</summary>
-    public async Task<bool> AddReportAsync(OutboxTransaction tx, Guid caseId, Channel channel, string reference, DateTimeOffset at, CancellationToken ct)
+    /// <summary>Records an applicant's report of the case's event with the facts it stated; false when this report was taken before.</summary>
+    public async Task<bool> AddReportAsync(OutboxTransaction tx, Guid caseId, Application.EventReport report, DateTimeOffset at, CancellationToken ct)
     {
         await using var command = tx.Command(
-            "INSERT INTO case_report (channel, reference, case_id, reported_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            channel.ToString(), reference, caseId, at);
+            "INSERT INTO case_report (channel, applicant, reference, case_id, reported_at, event) VALUES ($1, $2, $3, $4, $5, $6::jsonb) ON CONFLICT DO NOTHING",
+            report.Channel.ToString(), report.Applicant, report.Reference, caseId, at, JsonSerializer.Serialize(report.Event, Json));
         return await command.ExecuteNonQueryAsync(ct) == 1;
     }
 
     public async Task<IReadOnlyList<CaseReport>> ReportsAsync(NpgsqlConnection connection, Guid caseId, CancellationToken ct)
     {
-        await using var command = connection.Command("SELECT channel, reference, reported_at FROM case_report WHERE case_id = $1 ORDER BY reported_at", caseId);
+        await using var command = connection.Command(
+            "SELECT channel, applicant, reference, reported_at, event::text FROM case_report WHERE case_id = $1 ORDER BY reported_at, channel, reference", caseId);
         var reports = new List<CaseReport>();
         await using var r = await command.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) reports.Add(new CaseReport(Enum.Parse<Channel>(r.GetString(0)), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2)));
+        while (await r.ReadAsync(ct))
+            reports.Add(new CaseReport(Enum.Parse<Channel>(r.GetString(0)), r.GetString(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3),
+                r.IsDBNull(4) ? null : JsonSerializer.Deserialize<BirthEvent>(r.GetString(4), Json)));
         return reports;
     }
 
@@ -121,14 +166,15 @@ public sealed class AllowanceStore
             await using var r = await command.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
             {
-                var e = new BirthEvent(Enum.Parse<EventKind>(r.GetString(4)), r.GetFieldValue<DateOnly>(5), r.GetInt32(6), r.GetBoolean(7), r.GetInt32(8),
+                var e = new BirthEvent(Enum.Parse<AllowanceEventKind>(r.GetString(4)), r.GetFieldValue<DateOnly>(5), r.GetInt32(6), r.GetBoolean(7), r.GetInt32(8),
                     r.IsDBNull(9) ? null : Enum.Parse<BenefitCategory>(r.GetString(9)));
                 list.Add(new AllowanceCase(r.GetGuid(0), ResidentIdNumber.FromStored(r.GetString(1)), r.GetString(2), r.GetString(3), e,
                     r.IsDBNull(10) ? null : r.GetString(10),
                     r.IsDBNull(11) ? null : JsonSerializer.Deserialize<AllowanceComputation>(r.GetString(11), Json),
                     Enum.Parse<CaseState>(r.GetString(12)), JsonSerializer.Deserialize<List<Finding>>(r.GetString(13), Json)!,
                     r.IsDBNull(14) ? null : r.GetFieldValue<DateOnly>(14), r.IsDBNull(15) ? null : r.GetFieldValue<DateOnly>(15),
-                    r.IsDBNull(16) ? null : r.GetGuid(16), r.IsDBNull(17) ? null : r.GetGuid(17), r.GetBoolean(18), r.GetFieldValue<DateTimeOffset>(19)));
+                    r.IsDBNull(16) ? null : r.GetGuid(16), r.IsDBNull(17) ? null : r.GetGuid(17), r.GetBoolean(18), r.GetFieldValue<DateTimeOffset>(19),
+                    r.IsDBNull(20) ? null : r.GetString(20)));
             }
             return list;
         }

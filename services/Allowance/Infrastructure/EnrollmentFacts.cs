@@ -13,14 +13,14 @@ namespace MaternityCloud.Allowance.Infrastructure;
 /// </summary>
 public sealed class EnrollmentFacts(EnrollmentClient client) : IEnrollmentFacts
 {
-    public async Task<AllowanceEligibility> CheckAllowanceAsync(string idNumber, DateOnly eventDate, string region, CancellationToken ct)
+    public async Task<AllowanceEligibility> CheckAllowanceAsync(string idNumber, DateOnly eventDate, CancellationToken ct)
     {
         var d = await PlatformCalls.RunAsync("enrollment (eligibility)", () => client.CheckEligibilityAsync(new CheckEligibilityRequest
         {
-            IdNumber = idNumber, Benefit = Benefit.Allowance, Region = region, EventDate = eventDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            IdNumber = idNumber, Benefit = Benefit.Allowance, EventDate = eventDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         }, deadline: PlatformCalls.Deadline(), cancellationToken: ct).ResponseAsync);
         return new AllowanceEligibility(d.Eligible, d.Reasons.Select(r => (r.Code, r.Message)).ToList(), d.PolicyVersion,
-            d.EmployerCreditCode.Length == 0 ? null : d.EmployerCreditCode);
+            d.EmployerCreditCode.Length == 0 ? null : d.EmployerCreditCode, d.Region);
     }
 
     public Task<decimal?> AverageMonthlyWageAsync(string employerCreditCode, int year, CancellationToken ct) =>

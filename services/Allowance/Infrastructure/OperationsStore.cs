@@ -1,3 +1,4 @@
+using MaternityCloud.Contracts.Codes;
 using MaternityCloud.Allowance.Domain;
 using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.BuildingBlocks.Persistence;
@@ -7,7 +8,7 @@ namespace MaternityCloud.Allowance.Infrastructure;
 
 public sealed record StateTally(CaseState State, int Count, decimal Amount);
 
-public sealed record AwaitingCase(Guid CaseId, ResidentIdNumber IdNumber, EventKind EventKind, DateOnly EventDate, DateTimeOffset OpenedAt, IReadOnlyList<string> Findings);
+public sealed record AwaitingCase(Guid CaseId, ResidentIdNumber IdNumber, AllowanceEventKind EventKind, DateOnly EventDate, DateTimeOffset OpenedAt, IReadOnlyList<string> Findings);
 
 public sealed record OperationsFigures(
     IReadOnlyList<StateTally> ByState, IReadOnlyList<AwaitingCase> Awaiting, int OverdueForPayment, IReadOnlyList<int> DaysToPay);
@@ -39,7 +40,7 @@ public sealed class OperationsStore(NpgsqlDataSource dataSource)
         await reader.NextResultAsync(ct);
         var awaiting = new List<AwaitingCase>();
         while (await reader.ReadAsync(ct))
-            awaiting.Add(new AwaitingCase(reader.GetGuid(0), ResidentIdNumber.FromStored(reader.GetString(1)), Enum.Parse<EventKind>(reader.GetString(2)),
+            awaiting.Add(new AwaitingCase(reader.GetGuid(0), ResidentIdNumber.FromStored(reader.GetString(1)), Enum.Parse<AllowanceEventKind>(reader.GetString(2)),
                 reader.GetFieldValue<DateOnly>(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<string[]>(5)));
         await reader.NextResultAsync(ct);
         await reader.ReadAsync(ct);

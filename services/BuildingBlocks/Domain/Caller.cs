@@ -67,6 +67,9 @@ public sealed class AuditedCall(Caller caller, string action, AuditKind kind, st
     public string Subject { get; } = subject;
     public string? RequestId { get; } = requestId;
 
+    /// <summary>The same call, about another subject (the person behind the record the request named).</summary>
+    public AuditedCall About(string subject) => new(Caller, Action, Kind, subject, RequestId);
+
     /// <summary>Set once a committed transaction holds this call's entry, so it is not written again afterwards.</summary>
     public bool Recorded { get; private set; }
 

@@ -35,6 +35,27 @@ public static class ValidatorFields
         return s;
     }
 
+    /// <summary>
+    /// A value the caller states that the platform holds as a fact (a person's pooling region, today's date): left
+    /// empty it is taken from the fact; given, it must agree, or the request is refused naming both.
+    /// </summary>
+    public static Validator Agrees(this Validator v, string field, string? stated, string fact, string whatTheFactIs)
+    {
+        var given = (stated ?? "").Trim();
+        return given.Length > 0 && given != fact ? v.Add(field, $"'{given}' is not {whatTheFactIs} ({fact}): leave it empty or send {fact}") : v;
+    }
+
+    /// <summary>
+    /// A pooling region the caller may state, though the platform takes it from the person's insurance record: nothing,
+    /// or six digits (which must then agree with the record, see <see cref="Agrees"/>).
+    /// </summary>
+    public static string StatedRegion(this Validator v, string field, string? text)
+    {
+        var region = (text ?? "").Trim();
+        v.Check(region.Length == 0 || (region.Length == 6 && region.All(char.IsAsciiDigit)), field, "must be empty or a 6-digit pooling region code");
+        return region;
+    }
+
     /// <summary>An identifier this platform handed out (a UUID).</summary>
     public static Guid Uuid(this Validator v, string field, string? text)
     {

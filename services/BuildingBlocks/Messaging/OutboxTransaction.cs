@@ -22,6 +22,22 @@ public sealed class OutboxTransaction(NpgsqlConnection connection, NpgsqlTransac
     /// <summary>Audits this transaction as <paramref name="call"/> (instead of the ambient call, if any), written with it.</summary>
     public void Audit(AuditedCall call) => Audited = call;
 
+    /// <summary>Whose record this transaction read or changed, when the request named only the record (its person's ID number).</summary>
+    public void About(string subject) => Subject = subject;
+
+    internal string? Subject { get; private set; }
+
+    /// <summary>
+    /// Serialises, until this transaction ends, every transaction that locks the same key (e.g. "allowance:" and a
+    /// person's ID number): what each reads under the lock stays true until it commits, so events about one subject
+    /// that arrive together are handled one after the other.
+    /// </summary>
+    public async Task LockAsync(string key, CancellationToken ct)
+    {
+        await using var command = Command("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>Queues an event; it is written at commit and published by the relay after it.</summary>
     public void Publish(IIntegrationEvent integrationEvent) => _events.Add(integrationEvent);
 

@@ -21,13 +21,15 @@ public sealed class ServiceDatabase(NpgsqlDataSource dataSource, OutboxSignal ou
 
         var result = await work(outboxTransaction, ct);
         var events = outboxTransaction.Events;
-        // The call or event this change serves is audited in the same transaction: no change without its entry.
-        var audited = outboxTransaction.Audited ?? (AuditedCall.Current is { Kind: AuditKind.Change, Recorded: false } call ? call : null);
+        // The call or event this transaction serves is audited in it: no change, and no read of a person's record,
+        // without its entry.
+        var call = outboxTransaction.Audited ?? (AuditedCall.Current is { Kind: not AuditKind.None, Recorded: false } current ? current : null);
+        var audited = call is not null && outboxTransaction.Subject is { } subject ? call.About(subject) : call;
         if (events.Count > 0 || audited is not null)
             await WriteRecordsAsync(outboxTransaction, audited, ct);
         await transaction.CommitAsync(ct);
 
-        audited?.MarkRecorded();
+        call?.MarkRecorded();
         if (events.Count > 0) outboxSignal.Nudge();
         outboxTransaction.Committed();
         return result;

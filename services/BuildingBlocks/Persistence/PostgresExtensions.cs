@@ -12,7 +12,9 @@ public static class PostgresExtensions
     /// <summary>
     /// Registers the service's own database from <c>ConnectionStrings:{connectionName}</c> (the AppHost injects it
     /// as <c>ConnectionStrings__{connectionName}</c>), applies the schema scripts embedded in
-    /// <paramref name="schemaAssemblies"/> at start, and adds a readiness check.
+    /// <paramref name="schemaAssemblies"/> at start, and adds a readiness check. The scripts run as the connection's
+    /// user, who owns the schema; the service itself then works as its own role (<see cref="ServiceRole"/>), which may
+    /// read and write its tables but only add to the audit log, and can neither alter nor drop what it does not own.
     /// </summary>
     public static IHostApplicationBuilder AddServiceDatabase(
         this IHostApplicationBuilder builder, string connectionName, params Assembly[] schemaAssemblies)
@@ -20,13 +22,15 @@ public static class PostgresExtensions
         var connectionString = builder.Configuration.GetConnectionString(connectionName)
             ?? throw new InvalidOperationException(
                 $"Connection string '{connectionName}' is missing: set ConnectionStrings__{connectionName} (the AppHost does).");
+        var role = ServiceRole.For(connectionString, connectionName, builder.Configuration.GetValue("Database:OwnRole", true));
 
+        builder.Services.AddSingleton(role);
         builder.Services.AddSingleton(_ =>
         {
-            var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = connectionName };
+            var dataSource = new NpgsqlDataSourceBuilder(role.ServiceConnectionString) { Name = connectionName };
             // The services run the same few statements all day: let Npgsql prepare them (parse and plan once per
             // connection) unless the connection string says otherwise.
-            if (!connectionString.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase))
+            if (!role.ServiceConnectionString.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase))
                 dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64;
             return dataSource.Build();
         });

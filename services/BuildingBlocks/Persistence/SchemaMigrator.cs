@@ -9,7 +9,7 @@ namespace MaternityCloud.BuildingBlocks.Persistence;
 /// Each script runs once; scripts are forward-only: a change is a new script.
 /// </summary>
 internal sealed partial class SchemaMigrator(
-    NpgsqlDataSource dataSource, IEnumerable<SchemaScripts> scriptSets, ILogger<SchemaMigrator> logger) : IHostedService
+    ServiceRole role, IEnumerable<SchemaScripts> scriptSets, ILogger<SchemaMigrator> logger) : IHostedService
 {
     private const long AdvisoryLockKey = 0x4D435F534348454D; // "MC_SCHEM"
     private static readonly TimeSpan DatabaseWait = TimeSpan.FromSeconds(60);
@@ -56,6 +56,7 @@ internal sealed partial class SchemaMigrator(
             }
             LogApplied(id);
         }
+        await role.GrantAsync(connection, tx, ct);
         await tx.CommitAsync(ct);
     }
 
@@ -76,7 +77,10 @@ internal sealed partial class SchemaMigrator(
         {
             try
             {
-                return await dataSource.OpenConnectionAsync(ct);
+                // The owner's own connection, not pooled: it is needed once, at start.
+                var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(role.OwnerConnectionString) { Pooling = false }.ConnectionString);
+                await connection.OpenAsync(ct);
+                return connection;
             }
             catch (NpgsqlException e) when (DateTime.UtcNow < deadline)
             {

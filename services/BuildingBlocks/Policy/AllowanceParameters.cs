@@ -1,3 +1,4 @@
+using MaternityCloud.Contracts.Codes;
 namespace MaternityCloud.BuildingBlocks.Policy;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using MaternityCloud.Contracts.Codes;
+
 namespace MaternityCloud.BuildingBlocks.Policy;
 
 /// <summary>
@@ -53,29 +55,6 @@ public enum RoundingMode
     HalfEven,
 }
 
-/// <summary>
-/// What a childbirth or family-planning visit was, as far as quotas and fixed amounts go. Named after the national
-/// maternity category (matn_type 1–6, 9) and family-planning category (birctrl_type 1–9).
-/// </summary>
-public enum BenefitCategory
-{
-    NormalDelivery,
-    AssistedDelivery,
-    Caesarean,
-    Dystocia,
-    Miscarriage,
-    InducedLabour,
-    OtherMaternity,
-    IudInsertion,
-    IudRemoval,
-    Abortion,
-    FamilyPlanningInducedLabour,
-    Sterilisation,
-    SterilisationReversal,
-    Vasectomy,
-    VasectomyReversal,
-    OtherFamilyPlanning,
-}
 
 /// <summary>
 /// Direct settlement away from home (异地就医): within the province by default, across provinces only with a filing

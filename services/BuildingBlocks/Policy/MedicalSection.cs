@@ -1,3 +1,4 @@
+using MaternityCloud.Contracts.Codes;
 using System.Globalization;
 using System.Text.Json;
 using MaternityCloud.BuildingBlocks.Domain;

@@ -7,7 +7,7 @@ using MaternityCloud.Claims.Infrastructure;
 namespace MaternityCloud.Claims.Application;
 
 /// <summary>What operators do around settlements: review the intelligent audit's flags, record cross-region filings.</summary>
-public sealed class OperatorHandlers(ServiceDatabase database, SettlementStore store, RegionPolicyCatalog policies, TimeProvider clock)
+public sealed class OperatorHandlers(ServiceDatabase database, SettlementStore store, IEligibility eligibility, TimeProvider clock)
 {
     private static readonly string[] FlagStates = ["open", "confirmed", "cleared", "all"];
 
@@ -19,8 +19,8 @@ public sealed class OperatorHandlers(ServiceDatabase database, SettlementStore s
         string? institution = string.IsNullOrWhiteSpace(institutionCode) ? null : v.InstitutionCode("institution_code", institutionCode);
         v.Check(pageSize is >= 0 and <= 500, "page_size", "must be from 1 to 500 (0 means 100)");
         v.ThrowIfInvalid();
-        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        return await store.ListFlagsAsync(connection, wanted == "all" ? null : wanted, institution, pageSize == 0 ? 100 : pageSize, ct);
+        return await database.InTransactionAsync((tx, token) =>
+            store.ListFlagsAsync(tx.Connection, wanted == "all" ? null : wanted, institution, pageSize == 0 ? 100 : pageSize, token), ct);
     }
 
     public async Task<AuditFlagRecord> ReviewFlagAsync(long flagId, string decision, string reviewer, string note, CancellationToken ct)
@@ -46,10 +46,13 @@ public sealed class OperatorHandlers(ServiceDatabase database, SettlementStore s
         if (!v.HasErrorFor("valid_from") && !v.HasErrorFor("valid_to")) v.Check(to >= from, "valid_to", "must not be before valid_from");
         var place = (destination ?? "").Trim();
         v.Check(place.Length == 6 && place.All(char.IsAsciiDigit) && place != "000000", "destination", "must be a 6-digit division code of the place of treatment");
-        var policy = v.Region(policies, "region", region, v.HasErrorFor("valid_from") ? null : from);
         var who = v.Text("filed_by", filedBy);
+        v.StatedRegion("region", region);
         v.ThrowIfInvalid();
-        var filing = new CrossRegionFilingRecord(Guid.CreateVersion7(), person.Value, policy!.Region, place, from, to, who);
+        // The filing is for the person's own pooling region, from the insurance record on its first day.
+        var insuredIn = await Regions.OfPersonAsync(eligibility, person, from, ct);
+        new Validator().Agrees("region", region, insuredIn, $"the person's pooling region on {from:yyyy-MM-dd}").ThrowIfInvalid();
+        var filing = new CrossRegionFilingRecord(Guid.CreateVersion7(), person.Value, insuredIn, place, from, to, who);
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         await store.InsertFilingAsync(connection, filing, clock.GetUtcNowForDatabase(), ct);
         return filing;

@@ -21,7 +21,7 @@ public sealed record CaseView(ReimbursementCase Case, IReadOnlyList<CaseTransiti
 /// each case runs against its time limit in working days.
 /// </summary>
 public sealed class ReimbursementCaseHandlers(
-    ServiceDatabase database, CaseStore store, RegionPolicyCatalog policies, WorkingDayCalendar calendar, TimeProvider clock)
+    ServiceDatabase database, CaseStore store, RegionPolicyCatalog policies, IEligibility eligibility, WorkingDayCalendar calendar, TimeProvider clock)
 {
     public async Task<CaseView> FileAsync(FileCase command, CancellationToken ct)
     {
@@ -38,12 +38,17 @@ public sealed class ReimbursementCaseHandlers(
         v.Check(documents.Count > 0, "documents", "list the documents handed in");
         var phone = (command.ApplicantPhone ?? "").Trim();
         v.Check(phone.Length == 0 || (phone.Length == 11 && phone[0] == '1' && phone.All(char.IsAsciiDigit)), "applicant_phone", "must be an 11-digit mobile number");
-        var policy = v.Region(policies, "region", command.Region, v.HasErrorFor("service_date") ? null : serviceDate);
+        v.StatedRegion("region", command.Region);
         v.ThrowIfInvalid();
         if (!(who!.IsClerk || who.Role == OperatorRole.Administrator))
             throw new PermissionDeniedException($"cases are filed by the clerk of the site that takes them in, not a {who.Role}");
+        // The case is judged by the person's pooling region on the service date, from the insurance record.
+        var region = await Regions.OfPersonAsync(eligibility, person, serviceDate, ct);
+        new Validator().Agrees("region", command.Region, region, $"the person's pooling region on {serviceDate:yyyy-MM-dd}").ThrowIfInvalid();
+        var policy = policies.Resolve(region, serviceDate).Policy
+            ?? throw new RuleViolationException("region-policy-missing", $"no parameters of region {region} are in force on {serviceDate:yyyy-MM-dd}");
 
-        var rules = policy!.Reimbursement.Items[command.Item!.Value];
+        var rules = policy.Reimbursement.Items[command.Item!.Value];
         var due = calendar.AddWorkingDays(today, rules.TimeLimitWorkingDays);
         var filed = new ReimbursementCase(Guid.CreateVersion7(), requestId, person, policy.Region, policy.Version, command.Item.Value, serviceDate,
             claimed, null, documents, who.Site, phone.Length == 0 ? null : phone, CaseState.Applied, today, due, null, null);
@@ -113,10 +118,13 @@ public sealed class ReimbursementCaseHandlers(
         var operatorFound = Operator(v, who);
         var id = v.Uuid("case_id", caseId);
         v.ThrowIfInvalid();
-        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        var c = await store.FindAsync(connection, id, ct) ?? throw new NotFoundException("reimbursement case", caseId);
-        c.RequireVisibleTo(operatorFound!);
-        return new CaseView(c, await store.TransitionsAsync(connection, id, ct), WorkingDaysLeft(c));
+        return await database.InTransactionAsync(async (tx, token) =>
+        {
+            var c = await store.FindAsync(tx.Connection, id, token) ?? throw new NotFoundException("reimbursement case", caseId);
+            c.RequireVisibleTo(operatorFound!);
+            tx.About(c.IdNumber.Value); // the read is audited in this transaction, as a read of this person's record
+            return new CaseView(c, await store.TransitionsAsync(tx.Connection, id, token), WorkingDaysLeft(c));
+        }, ct);
     }
 
     /// <summary>A clerk's list holds their site's cases only; the fund centre's holds every site's.</summary>
@@ -126,9 +134,8 @@ public sealed class ReimbursementCaseHandlers(
         var operatorFound = Operator(v, who);
         v.Check(pageSize is >= 0 and <= 500, "page_size", "must be from 1 to 500 (0 means 100)");
         v.ThrowIfInvalid();
-        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        var cases = await store.ListAsync(connection, operatorFound!.IsFundCentre ? null : operatorFound.Site, state,
-            overdueOnly ? clock.GetLocalToday() : null, pageSize == 0 ? 100 : pageSize, ct);
+        var cases = await database.InTransactionAsync((tx, token) => store.ListAsync(tx.Connection, operatorFound!.IsFundCentre ? null : operatorFound.Site,
+            state, overdueOnly ? clock.GetLocalToday() : null, pageSize == 0 ? 100 : pageSize, token), ct);
         return cases.Select(c => new CaseView(c, [], WorkingDaysLeft(c))).ToList();
     }
 

@@ -4,52 +4,62 @@ using MaternityCloud.BuildingBlocks.Persistence;
 using MaternityCloud.BuildingBlocks.Policy;
 using MaternityCloud.Claims.Domain;
 using MaternityCloud.Claims.Infrastructure;
+using MaternityCloud.Contracts.Codes;
 using MaternityCloud.Contracts.Events;
+using Npgsql;
 
 namespace MaternityCloud.Claims.Application;
 
 /// <summary>
 /// Direct settlement at the hospital counter: validate everything first, answer a retry from what the request id
-/// already produced, check eligibility with Enrollment, find the pregnancy's quota, then compute, store, consume the
-/// quota and publish in one transaction. A refused request stores nothing and consumes nothing.
+/// already produced, ask Enrollment for the person's eligibility and pooling region and the institution's standing on
+/// the service date, find the pregnancy's quota, then compute, store, consume the quota and publish in one transaction.
+/// The rules applied are those of the person's region from their insurance record; a region the hospital states must
+/// agree. A refused request stores nothing and consumes nothing.
 /// </summary>
 public sealed partial class SettlementHandlers(
     ServiceDatabase database,
     SettlementStore store,
     QuotaLedger quotas,
-    SettlementReplies replies,
     IEligibility eligibility,
     IPrenatalRegistrations registrations,
     RegionPolicyCatalog policies,
     TimeProvider clock,
     ILogger<SettlementHandlers> logger)
 {
-    private const int MaxGestationalWeeks = 44;
+    /// <summary>A settlement request checked field by field; its region's rules are known once the person is admitted.</summary>
+    private sealed record Checked(SettleCommand Command, string InstitutionCode, string RequestId, ResidentIdNumber Person, ClassifiedVisit Visit,
+        DateOnly ServiceDate, IReadOnlyList<FeeLine> Lines);
 
-    /// <summary>A settlement request checked field by field, with the rules in force on its service date.</summary>
-    private sealed record Checked(SettleCommand Command, string InstitutionCode, string RequestId, ResidentIdNumber Person, RegionPolicy Policy,
-        Visit Visit, DateOnly ServiceDate, int FetusCount, IReadOnlyList<PricedLine> Lines);
+    /// <summary>A request the facts admit: the person's region's rules, the lines priced by its catalog, where the person was treated.</summary>
+    private sealed record Admitted(Checked Request, RegionPolicy Policy, IReadOnlyList<PricedLine> Lines, SettlementScope Scope, bool AsFiledSpouse);
 
     public async Task<SettlementRecord> PreSettleAsync(SettleCommand command, CancellationToken ct)
     {
         var request = Check(command);
-        var (scope, asSpouse) = await AdmitAsync(request, ct);
-        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+        var admitted = await AdmitAsync(request, ct);
+        // Nothing is written but the read's audit entry, in the transaction of the reads.
+        return await database.InTransactionAsync((tx, token) => PreviewAsync(tx.Connection, admitted, token), ct);
+    }
+
+    private async Task<SettlementRecord> PreviewAsync(NpgsqlConnection connection, Admitted admitted, CancellationToken ct)
+    {
+        var request = admitted.Request;
         PrenatalQuota? quota = null;
         if (request.Visit.Kind == VisitKind.PrenatalCheck)
         {
             // Nothing may be created by a preview: the known registration, or Prenatal's open one, or a new one's cap.
             var open = await quotas.FindOpenAsync(connection, request.Person.Value, ct) ?? await registrations.FindOpenAsync(request.Person.Value, ct);
-            if (open is null && request.Policy.Medical.PrenatalRegistrationRequired) throw RegistrationRequired(request);
-            var used = open is null ? 0m : await quotas.UsedAsync(connection, open.RegistrationId, ct);
-            quota = new PrenatalQuota(open?.RegistrationId ?? Guid.Empty,
-                SettlementRules.PrenatalCap(request.Policy.Medical, open?.Quota ?? request.Policy.Medical.PrenatalCapPerPregnancy, asSpouse), used);
+            if (open is null && admitted.Policy.Medical.PrenatalRegistrationRequired) throw RegistrationRequired(admitted);
+            var used = open is null ? 0m : await quotas.UsedAsync(connection, open.PregnancyId, ct);
+            quota = new PrenatalQuota(open?.PregnancyId ?? Guid.Empty,
+                SettlementRules.PrenatalCap(admitted.Policy.Medical, open?.Quota ?? admitted.Policy.Medical.PrenatalCapPerPregnancy, admitted.AsFiledSpouse), used);
         }
-        var computation = SettlementRules.Compute(request.Policy.Medical, request.Visit, request.Lines, asSpouse, quota);
+        var computation = SettlementRules.Compute(admitted.Policy.Medical, request.Visit, admitted.Lines, admitted.AsFiledSpouse, quota);
         var (history, _) = await store.ReadBeforeSettlingAsync(connection, request.Person.Value, request.ServiceDate,
-            quota?.RegistrationId is { } known && known != Guid.Empty ? known : null, lockQuota: false, ct);
-        var findings = IntelligentAudit.Check(request.Lines, history, quota is not null);
-        return Record(request, Guid.Empty, scope, asSpouse, quota, computation, findings, SettlementStatus.Preview, null);
+            quota?.PregnancyId is { } known && known != Guid.Empty ? known : null, lockQuota: false, ct);
+        var findings = IntelligentAudit.Check(admitted.Lines, history, quota is not null);
+        return Record(admitted, Guid.Empty, null, quota, computation, findings, SettlementStatus.Preview, null);
     }
 
     public async Task<SettlementRecord> SettleAsync(SettleCommand command, CancellationToken ct)
@@ -61,14 +71,14 @@ public sealed partial class SettlementHandlers(
         var admitting = AdmitAsync(request, ct);
         var knownRegistration = FindKnownRegistrationAsync(request.Person.Value, ct);
         await Task.WhenAll(admitting, knownRegistration); // a refusal of eligibility is what the hospital hears
-        var (scope, asSpouse) = admitting.Result;
+        var admitted = admitting.Result;
         var registration = knownRegistration.Result;
         if (registration is null && request.Visit.Kind == VisitKind.PrenatalCheck)
         {
-            registration = request.Policy.Medical.PrenatalRegistrationRequired
-                ? await registrations.FindOpenAsync(request.Person.Value, ct) ?? throw RegistrationRequired(request)
-                : await registrations.EnsureAsync(request.Person.Value, request.Policy.Region, request.ServiceDate,
-                    command.GestationalWeeks, request.FetusCount, request.InstitutionCode, ct);
+            registration = admitted.Policy.Medical.PrenatalRegistrationRequired
+                ? await registrations.FindOpenAsync(request.Person.Value, ct) ?? throw RegistrationRequired(admitted)
+                : await registrations.EnsureAsync(request.Person.Value, admitted.Policy.Region, request.ServiceDate,
+                    request.Visit.GestationalWeeks, request.Visit.FetusCount, request.InstitutionCode, ct);
             await using var connection = await database.DataSource.OpenConnectionAsync(ct);
             await quotas.OpenAsync(connection, registration, ct);
         }
@@ -78,31 +88,32 @@ public sealed partial class SettlementHandlers(
         {
             var prenatal = request.Visit.Kind == VisitKind.PrenatalCheck;
             var (history, ledger) = await store.ReadBeforeSettlingAsync(tx.Connection, request.Person.Value, request.ServiceDate,
-                registration?.RegistrationId, lockQuota: prenatal, token);
+                registration?.PregnancyId, lockQuota: prenatal, token);
             PrenatalQuota? quota = ledger is { } row
-                ? new PrenatalQuota(registration!.RegistrationId, SettlementRules.PrenatalCap(request.Policy.Medical, row.Cap, asSpouse), row.Used)
+                ? new PrenatalQuota(registration!.PregnancyId, SettlementRules.PrenatalCap(admitted.Policy.Medical, row.Cap, admitted.AsFiledSpouse), row.Used)
                 : null;
-            var computation = SettlementRules.Compute(request.Policy.Medical, request.Visit, request.Lines, asSpouse, quota);
-            var findings = IntelligentAudit.Check(request.Lines, history, registration is not null);
-            var record = Record(request, Guid.CreateVersion7(), scope, asSpouse, quota, computation, findings, SettlementStatus.Settled, settledAt)
-                with { RegistrationId = registration?.RegistrationId };
+            var computation = SettlementRules.Compute(admitted.Policy.Medical, request.Visit, admitted.Lines, admitted.AsFiledSpouse, quota);
+            var findings = IntelligentAudit.Check(admitted.Lines, history, registration is not null);
+            var record = Record(admitted, Guid.CreateVersion7(), registration, quota, computation, findings, SettlementStatus.Settled, settledAt);
 
             if (!await store.TryInsertAsync(tx, record, command.Fingerprint, command.CertificateType, findings, token))
                 return null; // the same request id committed meanwhile (a concurrent retry): nothing of ours is kept
             tx.Publish(new SettlementCompleted(Guid.CreateVersion7(), settledAt, record.SettlementId, record.InstitutionCode, record.IdNumber,
-                record.MedicalType, record.MaternityCategory, record.FamilyPlanningCategory, record.FetusCount, record.GestationalWeeks, record.Dystocia,
-                record.Complication, record.ServiceDate, record.Fund, record.Individual, record.Region, record.PolicyVersion, asSpouse,
+                request.Visit, record.ServiceDate, record.Fund, record.Individual, record.Region, record.PolicyVersion, record.AsFiledSpouse,
                 record.RegistrationId));
             return record;
         }, ct);
 
         if (outcome is null)
             return await FindEarlierAsync(request, ct) ?? throw new InvalidOperationException("a conflicting settlement vanished");
-        await replies.StoreAsync(command.Fingerprint, outcome);
         if (outcome.Lines.Any(l => l.Flags.Count > 0)) LogFlagged(outcome.SettlementId, outcome.InstitutionCode);
         return outcome;
     }
 
+    /// <summary>
+    /// Reverses the institution's own settlement; another institution's is not found (as one that does not exist). A
+    /// repeated reversal returns the reversed settlement and changes nothing.
+    /// </summary>
     public async Task<SettlementRecord> ReverseAsync(string institutionCode, string settlementId, string reason, CancellationToken ct)
     {
         var v = new Validator();
@@ -112,19 +123,16 @@ public sealed partial class SettlementHandlers(
         v.ThrowIfInvalid();
 
         var at = clock.GetUtcNowForDatabase();
-        var (reversed, changed) = await database.InTransactionAsync(async (tx, token) =>
+        return await database.InTransactionAsync(async (tx, token) =>
         {
-            var s = await store.FindAsync(tx.Connection, id, token, forUpdate: true) ?? throw new NotFoundException("settlement", settlementId);
-            RequireOwn(s, institution);
-            if (s.State == SettlementStatus.Reversed) return (s, false); // a repeated reversal changes nothing
+            var s = Own(await store.FindAsync(tx.Connection, id, token, forUpdate: true), institution, settlementId);
+            if (s.State == SettlementStatus.Reversed) return s; // a repeated reversal changes nothing
             await store.MarkReversedAsync(tx, id, at, why, token);
-            if (s.QuotaConsumed > 0) await quotas.AddUsedAsync(tx, s.RegistrationId!.Value, -s.QuotaConsumed, token);
-            tx.Publish(new SettlementReversed(Guid.CreateVersion7(), at, s.SettlementId, s.InstitutionCode, s.IdNumber, s.MedicalType, s.ServiceDate,
-                s.Fund, why));
-            return (s with { State = SettlementStatus.Reversed, ReversedAt = at, ReversalReason = why }, true);
+            if (s.QuotaConsumed > 0) await quotas.AddUsedAsync(tx, s.PregnancyId!.Value, -s.QuotaConsumed, token);
+            tx.Publish(new SettlementReversed(Guid.CreateVersion7(), at, s.SettlementId, s.InstitutionCode, s.IdNumber, s.Visit, s.ServiceDate,
+                s.Fund, why, s.RegistrationId));
+            return s with { State = SettlementStatus.Reversed, ReversedAt = at, ReversalReason = why };
         }, ct);
-        if (changed) await replies.ForgetAsync(reversed.InstitutionCode, reversed.RequestId);
-        return reversed;
     }
 
     public async Task<SettlementRecord> GetAsync(string institutionCode, string settlementId, CancellationToken ct)
@@ -133,10 +141,12 @@ public sealed partial class SettlementHandlers(
         var institution = v.InstitutionCode("institution_code", institutionCode);
         var id = v.Uuid("settlement_id", settlementId);
         v.ThrowIfInvalid();
-        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        var s = await store.FindAsync(connection, id, ct) ?? throw new NotFoundException("settlement", settlementId);
-        RequireOwn(s, institution);
-        return s;
+        return await database.InTransactionAsync(async (tx, token) =>
+        {
+            var s = Own(await store.FindAsync(tx.Connection, id, token), institution, settlementId);
+            tx.About(s.IdNumber); // the read is audited in this transaction, as a read of this person's record
+            return s;
+        }, ct);
     }
 
     public async Task<(IReadOnlyList<SettlementRecord> Page, string NextPageToken)> ListAsync(
@@ -151,9 +161,8 @@ public sealed partial class SettlementHandlers(
         var after = PageToken.Read(v, pageToken);
         v.ThrowIfInvalid();
         var limit = pageSize == 0 ? 50 : pageSize;
-        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        var page = await store.ListAsync(connection, institution, from is { } f ? StartOf(f) : null, to is { } t && t < DateOnly.MaxValue ? StartOf(t.AddDays(1)) : null,
-            person, after, limit, ct);
+        var page = await database.InTransactionAsync((tx, token) => store.ListAsync(tx.Connection, institution, from is { } f ? StartOf(f) : null,
+            to is { } t && t < DateOnly.MaxValue ? StartOf(t.AddDays(1)) : null, person, after, limit, token), ct);
         return (page, page.Count == limit ? PageToken.Write(page[^1].SettledAt!.Value, page[^1].SettlementId) : "");
     }
 
@@ -182,19 +191,13 @@ public sealed partial class SettlementHandlers(
         var requestId = v.Text("request_id", c.RequestId, 64);
         var person = v.IdNumber("id_number", c.IdNumber);
         v.Check(c.CertificateType is >= 1 and <= 3, "certificate_type", "must be 1 (electronic code), 2 (ID card) or 3 (social security card)");
-        var today = clock.GetLocalToday();
-        var serviceDate = v.Date("service_date", c.ServiceDate, notAfter: today);
-        var visit = Visit.Classify(v, c.MedicalType, c.MaternityCategory, c.FamilyPlanningCategory, c.Complication);
-        v.Check(c.GestationalWeeks is >= 0 and <= MaxGestationalWeeks, "gestational_weeks", $"must be from 0 to {MaxGestationalWeeks}");
-        if (visit?.Kind == VisitKind.PrenatalCheck)
-            v.Check(c.GestationalWeeks >= 1, "gestational_weeks", "is required for a prenatal check (it dates the pregnancy)");
-        var fetusCount = c.FetusCount == 0 ? 1 : c.FetusCount;
-        v.Check(fetusCount is >= 1 and <= 9, "fetus_count", "must be from 1 to 9 (0 means 1)");
-        // A future date is refused, but the lines are still checked (against today's rules) so every bad field is named at once.
-        var policy = v.Region(policies, "region", c.Region, serviceDate == default ? null : (serviceDate > today ? today : serviceDate));
-        var lines = policy is null ? [] : FeeLines.Read(v, policy.Medical.Catalog, policy.Version, c.Lines, c.TotalAmount);
+        var serviceDate = v.Date("service_date", c.ServiceDate, notAfter: clock.GetLocalToday());
+        var visit = NationalCodes.ClassifyVisit(c.MedicalType, c.MaternityCategory, c.FamilyPlanningCategory, c.FetusCount, c.GestationalWeeks,
+            c.Dystocia, c.Complication, (field, reason) => v.Add(field, reason));
+        v.StatedRegion("region", c.Region);
+        var lines = FeeLines.Read(v, c.Lines, c.TotalAmount);
         v.ThrowIfInvalid();
-        return new Checked(c, institution, requestId, person, policy!, visit!, serviceDate, fetusCount, lines);
+        return new Checked(c, institution, requestId, person, visit!, serviceDate, lines);
     }
 
     private async Task<OpenRegistration?> FindKnownRegistrationAsync(string idNumber, CancellationToken ct)
@@ -206,59 +209,86 @@ public sealed partial class SettlementHandlers(
     /// <summary>What the request id already produced: the same request gets it back, a different one is refused.</summary>
     private async Task<SettlementRecord?> FindEarlierAsync(Checked request, CancellationToken ct)
     {
-        var earlier = await replies.TryGetAsync(request.InstitutionCode, request.RequestId);
-        if (earlier is null)
-        {
-            await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-            earlier = await store.FindByRequestAsync(connection, request.InstitutionCode, request.RequestId, ct);
-        }
-        if (earlier is not { } found) return null;
+        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+        if (await store.FindByRequestAsync(connection, request.InstitutionCode, request.RequestId, ct) is not { } found) return null;
         if (!found.Fingerprint.AsSpan().SequenceEqual(request.Command.Fingerprint))
             throw new AlreadyExistsException("settlement request", $"{request.InstitutionCode}/{request.RequestId}",
                 $"request id {request.RequestId} was used for settlement {found.Record.SettlementId} with different content; use a new request id");
         return found.Record;
     }
 
-    /// <summary>The person may be settled here: eligible on the service date, and filed when treated away from home.</summary>
-    private async Task<(SettlementScope Scope, bool AsFiledSpouse)> AdmitAsync(Checked request, CancellationToken ct)
+    /// <summary>
+    /// Whether the facts admit the visit here: the person eligible on the service date, in their own region (a stated
+    /// region must agree), the institution designated and qualified for the visit that day, and, treated away from
+    /// home, settling other regions' persons directly and holding a filing where the person's region wants one. Then the
+    /// lines are priced by the person's region's catalog.
+    /// </summary>
+    private async Task<Admitted> AdmitAsync(Checked request, CancellationToken ct)
     {
-        var answer = await eligibility.CheckMaternityMedicalAsync(request.Person.Value, request.ServiceDate, request.Policy.Region, ct);
+        var answer = await eligibility.CheckMaternityMedicalAsync(request.Person.Value, request.ServiceDate, request.InstitutionCode, ct);
         if (!answer.Eligible)
         {
             var reasons = answer.Reasons.Count == 0 ? [("not-eligible", "not eligible")] : answer.Reasons;
             throw new RuleViolationException("not-eligible",
-                $"{request.Person.Masked} is not eligible for maternity medical benefits on {request.ServiceDate:yyyy-MM-dd} ({answer.PolicyVersion}): " +
-                string.Join("; ", reasons.Select(r => $"{r.Code}: {r.Message}")))
+                $"{request.Person.Masked} is not eligible for maternity medical benefits on {request.ServiceDate:yyyy-MM-dd}" +
+                (answer.PolicyVersion.Length > 0 ? $" ({answer.PolicyVersion})" : "") + ": " + string.Join("; ", reasons.Select(r => $"{r.Code}: {r.Message}")))
             { Reasons = reasons };
         }
-        var scope = SettlementScopes.Of(request.Policy.Region, request.InstitutionCode);
-        if (request.Policy.Medical.CrossRegion.NeedsFiling(scope))
+        var v = new Validator();
+        v.Agrees("region", request.Command.Region, answer.Region, $"the person's pooling region on {request.ServiceDate:yyyy-MM-dd}");
+        v.ThrowIfInvalid();
+
+        var institution = answer.Institution ?? throw new InvalidOperationException("Enrollment did not answer the institution's standing");
+        if (!institution.Designated)
+            throw new RuleViolationException("institution-not-designated",
+                $"{request.InstitutionCode} is not a designated institution (定点医疗机构) with an agreement valid on {request.ServiceDate:yyyy-MM-dd}");
+        var (qualified, qualification) = request.Visit.Kind == VisitKind.FamilyPlanning
+            ? (institution.FamilyPlanningQualified, "family-planning (计划生育)")
+            : (institution.MaternityQualified, "maternity (生育)");
+        if (!qualified)
+            throw new RuleViolationException("institution-not-qualified",
+                $"{request.InstitutionCode} holds no {qualification} service qualification valid on {request.ServiceDate:yyyy-MM-dd}");
+
+        var policy = policies.Resolve(answer.Region, request.ServiceDate).Policy
+            ?? throw new RuleViolationException("region-policy-missing", $"no parameters of region {answer.Region} are in force on {request.ServiceDate:yyyy-MM-dd}");
+        var scope = SettlementScopes.Of(answer.Region, institution.Region);
+        if (scope != SettlementScope.Local)
         {
-            await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-            if (!await store.HasFilingAsync(connection, request.Person.Value, request.InstitutionCode.Substring(1, 6), request.ServiceDate, ct))
-                throw new RuleViolationException("cross-region-filing-required",
-                    $"treatment at {request.InstitutionCode} is {scope.Code()} for region {request.Policy.Region}: direct settlement needs a cross-region filing (异地就医备案) valid on {request.ServiceDate:yyyy-MM-dd}");
+            if (!institution.CrossRegionSettlement)
+                throw new RuleViolationException("cross-region-settlement-not-enabled",
+                    $"{request.InstitutionCode} (region {institution.Region}) does not settle insured persons of other regions directly; the person is insured in {answer.Region}");
+            if (policy.Medical.CrossRegion.NeedsFiling(scope))
+            {
+                await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+                if (!await store.HasFilingAsync(connection, request.Person.Value, institution.Region, request.ServiceDate, ct))
+                    throw new RuleViolationException("cross-region-filing-required",
+                        $"treatment at {request.InstitutionCode} (region {institution.Region}) is {scope.Code()} for region {answer.Region}: direct settlement needs a cross-region filing (异地就医备案) valid on {request.ServiceDate:yyyy-MM-dd}");
+            }
         }
-        return (scope, answer.AsFiledSpouse);
+
+        var lines = FeeLines.Price(v, policy.Medical.Catalog, policy.Version, request.Lines);
+        v.ThrowIfInvalid();
+        return new Admitted(request, policy, lines, scope, answer.AsFiledSpouse);
     }
 
-    private static RuleViolationException RegistrationRequired(Checked request) =>
+    private static RuleViolationException RegistrationRequired(Admitted admitted) =>
         new("prenatal-registration-required",
-            $"region {request.Policy.Region} ({request.Policy.Version}) settles prenatal checks only for a registered pregnancy (产前登记); {request.Person.Masked} has no open registration");
+            $"region {admitted.Policy.Region} ({admitted.Policy.Version}) settles prenatal checks only for a registered pregnancy (产前登记); {admitted.Request.Person.Masked} has no open registration");
 
-    private static SettlementRecord Record(Checked r, Guid id, SettlementScope scope, bool asSpouse, PrenatalQuota? quota, SettlementComputation c,
-        IReadOnlyList<AuditFinding> findings, SettlementStatus state, DateTimeOffset? settledAt) =>
-        new(id, r.InstitutionCode, r.RequestId, r.Person.Value, r.Policy.Region, r.Policy.Version, r.Visit.MedicalType, r.Visit.MaternityCategory,
-            r.Visit.FamilyPlanningCategory, r.Command.GestationalWeeks, r.FetusCount, r.Command.Complication, r.Command.Dystocia, r.ServiceDate, scope,
-            asSpouse, quota?.RegistrationId is { } g && g != Guid.Empty ? g : null, quota?.Cap, quota?.Used, c.QuotaConsumed, c.Total, c.Fund,
-            c.Transferred, c.Individual, state, settledAt, null, null,
-            c.Lines.Select(l => new SettledLine(l, findings.Where(f => f.LineNo == l.Line.LineNo).Select(f => f.Rule).ToList())).ToList());
-
-    private static void RequireOwn(SettlementRecord s, string institution)
+    private static SettlementRecord Record(Admitted a, Guid id, OpenRegistration? registration, PrenatalQuota? quota, SettlementComputation c,
+        IReadOnlyList<AuditFinding> findings, SettlementStatus state, DateTimeOffset? settledAt)
     {
-        if (s.InstitutionCode != institution)
-            throw new PermissionDeniedException($"settlement {s.SettlementId} belongs to another institution");
+        var (r, visit) = (a.Request, a.Request.Visit);
+        return new(id, r.InstitutionCode, r.RequestId, r.Person.Value, a.Policy.Region, a.Policy.Version, visit.MedicalType, visit.MaternityCategory,
+            visit.FamilyPlanningCategory, visit.GestationalWeeks, visit.FetusCount, visit.Complication, visit.Dystocia, r.ServiceDate, a.Scope,
+            a.AsFiledSpouse, registration?.RegistrationId, quota?.PregnancyId is { } g && g != Guid.Empty ? g : null, quota?.Cap, quota?.Used,
+            c.QuotaConsumed, c.Total, c.Fund, c.Transferred, c.Individual, state, settledAt, null, null,
+            c.Lines.Select(l => new SettledLine(l, findings.Where(f => f.LineNo == l.Line.LineNo).Select(f => f.Rule).ToList())).ToList());
     }
+
+    /// <summary>The institution's own settlement; another's is answered as one that does not exist, naming nobody.</summary>
+    private static SettlementRecord Own(SettlementRecord? s, string institution, string asked) =>
+        s is not null && s.InstitutionCode == institution ? s : throw new NotFoundException("settlement", asked);
 
     /// <summary>The start of a local day as an instant: days are the region's (China Standard Time) days.</summary>
     private DateTimeOffset StartOf(DateOnly day)

@@ -1,4 +1,5 @@
 using MaternityCloud.Claims.Domain;
+using MaternityCloud.Contracts.Codes;
 
 namespace MaternityCloud.Claims.Application;
 
@@ -50,6 +51,7 @@ public sealed record SettlementRecord(
     SettlementScope Scope,
     bool AsFiledSpouse,
     Guid? RegistrationId,
+    Guid? PregnancyId,
     decimal? QuotaCap,
     decimal? QuotaUsedBefore,
     decimal QuotaConsumed,
@@ -61,18 +63,37 @@ public sealed record SettlementRecord(
     DateTimeOffset? SettledAt,
     DateTimeOffset? ReversedAt,
     string? ReversalReason,
-    IReadOnlyList<SettledLine> Lines);
+    IReadOnlyList<SettledLine> Lines)
+{
+    /// <summary>The visit as classified when it was settled, from the codes stored with it.</summary>
+    public ClassifiedVisit Visit => NationalCodes.ClassifyStored(MedicalType, MaternityCategory, FamilyPlanningCategory, FetusCount, GestationalWeeks,
+        Dystocia, Complication)
+        ?? throw new InvalidOperationException($"settlement {SettlementId} holds codes that no longer classify");
+}
 
-/// <summary>What Enrollment answered about the person on the service date.</summary>
-public sealed record EligibilityAnswer(bool Eligible, IReadOnlyList<(string Code, string Message)> Reasons, string PolicyVersion, bool AsFiledSpouse);
+/// <summary>An institution's standing in the registry on the service date, as Enrollment answers it.</summary>
+public sealed record InstitutionStanding(
+    string InstitutionCode, bool Designated, string Region, bool MaternityQualified, bool FamilyPlanningQualified, bool CrossRegionSettlement);
 
-/// <summary>A pregnancy's registration as Prenatal knows it: its id and the prenatal quota it opened.</summary>
-public sealed record OpenRegistration(Guid RegistrationId, string IdNumber, string Region, decimal Quota);
+/// <summary>
+/// What Enrollment answered about the person on the service date: eligible or every reason not, under the rules of
+/// <see cref="Region"/> (the person's pooling region from the insurance record; empty when not insured), and the
+/// institution's standing when one was named.
+/// </summary>
+public sealed record EligibilityAnswer(
+    bool Eligible, IReadOnlyList<(string Code, string Message)> Reasons, string PolicyVersion, bool AsFiledSpouse, string Region,
+    InstitutionStanding? Institution);
 
-/// <summary>Enrollment's eligibility decision (cached there in Redis).</summary>
+/// <summary>
+/// A pregnancy's registration as Prenatal knows it: its id, its pregnancy, the prenatal quota it opened, and Prenatal's
+/// count of its changes when this was learned (so an older event arriving later cannot close it).
+/// </summary>
+public sealed record OpenRegistration(Guid RegistrationId, Guid PregnancyId, string IdNumber, string Region, decimal Quota, int StateVersion);
+
+/// <summary>Enrollment's eligibility decision (cached there in Redis) and the registry's answer for the institution.</summary>
 public interface IEligibility
 {
-    Task<EligibilityAnswer> CheckMaternityMedicalAsync(string idNumber, DateOnly serviceDate, string region, CancellationToken ct);
+    Task<EligibilityAnswer> CheckMaternityMedicalAsync(string idNumber, DateOnly serviceDate, string? institutionCode, CancellationToken ct);
 }
 
 /// <summary>Prenatal's registrations: find the open one, or create one automatically (intelligent registration).</summary>
@@ -93,3 +114,15 @@ public sealed record AuditFlagRecord(
     DateTimeOffset RaisedAt, string? ReviewedBy, string? ReviewNote);
 
 public sealed record CrossRegionFilingRecord(Guid FilingId, string IdNumber, string Region, string Destination, DateOnly ValidFrom, DateOnly ValidTo, string FiledBy);
+
+public static class Regions
+{
+
+    /// <summary>The person's pooling region on a date, from Enrollment's insurance record; refused when the person is not insured.</summary>
+    public static async Task<string> OfPersonAsync(IEligibility eligibility, BuildingBlocks.Domain.ResidentIdNumber person, DateOnly on, CancellationToken ct)
+    {
+        var answer = await eligibility.CheckMaternityMedicalAsync(person.Value, on, null, ct);
+        return answer.Region.Length > 0 ? answer.Region
+            : throw new BuildingBlocks.Domain.RuleViolationException("not-insured", $"{person.Masked} has no insurance record on {on:yyyy-MM-dd}, so no pooling region");
+    }
+}

@@ -1,4 +1,5 @@
 using MaternityCloud.BuildingBlocks.Policy;
+using MaternityCloud.Contracts.Codes;
 
 namespace MaternityCloud.Claims.Domain;
 
@@ -21,7 +22,7 @@ public sealed record LineSplit(
     FeeLine Line, Pool Pool, string Rule, decimal Fund, decimal Transferred, Pool? TransferredTo, decimal Individual, string Explanation);
 
 /// <summary>The prenatal quota of one pregnancy as the settlement sees it: the cap that applies and what is used.</summary>
-public sealed record PrenatalQuota(Guid RegistrationId, decimal Cap, decimal Used)
+public sealed record PrenatalQuota(Guid PregnancyId, decimal Cap, decimal Used)
 {
     public decimal Remaining => Math.Max(0, Cap - Used);
 }
@@ -49,7 +50,7 @@ public sealed record SettlementComputation(IReadOnlyList<LineSplit> Lines, decim
 public static class SettlementRules
 {
     public static SettlementComputation Compute(
-        MedicalParameters rules, Visit visit, IReadOnlyList<PricedLine> lines, bool asFiledSpouse, PrenatalQuota? quota)
+        MedicalParameters rules, ClassifiedVisit visit, IReadOnlyList<PricedLine> lines, bool asFiledSpouse, PrenatalQuota? quota)
     {
         var share = asFiledSpouse ? rules.SpouseShare : 1m;
         return visit.Kind == VisitKind.PrenatalCheck
@@ -61,7 +62,7 @@ public static class SettlementRules
     public static decimal PrenatalCap(MedicalParameters rules, decimal registeredCap, bool asFiledSpouse) =>
         asFiledSpouse ? rules.Round(registeredCap * rules.SpouseShare) : registeredCap;
 
-    private static SettlementComputation Prenatal(MedicalParameters rules, Visit visit, IReadOnlyList<PricedLine> lines, PrenatalQuota quota)
+    private static SettlementComputation Prenatal(MedicalParameters rules, ClassifiedVisit visit, IReadOnlyList<PricedLine> lines, PrenatalQuota quota)
     {
         var remaining = quota.Remaining;
         var splits = new List<LineSplit>(lines.Count);
@@ -87,7 +88,7 @@ public static class SettlementRules
         return new SettlementComputation(splits, quota.Remaining - remaining);
     }
 
-    private static SettlementComputation MaternityOrFamilyPlanning(MedicalParameters rules, Visit visit, IReadOnlyList<PricedLine> lines, decimal share)
+    private static SettlementComputation MaternityOrFamilyPlanning(MedicalParameters rules, ClassifiedVisit visit, IReadOnlyList<PricedLine> lines, decimal share)
     {
         var category = visit.Category!.Value;
         var mode = rules.PaymentMode switch
@@ -111,8 +112,8 @@ public static class SettlementRules
             if (Common(visit, line, item) is { } decided) { splits.Add(decided); continue; }
             if (!IsCompliant(visit, item))
             {
-                splits.Add(new LineSplit(line, visit.OrdinaryPool, "outside-maternity-catalog", 0, line.Amount, visit.OrdinaryPool, 0,
-                    $"{item.Name} is outside the maternity catalog: {line.Amount:0.00} to the {Describe(visit.OrdinaryPool)} pool"));
+                splits.Add(new LineSplit(line, visit.OrdinaryPool(), "outside-maternity-catalog", 0, line.Amount, visit.OrdinaryPool(), 0,
+                    $"{item.Name} is outside the maternity catalog: {line.Amount:0.00} to the {Describe(visit.OrdinaryPool())} pool"));
                 continue;
             }
             var due = mode == MedicalPaymentMode.FixedAmount ? line.Amount : rules.Round(line.Amount * ratio);
@@ -135,18 +136,18 @@ public static class SettlementRules
     }
 
     /// <summary>The rules every visit shares: self-pay items, and complications under ordinary rules.</summary>
-    private static LineSplit? Common(Visit visit, FeeLine line, CatalogItem item)
+    private static LineSplit? Common(ClassifiedVisit visit, FeeLine line, CatalogItem item)
     {
         if (item.Coverage == CatalogCoverage.SelfPay)
             return new LineSplit(line, Pool.SelfPay, "self-pay", 0, 0, null, line.Amount, $"{item.Name} is not covered: the person pays {line.Amount:0.00}");
         if (visit.Complication)
-            return new LineSplit(line, visit.OrdinaryPool, "complication-ordinary-rules", 0, line.Amount, visit.OrdinaryPool, 0,
-                $"a pregnancy complication is paid under ordinary medical-insurance rules: {line.Amount:0.00} to the {Describe(visit.OrdinaryPool)} pool");
+            return new LineSplit(line, visit.OrdinaryPool(), "complication-ordinary-rules", 0, line.Amount, visit.OrdinaryPool(), 0,
+                $"a pregnancy complication is paid under ordinary medical-insurance rules: {line.Amount:0.00} to the {Describe(visit.OrdinaryPool())} pool");
         return null;
     }
 
     /// <summary>Childbirth and family planning pay compliant items: the maternity items and the prenatal catalog's.</summary>
-    private static bool IsCompliant(Visit visit, CatalogItem item) =>
+    private static bool IsCompliant(ClassifiedVisit visit, CatalogItem item) =>
         item.Coverage is CatalogCoverage.Maternity or CatalogCoverage.Prenatal && visit.Kind != VisitKind.PrenatalCheck;
 
     private static string Percent(decimal share) => (share * 100).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + "%";

@@ -13,17 +13,16 @@ public enum SettlementScope
 public static class SettlementScopes
 {
     /// <summary>
-    /// Compares the institution's division (the 6 digits after H) with the person's pooling region: inside the region is
-    /// local (a city-level region 330300 covers 3303xx; the national baseline 000000 covers everything), the same first
-    /// two digits is the same province.
+    /// Where the institution is designated (its pooling region, from the registry) seen from the person's pooling region:
+    /// inside the region is local (a region code covers the divisions under it, 330300 covers 3303xx; the national
+    /// baseline 000000 covers everything), the same first two digits is the same province, anything else cross-province.
     /// </summary>
-    public static SettlementScope Of(string region, string institutionCode)
+    public static SettlementScope Of(string personRegion, string institutionRegion)
     {
-        var division = institutionCode.Substring(1, 6);
-        var significant = region;
+        var significant = personRegion;
         while (significant.EndsWith("00", StringComparison.Ordinal)) significant = significant[..^2];
-        if (division.StartsWith(significant, StringComparison.Ordinal)) return SettlementScope.Local;
-        return division[..2] == region[..2] ? SettlementScope.InProvince : SettlementScope.CrossProvince;
+        if (institutionRegion.StartsWith(significant, StringComparison.Ordinal)) return SettlementScope.Local;
+        return institutionRegion[..2] == personRegion[..2] ? SettlementScope.InProvince : SettlementScope.CrossProvince;
     }
 
     /// <summary>Whether the region's rules want a cross-region filing (异地就医备案) before a direct settlement.</summary>

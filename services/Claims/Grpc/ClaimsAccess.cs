@@ -9,7 +9,7 @@ public static class ClaimsAccess
 {
     public static readonly MethodAccessTable Rules = new(Contracts.Claims.V1.Claims.Descriptor.FullName)
     {
-        ["PreSettle"] = new(Institution),
+        ["PreSettle"] = new(Institution, Read),
         ["Settle"] = new(Institution, Change),
         ["Reverse"] = new(Institution, Change),
         ["GetSettlement"] = new(Institution | FundCentre, Read),
@@ -26,6 +26,6 @@ public static class ClaimsAccess
         ["CloseCase"] = new(Operators, Change),
         ["GetCase"] = new(Operators, Read),
         ["ListCases"] = new(Operators, Read),
-        ["GetOperationsSummary"] = new(FundCentre | Service),
+        ["GetOperationsSummary"] = new MethodAccess(FundCentre).AndServices(PlatformServices.Dashboard),
     };
 }

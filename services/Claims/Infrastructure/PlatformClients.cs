@@ -16,14 +16,17 @@ namespace MaternityCloud.Claims.Infrastructure;
 /// </summary>
 public sealed class EnrollmentEligibility(EnrollmentClient client) : IEligibility
 {
-    public async Task<EligibilityAnswer> CheckMaternityMedicalAsync(string idNumber, DateOnly serviceDate, string region, CancellationToken ct)
+    public async Task<EligibilityAnswer> CheckMaternityMedicalAsync(string idNumber, DateOnly serviceDate, string? institutionCode, CancellationToken ct)
     {
         var decision = await PlatformCalls.RunAsync("enrollment (eligibility)", () => client.CheckEligibilityAsync(new CheckEligibilityRequest
         {
-            IdNumber = idNumber, Benefit = Benefit.MaternityMedical, Region = region,
+            IdNumber = idNumber, Benefit = Benefit.MaternityMedical, InstitutionCode = institutionCode ?? "",
             EventDate = serviceDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         }, deadline: PlatformCalls.Deadline(), cancellationToken: ct).ResponseAsync);
-        return new EligibilityAnswer(decision.Eligible, decision.Reasons.Select(r => (r.Code, r.Message)).ToList(), decision.PolicyVersion, decision.AsFiledSpouse);
+        var i = decision.Institution;
+        return new EligibilityAnswer(decision.Eligible, decision.Reasons.Select(r => (r.Code, r.Message)).ToList(), decision.PolicyVersion,
+            decision.AsFiledSpouse, decision.Region,
+            i is null ? null : new Application.InstitutionStanding(i.InstitutionCode, i.Designated, i.Region, i.MaternityQualified, i.FamilyPlanningQualified, i.CrossRegionSettlement));
     }
 }
 
@@ -49,5 +52,6 @@ public sealed class PrenatalRegistrations(PrenatalClient client) : IPrenatalRegi
     }
 
     private static OpenRegistration ToOpen(Registration r) =>
-        new(Guid.Parse(r.RegistrationId), r.IdNumber, r.Region, decimal.Parse(r.PrenatalQuota, CultureInfo.InvariantCulture));
+        new(Guid.Parse(r.RegistrationId), Guid.Parse(r.PregnancyId), r.IdNumber, r.Region, decimal.Parse(r.PrenatalQuota, CultureInfo.InvariantCulture),
+            r.StateVersion);
 }

@@ -14,7 +14,7 @@ public sealed class SettlementStore
         SELECT settlement_id, institution_code, request_id, id_number, region, policy_version, medical_type, maternity_category,
                family_planning_category, gestational_weeks, fetus_count, complication, dystocia, service_date, scope, as_filed_spouse,
                registration_id, quota_cap, quota_used_before, quota_consumed, total_amount, fund_amount, transferred_amount,
-               individual_amount, state, settled_at, reversed_at, reversal_reason, request_hash
+               individual_amount, state, settled_at, reversed_at, reversal_reason, request_hash, pregnancy_id
         FROM settlement
         """;
 
@@ -33,13 +33,13 @@ public sealed class SettlementStore
             INSERT INTO settlement (settlement_id, institution_code, request_id, request_hash, id_number, region, policy_version, certificate_type,
                 medical_type, maternity_category, family_planning_category, gestational_weeks, fetus_count, complication, dystocia, service_date,
                 scope, as_filed_spouse, registration_id, quota_cap, quota_used_before, quota_consumed, total_amount, fund_amount,
-                transferred_amount, individual_amount, state, settled_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, 'settled', $27)
+                transferred_amount, individual_amount, state, settled_at, pregnancy_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, 'settled', $27, $28)
             ON CONFLICT (institution_code, request_id) DO NOTHING
             """, s.SettlementId, s.InstitutionCode, s.RequestId, fingerprint, s.IdNumber, s.Region, s.PolicyVersion, certificateType,
             s.MedicalType, s.MaternityCategory, s.FamilyPlanningCategory, s.GestationalWeeks, s.FetusCount, s.Complication, s.Dystocia,
             s.ServiceDate, s.Scope.Code(), s.AsFiledSpouse, s.RegistrationId, s.QuotaCap, s.QuotaUsedBefore, s.QuotaConsumed, s.Total,
-            s.Fund, s.Transferred, s.Individual, s.SettledAt!.Value));
+            s.Fund, s.Transferred, s.Individual, s.SettledAt!.Value, s.PregnancyId));
         batch.BatchCommands.Add(Sql.BatchCommand($"""
             INSERT INTO settlement_line (settlement_id, line_no, item_code, item_name, quantity, unit_price, amount, pool, rule,
                 fund_amount, transferred_amount, transferred_to, individual_amount, explanation)
@@ -60,7 +60,7 @@ public sealed class SettlementStore
                 findings.Select(f => f.Rule).ToArray(), s.SettledAt!.Value, findings.Select(f => f.Detail).ToArray()));
         if (s.QuotaConsumed > 0)
         {
-            var consume = QuotaLedger.AddUsedCommand(s.RegistrationId!.Value, s.QuotaConsumed);
+            var consume = QuotaLedger.AddUsedCommand(s.PregnancyId!.Value, s.QuotaConsumed);
             consume.CommandText += $" AND EXISTS (SELECT 1 FROM settlement WHERE settlement_id = $3)";
             consume.Parameters.Add(new NpgsqlParameter { Value = s.SettlementId });
             batch.BatchCommands.Add(consume);
@@ -94,23 +94,23 @@ public sealed class SettlementStore
     /// and in the same pregnancy (settlements that were reversed do not count).
     /// </summary>
     public async Task<(BillingHistory History, (decimal Cap, decimal Used)? Quota)> ReadBeforeSettlingAsync(
-        NpgsqlConnection connection, string idNumber, DateOnly serviceDate, Guid? registrationId, bool lockQuota, CancellationToken ct)
+        NpgsqlConnection connection, string idNumber, DateOnly serviceDate, Guid? pregnancyId, bool lockQuota, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection);
-        if (lockQuota) batch.BatchCommands.Add(QuotaLedger.LockCommand(registrationId!.Value));
+        if (lockQuota) batch.BatchCommands.Add(QuotaLedger.LockCommand(pregnancyId!.Value));
         batch.BatchCommands.Add(Sql.BatchCommand("""
             SELECT l.item_code, count(*)::int FROM settlement s JOIN settlement_line l USING (settlement_id)
             WHERE s.id_number = $1 AND s.service_date = $2 AND s.state = 'settled' GROUP BY l.item_code
             """, idNumber, serviceDate));
         batch.BatchCommands.Add(Sql.BatchCommand("""
             SELECT l.item_code, count(*)::int FROM settlement s JOIN settlement_line l USING (settlement_id)
-            WHERE s.registration_id = $1 AND s.state = 'settled' GROUP BY l.item_code
-            """, registrationId));
+            WHERE s.pregnancy_id = $1 AND s.state = 'settled' GROUP BY l.item_code
+            """, pregnancyId));
         await using var reader = await batch.ExecuteReaderAsync(ct);
         (decimal, decimal)? quota = null;
         if (lockQuota)
         {
-            if (!await reader.ReadAsync(ct)) throw new InvalidOperationException($"prenatal quota {registrationId} vanished");
+            if (!await reader.ReadAsync(ct)) throw new InvalidOperationException($"prenatal quota of pregnancy {pregnancyId} vanished");
             quota = (reader.GetDecimal(0), reader.GetDecimal(1));
             await reader.NextResultAsync(ct);
         }
@@ -187,7 +187,7 @@ public sealed class SettlementStore
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Whether the person has a filing for the province of <paramref name="division"/> valid on the date.</summary>
+    /// <summary>Whether the person has a filing for the province of <paramref name="division"/> (a region or division code) valid on the date.</summary>
     public async Task<bool> HasFilingAsync(NpgsqlConnection connection, string idNumber, string division, DateOnly on, CancellationToken ct)
     {
         await using var command = connection.Command("""
@@ -221,7 +221,7 @@ public sealed class SettlementStore
         var scope = r.GetString(14) switch { "in-province" => SettlementScope.InProvince, "cross-province" => SettlementScope.CrossProvince, _ => SettlementScope.Local };
         var record = new SettlementRecord(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
             Text(7), Text(8), r.GetInt32(9), r.GetInt32(10), r.GetBoolean(11), r.GetBoolean(12), r.GetFieldValue<DateOnly>(13), scope, r.GetBoolean(15),
-            r.IsDBNull(16) ? null : r.GetGuid(16), Money(17), Money(18), r.GetDecimal(19), r.GetDecimal(20), r.GetDecimal(21), r.GetDecimal(22),
+            r.IsDBNull(16) ? null : r.GetGuid(16), r.IsDBNull(29) ? null : r.GetGuid(29), Money(17), Money(18), r.GetDecimal(19), r.GetDecimal(20), r.GetDecimal(21), r.GetDecimal(22),
             r.GetDecimal(23), r.GetString(24) == "reversed" ? SettlementStatus.Reversed : SettlementStatus.Settled,
             r.GetFieldValue<DateTimeOffset>(25), r.IsDBNull(26) ? null : r.GetFieldValue<DateTimeOffset>(26), Text(27), []);
         return (r.GetFieldValue<byte[]>(28), record);

@@ -6,9 +6,10 @@ public sealed record RegisterEmployer(string CreditCode, string Name, string Ban
 public sealed record SetEmployerWage(string CreditCode, int Year, string AverageMonthlyWage);
 
 public sealed record RegisterInsuredPerson(
-    string IdNumber, string Name, Domain.InsuredKind? Kind, string EmployerCreditCode, string InsuredFrom, string MobilePhone);
+    string IdNumber, string Name, Domain.InsuredKind? Kind, string EmployerCreditCode, string InsuredFrom, string MobilePhone, string Region);
 
-public sealed record ChangeInsurance(string PersonId, Domain.InsuredKind? Kind, string EmployerCreditCode, string EffectiveFrom, string Reason);
+public sealed record ChangeInsurance(
+    string PersonId, Domain.InsuredKind? Kind, string EmployerCreditCode, string EffectiveFrom, string Reason, string Region);
 
 public sealed record EndInsurance(string PersonId, string LastDay, string Reason);
 

@@ -1,6 +1,7 @@
 using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.BuildingBlocks.Messaging;
 using MaternityCloud.BuildingBlocks.Persistence;
+using MaternityCloud.BuildingBlocks.Policy;
 using MaternityCloud.Contracts.Events;
 using MaternityCloud.Enrollment.Domain;
 using MaternityCloud.Enrollment.Infrastructure;
@@ -8,7 +9,8 @@ using MaternityCloud.Enrollment.Infrastructure;
 namespace MaternityCloud.Enrollment.Application;
 
 /// <summary>Employers, their wages, insured persons and their history: validation, idempotent registration, events.</summary>
-public sealed partial class EnrollmentHandlers(EnrollmentChanges changes, EnrollmentRepository repository, TimeProvider clock, ILogger<EnrollmentHandlers> logger)
+public sealed partial class EnrollmentHandlers(
+    EnrollmentChanges changes, EnrollmentRepository repository, RegionPolicyCatalog policies, TimeProvider clock, ILogger<EnrollmentHandlers> logger)
 {
     public async Task<Employer> RegisterEmployerAsync(RegisterEmployer command, CancellationToken ct)
     {
@@ -85,11 +87,12 @@ public sealed partial class EnrollmentHandlers(EnrollmentChanges changes, Enroll
             v.Add("insured_from", "cannot be before the birth date in the ID number");
         var phone = command.MobilePhone.Trim();
         v.Check(phone.Length == 0 || MobilePhone.IsValid(phone), "mobile_phone", "must be an 11-digit mainland mobile number");
+        var region = Region(v, command.Region, required: true);
         v.ThrowIfInvalid();
 
         var person = new InsuredPerson(Guid.CreateVersion7(), idNumber, null, name, idNumber.BirthDate,
             phone.Length == 0 ? null : phone, clock.GetUtcNowForDatabase(),
-            [new InsurancePeriod(kind, employerCode, insuredFrom, null, insuredFrom, "registration")]);
+            [new InsurancePeriod(kind, employerCode, insuredFrom, null, insuredFrom, "registration", region!)]);
 
         return await changes.RunAsync(async (change, token) =>
         {
@@ -123,12 +126,14 @@ public sealed partial class EnrollmentHandlers(EnrollmentChanges changes, Enroll
         var (kind, employerCode) = KindAndEmployer(v, command.Kind, command.EmployerCreditCode);
         var effectiveFrom = v.Date("effective_from", command.EffectiveFrom, notAfter: Today().AddYears(1));
         var reason = v.Text("reason", command.Reason, 200);
+        var region = Region(v, command.Region, required: false);
         v.ThrowIfInvalid();
 
         return await ChangeHistoryAsync(personId, async (tx, person, token) =>
         {
             await RequireEmployerAsync(tx.Connection, employerCode, token);
-            var next = new InsurancePeriod(kind, employerCode, effectiveFrom, null, effectiveFrom, reason);
+            // A change within the region keeps it; naming another region is a transfer (医保关系转移接续) from that date.
+            var next = new InsurancePeriod(kind, employerCode, effectiveFrom, null, effectiveFrom, reason, region ?? person.Region);
             var history = person.WithChange(next);
             await repository.ClosePeriodAsync(tx, personId, history[^2], token);
             await repository.InsertPeriodAsync(tx, personId, next, token);
@@ -168,37 +173,47 @@ public sealed partial class EnrollmentHandlers(EnrollmentChanges changes, Enroll
             return person with { History = history };
         }, ct);
 
+    /// <summary>A person's record by person id, ID number or (a newborn) birth certificate number; the read is audited in its transaction.</summary>
     public async Task<InsuredPerson> GetInsuredPersonAsync(InsuredPersonKey key, CancellationToken ct)
     {
-        await using var connection = await changes.Database.DataSource.OpenConnectionAsync(ct);
+        var v = new Validator();
+        Func<Npgsql.NpgsqlConnection, CancellationToken, Task<InsuredPerson?>> find;
+        Func<string> shown;
         if (key.PersonId is { } personIdText)
         {
-            var v = new Validator();
             var personId = v.Uuid("person_id", personIdText);
-            v.ThrowIfInvalid();
-            return await repository.FindPersonAsync(connection, personId, ct)
-                ?? throw new NotFoundException("insured person", personIdText);
+            (find, shown) = ((c, t) => repository.FindPersonAsync(c, personId, t), () => personIdText);
         }
-        if (key.IdNumber is { } idText)
+        else if (key.IdNumber is { } idText)
         {
-            var v = new Validator();
             var idNumber = v.IdNumber("id_number", idText);
-            v.ThrowIfInvalid();
-            return await repository.FindPersonByIdNumberAsync(connection, idNumber.Value, ct)
-                ?? throw new NotFoundException("insured person", idNumber.Masked);
+            (find, shown) = ((c, t) => repository.FindPersonByIdNumberAsync(c, idNumber.Value, t), () => idNumber.Masked);
         }
-        if (key.BirthCertificateNumber is { } certificate)
+        else if (key.BirthCertificateNumber is { } certificate)
         {
-            var v = new Validator();
             var number = NewbornHandlers.Certificate(v, "birth_certificate_number", certificate);
-            v.ThrowIfInvalid();
-            return await repository.FindPersonByBirthCertificateAsync(connection, number, ct)
-                ?? throw new NotFoundException("newborn", PersonalData.MaskIdNumber(number));
+            (find, shown) = ((c, t) => repository.FindPersonByBirthCertificateAsync(c, number, t), () => PersonalData.MaskIdNumber(number));
         }
-        throw new ValidationFailedException([new FieldViolation("key", "give person_id, id_number or birth_certificate_number")]);
+        else throw new ValidationFailedException([new FieldViolation("key", "give person_id, id_number or birth_certificate_number")]);
+        v.ThrowIfInvalid();
+        return await changes.Database.InTransactionAsync(async (tx, token) =>
+        {
+            var person = await find(tx.Connection, token) ?? throw new NotFoundException("insured person", shown());
+            tx.About(person.IdNumber?.Value ?? person.BirthCertificateNumber ?? person.PersonId.ToString());
+            return person;
+        }, ct);
     }
 
     private DateOnly Today() => clock.GetLocalToday();
+
+    /// <summary>A pooling region with parameters loaded (only a known region's rules can ever decide a benefit); null when optional and empty.</summary>
+    private string? Region(Validator v, string? text, bool required)
+    {
+        var region = (text ?? "").Trim();
+        if (region.Length == 0 && !required) return null;
+        v.Region(policies, "region", region, date: null);
+        return region;
+    }
 
     private async Task RequireEmployerAsync(Npgsql.NpgsqlConnection connection, UnifiedSocialCreditCode? employerCode, CancellationToken ct)
     {

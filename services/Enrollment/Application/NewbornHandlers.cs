@@ -50,6 +50,11 @@ public sealed partial class NewbornHandlers(
         LogReminderDue(PersonalData.MaskIdNumber(certificate), guardian.Masked, enrolBefore);
     }
 
+    /// <summary>
+    /// Enrols a newborn the health commission recorded (出生医学证明): birth date, region and guardian come from the birth
+    /// record, and the enrolment date is the platform's today, so the waiting period follows from facts, not from what
+    /// the request says. What the request states of these must agree with them.
+    /// </summary>
     public async Task<InsuredPerson> EnrollAsync(EnrollNewborn command, CancellationToken ct)
     {
         var v = new Validator();
@@ -57,27 +62,28 @@ public sealed partial class NewbornHandlers(
         var certificate = Certificate(v, "birth_certificate_number", command.BirthCertificateNumber);
         var name = v.Text("name", command.Name);
         var birthDate = v.Date("birth_date", command.BirthDate, notAfter: today);
-        v.IdNumber("guardian_id_number", command.GuardianIdNumber);
-        var enrolledOn = string.IsNullOrWhiteSpace(command.EnrolledOn) ? today : v.Date("enrolled_on", command.EnrolledOn, notAfter: today);
-        if (!v.HasErrorFor("birth_date") && !v.HasErrorFor("enrolled_on") && enrolledOn < birthDate)
-            v.Add("enrolled_on", "cannot be before the birth date");
-        var policy = v.Region(policies, "region", command.Region, v.HasErrorFor("birth_date") ? null : birthDate);
+        var guardian = v.IdNumber("guardian_id_number", command.GuardianIdNumber);
+        v.Agrees("enrolled_on", command.EnrolledOn, today.ToString("yyyy-MM-dd"), "today, the enrolment date the platform records");
         v.ThrowIfInvalid();
-
-        var coveredFrom = policy!.Eligibility.NewbornWaitingPeriod.CoveredFrom(birthDate, enrolledOn);
-        var validFrom = coveredFrom == birthDate ? birthDate : enrolledOn;
-        var newborn = new InsuredPerson(Guid.CreateVersion7(), null, certificate, name, birthDate, null, clock.GetUtcNowForDatabase(),
-            [new InsurancePeriod(InsuredKind.Resident, null, validFrom, null, coveredFrom, $"newborn enrolment ({policy.Version})")]);
 
         return await changes.RunAsync(async (change, token) =>
         {
             var tx = change.Tx;
-            await using (var birth = tx.Command("SELECT birth_date FROM birth_record WHERE certificate_number = $1", certificate))
-            {
-                if (await birth.ExecuteScalarAsync(token) is DateOnly recorded && recorded != birthDate)
-                    throw new RuleViolationException("birth-record-matches",
-                        $"the health commission's birth record for this certificate gives the birth date {recorded:yyyy-MM-dd}, not {birthDate:yyyy-MM-dd}");
-            }
+            var record = await repository.FindBirthRecordAsync(tx.Connection, certificate, token)
+                ?? throw new RuleViolationException("birth-record-required",
+                    "the health commission has no birth record (出生医学证明) with this number: a newborn is enrolled once the birth is recorded");
+            var facts = new Validator();
+            facts.Agrees("birth_date", command.BirthDate, record.BirthDate.ToString("yyyy-MM-dd"), "the birth date on the birth record");
+            facts.Agrees("guardian_id_number", guardian.Value, record.GuardianIdNumber.Value, "the guardian on the birth record");
+            facts.Agrees("region", command.Region, record.Region, "the region of the birth record");
+            facts.ThrowIfInvalid();
+            var policy = policies.Resolve(record.Region, birthDate).Policy
+                ?? throw new RuleViolationException("region-unknown", $"no parameters of region {record.Region} are in force on {birthDate:yyyy-MM-dd}");
+
+            var coveredFrom = policy.Eligibility.NewbornWaitingPeriod.CoveredFrom(birthDate, today);
+            var validFrom = coveredFrom == birthDate ? birthDate : today;
+            var newborn = new InsuredPerson(Guid.CreateVersion7(), null, certificate, name, birthDate, null, clock.GetUtcNowForDatabase(),
+                [new InsurancePeriod(InsuredKind.Resident, null, validFrom, null, coveredFrom, $"newborn enrolment ({policy.Version})", policy.Region)]);
             if (!await repository.TryInsertPersonAsync(tx, newborn, token))
             {
                 var existing = await repository.FindPersonByBirthCertificateAsync(tx.Connection, certificate, token);
@@ -88,7 +94,7 @@ public sealed partial class NewbornHandlers(
 
             change.Affects(newborn.PersonId);
             tx.Publish(new NewbornEnrolled(Guid.CreateVersion7(), newborn.RegisteredAt, newborn.PersonId, certificate, name, birthDate,
-                command.GuardianIdNumber.Trim().ToUpperInvariant(), policy.Region, coveredFrom));
+                guardian.Value, policy.Region, coveredFrom));
             return newborn;
         }, ct);
     }

@@ -12,13 +12,18 @@ public enum Benefit
 /// <summary>One reason a person is not eligible, with a stable code callers can act on and, for a wait, its end.</summary>
 public sealed record EligibilityReason(string Code, string Message, DateOnly? Until = null);
 
+/// <summary>
+/// The answer: eligible or every reason not, under the rules of <see cref="Region"/> (the person's pooling region on
+/// the event date, from the insurance record; the husband's for a filed spouse), in version <see cref="PolicyVersion"/>.
+/// </summary>
 public sealed record EligibilityDecision(
     bool Eligible,
     IReadOnlyList<EligibilityReason> Reasons,
     string PolicyVersion,
     InsuredKind? Kind,
     string? EmployerCreditCode,
-    bool AsFiledSpouse);
+    bool AsFiledSpouse,
+    string Region);
 
 /// <summary>A person's own insurance: the history and the contribution months before the event's month.</summary>
 public sealed record InsuranceRecord(IReadOnlyList<InsurancePeriod> History, IReadOnlyList<ContributionMonth> Contributions);
@@ -32,6 +37,27 @@ public sealed record EligibilityFacts(InsuranceRecord? Own, SpouseFiling? Filing
 /// </summary>
 public static class EligibilityRules
 {
+    /// <summary>
+    /// The pooling region whose rules judge the event: the region of the person's own period on the date (or, where the
+    /// region does not require insurance on the date, of the last period begun before it), else the filed spouse's
+    /// husband's; null when neither has any insurance record.
+    /// </summary>
+    public static string? RegionOf(EligibilityFacts facts, DateOnly eventDate)
+    {
+        static string? Of(InsuranceRecord? record, DateOnly date) => record is null ? null
+            : (record.History.FirstOrDefault(p => p.Contains(date)) ?? record.History.Where(p => p.ValidFrom <= date).MaxBy(p => p.ValidFrom))?.Region;
+        return Of(facts.Own, eventDate) ?? (facts.Filing is not null ? Of(facts.FiledEmployee, eventDate) : null);
+    }
+
+    /// <summary>A person with no insurance record anywhere: no region, so no region's rules; refused with the reasons.</summary>
+    public static EligibilityDecision NotInsured(EligibilityFacts facts, DateOnly eventDate)
+    {
+        List<EligibilityReason> reasons = [new("not-insured", NotInsuredMessage(facts.Own, eventDate))];
+        if (facts.Filing is null)
+            reasons.Add(new("spouse-not-filed", "no spouse filing (备案): the unemployed spouse of an insured male employee is covered once filed"));
+        return new EligibilityDecision(false, reasons, "", null, null, facts.Filing is not null, "");
+    }
+
     public static EligibilityDecision Decide(EligibilityFacts facts, Benefit benefit, DateOnly eventDate, RegionPolicy policy)
     {
         var rules = policy.Eligibility;
@@ -41,7 +67,7 @@ public static class EligibilityRules
         if (ownPeriod is not null)
         {
             CheckOwn(facts.Own!, ownPeriod, benefit, eventDate, rules, reasons, prefix: "");
-            return new EligibilityDecision(reasons.Count == 0, reasons, policy.Version, ownPeriod.Kind, ownPeriod.EmployerCreditCode?.Value, false);
+            return new EligibilityDecision(reasons.Count == 0, reasons, policy.Version, ownPeriod.Kind, ownPeriod.EmployerCreditCode?.Value, false, policy.Region);
         }
 
         if (facts.Filing is { } filing && facts.FiledEmployee is { } employee)
@@ -59,14 +85,14 @@ public static class EligibilityRules
             if (benefit == Benefit.Allowance && !rules.SpouseReceivesAllowance)
                 reasons.Add(new("spouse-medical-only",
                     "an unemployed spouse is covered for maternity medical costs only; the allowance is not paid in this region"));
-            return new EligibilityDecision(reasons.Count == 0, reasons, policy.Version, null, null, AsFiledSpouse: true);
+            return new EligibilityDecision(reasons.Count == 0, reasons, policy.Version, null, null, AsFiledSpouse: true, policy.Region);
         }
 
         reasons.Add(new("not-insured", NotInsuredMessage(facts.Own, eventDate)));
         if (facts.Filing is null)
             reasons.Add(new("spouse-not-filed",
                 "no spouse filing (备案): the unemployed spouse of an insured male employee is covered once filed"));
-        return new EligibilityDecision(false, reasons, policy.Version, null, null, false);
+        return new EligibilityDecision(false, reasons, policy.Version, null, null, false, policy.Region);
     }
 
     private static InsurancePeriod? PeriodFor(IReadOnlyList<InsurancePeriod> history, DateOnly date, EligibilityParameters rules)

@@ -13,9 +13,10 @@ public enum InsuredKind
 }
 
 /// <summary>
-/// One stretch of a person's insurance with one kind and one employer. A person's history is a sequence of periods
-/// without overlap; eligibility is judged with the period that contains the event date. Benefits start at
-/// <see cref="CoveredFrom"/>, later than <see cref="ValidFrom"/> when a waiting period (待遇等待期) applies.
+/// One stretch of a person's insurance with one kind, one employer and one pooling region (统筹区). A person's history
+/// is a sequence of periods without overlap; eligibility is judged with the period that contains the event date, under
+/// that period's region's rules. Benefits start at <see cref="CoveredFrom"/>, later than <see cref="ValidFrom"/> when a
+/// waiting period (待遇等待期) applies.
 /// </summary>
 public sealed record InsurancePeriod(
     InsuredKind Kind,
@@ -23,7 +24,8 @@ public sealed record InsurancePeriod(
     DateOnly ValidFrom,
     DateOnly? ValidTo,
     DateOnly CoveredFrom,
-    string Reason)
+    string Reason,
+    string Region)
 {
     public bool Contains(DateOnly date) => ValidFrom <= date && (ValidTo is null || date <= ValidTo);
 }
@@ -45,12 +47,14 @@ public sealed record InsuredPerson(
     public InsurancePeriod Current => History[^1];
     public InsuredKind Kind => Current.Kind;
     public UnifiedSocialCreditCode? EmployerCreditCode => Current.EmployerCreditCode;
+    public string Region => Current.Region;
     public DateOnly InsuredFrom => History[0].ValidFrom;
 
     /// <summary>Same registration data as a repeated request would carry (the first period, not later changes).</summary>
     public bool SameRegistrationAs(InsuredPerson other) =>
         IdNumber == other.IdNumber && Name == other.Name && History[0].Kind == other.History[0].Kind &&
         History[0].EmployerCreditCode == other.History[0].EmployerCreditCode && InsuredFrom == other.InsuredFrom &&
+        History[0].Region == other.History[0].Region &&
         MobilePhone == other.MobilePhone && BirthCertificateNumber == other.BirthCertificateNumber;
 
     /// <summary>The masked identity for logs: ID number if known, else the birth certificate number.</summary>

@@ -4,25 +4,32 @@ using static MaternityCloud.ServiceDefaults.Security.Callers;
 
 namespace MaternityCloud.Enrollment.Grpc;
 
-/// <summary>Who may call each Enrollment method: the register is kept by clerks; hospitals check eligibility and file.</summary>
+/// <summary>
+/// Who may call each Enrollment method: the register is kept by clerks and the institution registry by the fund centre;
+/// hospitals check eligibility and file. Claims, Allowance and Prenatal may ask only what each decides with.
+/// </summary>
 public static class EnrollmentAccess
 {
     public static readonly MethodAccessTable Rules = new(Contracts.Enrollment.V1.Enrollment.Descriptor.FullName)
     {
         ["RegisterEmployer"] = new(Clerks | Administrator, Change),
-        ["GetEmployer"] = new(Operators | Service),
+        ["GetEmployer"] = new MethodAccess(Operators).AndServices(PlatformServices.Allowance),
         ["SetEmployerWage"] = new(Clerks | Administrator, Change),
-        ["GetEmployerWage"] = new(Operators | Service),
+        ["GetEmployerWage"] = new MethodAccess(Operators).AndServices(PlatformServices.Allowance),
         ["RegisterInsuredPerson"] = new(Clerks | Administrator, Change),
-        ["GetInsuredPerson"] = new(Operators | Service, Read),
+        ["GetInsuredPerson"] = new(Operators, Read),
         ["ChangeInsurance"] = new(Clerks | Administrator, Change),
         ["EndInsurance"] = new(Clerks | Administrator, Change),
         ["RecordContributions"] = new(Clerks | Administrator, Change),
         ["FileSpouse"] = new(Institution | Clerks | Administrator, Change),
         ["EnrollNewborn"] = new(Institution | Clerks | Administrator, Change),
         ["UpdateNewbornIdentity"] = new(Clerks | Administrator, Change),
-        ["CheckEligibility"] = new(Institution | Operators | Service, Read),
+        ["CheckEligibility"] = new MethodAccess(Institution | Operators, Read).AndServices(PlatformServices.Claims, PlatformServices.Allowance, PlatformServices.Prenatal),
+        ["RegisterInstitution"] = new(FundCentre, Change),
+        ["UpdateInstitution"] = new(FundCentre, Change),
+        ["GetInstitution"] = new(Institution | Operators),
+        ["ListInstitutions"] = new(Operators),
         ["LoadRegionPolicy"] = new(Administrator, Change),
-        ["ListRegionPolicies"] = new(Institution | Operators | Service),
+        ["ListRegionPolicies"] = new(Institution | Operators),
     };
 }

@@ -5,6 +5,7 @@ using MaternityCloud.Contracts.Enrollment.V1;
 using MaternityCloud.Enrollment.Application;
 using MaternityCloud.Enrollment.Infrastructure;
 using MaternityCloud.ServiceDefaults.Grpc;
+using MaternityCloud.ServiceDefaults.Security;
 using Domain = MaternityCloud.Enrollment.Domain;
 
 namespace MaternityCloud.Enrollment.Grpc;
@@ -16,6 +17,7 @@ public sealed class EnrollmentGrpcService(
     SpouseFilingHandlers spouseFilings,
     NewbornHandlers newborns,
     EligibilityQueries eligibility,
+    InstitutionHandlers institutions,
     RegionPolicyStore policyStore,
     RegionPolicyCatalog policyCatalog,
     EligibilityCache eligibilityCache) : Contracts.Enrollment.V1.Enrollment.EnrollmentBase
@@ -48,7 +50,7 @@ public sealed class EnrollmentGrpcService(
     public override async Task<InsuredPerson> RegisterInsuredPerson(RegisterInsuredPersonRequest request, ServerCallContext context) =>
         ToProto(await handlers.RegisterInsuredPersonAsync(
             new RegisterInsuredPerson(request.IdNumber, request.Name, ToDomain(request.Kind), request.EmployerCreditCode,
-                request.InsuredFrom, request.MobilePhone),
+                request.InsuredFrom, request.MobilePhone, request.Region),
             context.CancellationToken));
 
     public override async Task<InsuredPerson> GetInsuredPerson(GetInsuredPersonRequest request, ServerCallContext context)
@@ -65,7 +67,7 @@ public sealed class EnrollmentGrpcService(
 
     public override async Task<InsuredPerson> ChangeInsurance(ChangeInsuranceRequest request, ServerCallContext context) =>
         ToProto(await handlers.ChangeInsuranceAsync(
-            new ChangeInsurance(request.PersonId, ToDomain(request.Kind), request.EmployerCreditCode, request.EffectiveFrom, request.Reason),
+            new ChangeInsurance(request.PersonId, ToDomain(request.Kind), request.EmployerCreditCode, request.EffectiveFrom, request.Reason, request.Region),
             context.CancellationToken));
 
     public override async Task<InsuredPerson> EndInsurance(EndInsuranceRequest request, ServerCallContext context) =>
@@ -109,7 +111,7 @@ public sealed class EnrollmentGrpcService(
             request.SubjectCase == CheckEligibilityRequest.SubjectOneofCase.PersonId ? request.PersonId : null,
             request.SubjectCase == CheckEligibilityRequest.SubjectOneofCase.IdNumber ? request.IdNumber : null,
             ProtoValues.ToDomain<Domain.Benefit>((int)request.Benefit),
-            request.EventDate, request.Region), context.CancellationToken);
+            request.EventDate, request.Region, request.InstitutionCode), context.CancellationToken);
         var d = answer.Decision;
         var reply = new EligibilityDecision
         {
@@ -118,7 +120,14 @@ public sealed class EnrollmentGrpcService(
             Kind = d.Kind is { } kind ? (InsuredKind)(int)kind : InsuredKind.Unspecified,
             EmployerCreditCode = d.EmployerCreditCode ?? "",
             AsFiledSpouse = d.AsFiledSpouse,
+            Region = d.Region,
         };
+        if (answer.Institution is { } i)
+            reply.Institution = new InstitutionStanding
+            {
+                InstitutionCode = i.InstitutionCode, Designated = i.Designated, Region = i.Region, MaternityQualified = i.MaternityQualified,
+                FamilyPlanningQualified = i.FamilyPlanningQualified, CrossRegionSettlement = i.CrossRegionSettlement,
+            };
         reply.Reasons.AddRange(d.Reasons.Select(r => new EligibilityReason
         {
             Code = r.Code, Message = r.Message, Until = r.Until is { } until ? ProtoValues.Date(until) : "",
@@ -126,10 +135,25 @@ public sealed class EnrollmentGrpcService(
         return reply;
     }
 
+    public override async Task<Institution> RegisterInstitution(RegisterInstitutionRequest request, ServerCallContext context) =>
+        ToProto(await institutions.RegisterAsync(ToRecord(request.Institution), context.Caller(), context.CancellationToken));
+
+    public override async Task<Institution> UpdateInstitution(UpdateInstitutionRequest request, ServerCallContext context) =>
+        ToProto(await institutions.UpdateAsync(ToRecord(request.Institution), request.Reason, context.Caller(), context.CancellationToken));
+
+    public override async Task<Institution> GetInstitution(GetInstitutionRequest request, ServerCallContext context) =>
+        ToProto(await institutions.GetAsync(request.InstitutionCode, context.CancellationToken));
+
+    public override async Task<ListInstitutionsResponse> ListInstitutions(ListInstitutionsRequest request, ServerCallContext context)
+    {
+        var reply = new ListInstitutionsResponse();
+        reply.Institutions.AddRange((await institutions.ListAsync(request.Region, context.CancellationToken)).Select(ToProto));
+        return reply;
+    }
+
     public override async Task<RegionPolicyVersion> LoadRegionPolicy(LoadRegionPolicyRequest request, ServerCallContext context)
     {
-        var loadedBy = string.IsNullOrWhiteSpace(request.LoadedBy) ? "operator" : request.LoadedBy.Trim();
-        var policy = await policyStore.LoadAsync(request.Document, loadedBy, context.CancellationToken);
+        var policy = await policyStore.LoadAsync(request.Document, context.Caller().Id, context.CancellationToken);
         // Cached answers carry the catalog generation, which just changed; this also frees the old entries at once.
         await eligibilityCache.FlushAsync();
         return ToProto(policy);
@@ -153,6 +177,29 @@ public sealed class EnrollmentGrpcService(
     }
 
     private static Domain.InsuredKind? ToDomain(InsuredKind kind) => ProtoValues.ToDomain<Domain.InsuredKind>((int)kind);
+
+    private static InstitutionRecord ToRecord(Institution? i)
+    {
+        i ??= new Institution();
+        return new InstitutionRecord(i.Code, i.Name, i.Region, i.Level, i.AgreementFrom, i.AgreementTo,
+            i.Qualifications.Select(q => (ProtoValues.ToDomain<Domain.QualificationKind>((int)q.Kind), q.ValidFrom, q.ValidTo)).ToList(),
+            i.CrossRegionSettlement);
+    }
+
+    private static Institution ToProto(Domain.DesignatedInstitution i)
+    {
+        var reply = new Institution
+        {
+            Code = i.Code, Name = i.Name, Region = i.Region, Level = i.Level, AgreementFrom = ProtoValues.Date(i.AgreementFrom),
+            AgreementTo = i.AgreementTo is { } to ? ProtoValues.Date(to) : "", CrossRegionSettlement = i.CrossRegionSettlement,
+            Revision = i.Revision, UpdatedAt = i.UpdatedAt.ToString("O"),
+        };
+        reply.Qualifications.AddRange(i.Qualifications.Select(q => new Qualification
+        {
+            Kind = (QualificationKind)(int)q.Kind, ValidFrom = ProtoValues.Date(q.ValidFrom), ValidTo = q.ValidTo is { } end ? ProtoValues.Date(end) : "",
+        }));
+        return reply;
+    }
 
     private static RegionPolicyVersion ToProto(RegionPolicy p) => new()
     {
@@ -186,6 +233,7 @@ public sealed class EnrollmentGrpcService(
             RegisteredAt = p.RegisteredAt.ToString("O"),
             BirthCertificateNumber = p.BirthCertificateNumber ?? "",
             BirthDate = ProtoValues.Date(p.BirthDate),
+            Region = p.Region,
         };
         reply.History.AddRange(p.History.Select(h => new InsurancePeriod
         {
@@ -195,6 +243,7 @@ public sealed class EnrollmentGrpcService(
             ValidTo = h.ValidTo is { } to ? ProtoValues.Date(to) : "",
             CoveredFrom = ProtoValues.Date(h.CoveredFrom),
             Reason = h.Reason,
+            Region = h.Region,
         }));
         return reply;
     }

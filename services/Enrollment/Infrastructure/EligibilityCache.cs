@@ -7,7 +7,7 @@ namespace MaternityCloud.Enrollment.Infrastructure;
 
 /// <summary>
 /// Eligibility answers in Redis, one hash per subject ("elig:{subject}") with a "rev" field and one field per
-/// (benefit, date, region, policy generation, cache generation). Three rules keep it from ever answering stale:
+/// (benefit, date, policy generation, cache generation); the answer names the person's region. Three rules keep it from ever answering stale:
 /// <list type="bullet">
 /// <item>a change bumps the subject's revision in its transaction and, after commit, replaces the hash with an empty
 /// one carrying the new revision;</item>

@@ -44,7 +44,7 @@ public sealed class EligibilityStore(NpgsqlDataSource dataSource)
             {
                 Sql.BatchCommand("SELECT revision FROM eligibility_revision WHERE subject = $1", subject.Key),
                 Sql.BatchCommand($"""
-                    SELECT ip.kind, ip.employer_credit_code, ip.valid_from, ip.valid_to, ip.covered_from, ip.reason
+                    SELECT ip.kind, ip.employer_credit_code, ip.valid_from, ip.valid_to, ip.covered_from, ip.reason, ip.region
                     FROM insurance_period ip JOIN insured_person p USING (person_id)
                     WHERE {personCondition} ORDER BY ip.valid_from
                     """, key),
@@ -81,7 +81,7 @@ public sealed class EligibilityStore(NpgsqlDataSource dataSource)
             {
                 BatchCommands =
                 {
-                    Sql.BatchCommand("SELECT kind, employer_credit_code, valid_from, valid_to, covered_from, reason FROM insurance_period WHERE person_id = $1 ORDER BY valid_from",
+                    Sql.BatchCommand($"SELECT {EnrollmentRepository.PeriodColumns} FROM insurance_period WHERE person_id = $1 ORDER BY valid_from",
                         filing.EmployeePersonId),
                     Sql.BatchCommand("SELECT month, paid_in_full_on_time, back_payment FROM contribution WHERE person_id = $1 AND month < $2 AND month >= $3",
                         filing.EmployeePersonId, eventMonth, oldest),

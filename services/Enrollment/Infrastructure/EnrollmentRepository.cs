@@ -11,7 +11,7 @@ public sealed class EnrollmentRepository
 {
     private const string EmployerColumns = "credit_code, name, bank_name, account_number, account_name, registered_at";
     private const string PersonColumns = "person_id, id_number, birth_certificate_number, name, birth_date, mobile_phone, registered_at";
-    private const string PeriodColumns = "kind, employer_credit_code, valid_from, valid_to, covered_from, reason";
+    internal const string PeriodColumns = "kind, employer_credit_code, valid_from, valid_to, covered_from, reason, region";
     internal const string FilingColumns =
         "filing_id, spouse_id_number, spouse_name, employee_person_id, marriage_certificate_number, filed_on, filed_by, institution_code, created_at";
 
@@ -70,8 +70,9 @@ public sealed class EnrollmentRepository
     public async Task InsertPeriodAsync(OutboxTransaction tx, Guid personId, InsurancePeriod period, CancellationToken ct)
     {
         await using var command = tx.Command(
-            $"INSERT INTO insurance_period (person_id, {PeriodColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            personId, period.Kind.ToString(), period.EmployerCreditCode?.Value, period.ValidFrom, period.ValidTo, period.CoveredFrom, period.Reason);
+            $"INSERT INTO insurance_period (person_id, {PeriodColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            personId, period.Kind.ToString(), period.EmployerCreditCode?.Value, period.ValidFrom, period.ValidTo, period.CoveredFrom, period.Reason,
+            period.Region);
         await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -129,7 +130,7 @@ public sealed class EnrollmentRepository
         if (!reader.IsDBNull(first + 1) && UnifiedSocialCreditCode.TryParse(reader.GetString(first + 1), out var code, out _)) employer = code;
         return new InsurancePeriod(Enum.Parse<InsuredKind>(reader.GetString(first)), employer,
             reader.GetFieldValue<DateOnly>(first + 2), reader.IsDBNull(first + 3) ? null : reader.GetFieldValue<DateOnly>(first + 3),
-            reader.GetFieldValue<DateOnly>(first + 4), reader.GetString(first + 5));
+            reader.GetFieldValue<DateOnly>(first + 4), reader.GetString(first + 5), reader.GetString(first + 6));
     }
 
     public async Task<SpouseFiling?> FindFilingAsync(NpgsqlConnection connection, string spouseIdNumber, CancellationToken ct)
@@ -137,6 +138,21 @@ public sealed class EnrollmentRepository
         await using var command = connection.Command($"SELECT {FilingColumns} FROM spouse_filing WHERE spouse_id_number = $1", spouseIdNumber);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? ReadFiling(reader) : null;
+    }
+
+    /// <summary>The health commission's record of a birth, by its certificate number.</summary>
+    public async Task<BirthRecord?> FindBirthRecordAsync(NpgsqlConnection connection, string certificate, CancellationToken ct)
+    {
+        await using var command = connection.Command(
+            """
+            SELECT certificate_number, birth_date, newborn_name, mother_id_number, guardian_id_number, guardian_name, guardian_mobile_phone, region
+            FROM birth_record WHERE certificate_number = $1
+            """, certificate);
+        await using var r = await command.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct)
+            ? new BirthRecord(r.GetString(0), r.GetFieldValue<DateOnly>(1), r.GetString(2), ParseId(r.GetString(3)), ParseId(r.GetString(4)),
+                r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.GetString(7))
+            : null;
     }
 
     internal static SpouseFiling ReadFiling(NpgsqlDataReader r) =>

@@ -30,7 +30,7 @@ public sealed class NoticeEvents(NoticePlanner planner) :
     private NoticeTerms Terms => planner.Terms;
 
     public Task HandleAsync(AllowanceApproved e, OutboxTransaction tx, CancellationToken ct) =>
-        PlanAsync(tx, e, new Notice(NoticeKinds.AllowanceApproved, e.CaseId.ToString(), e.IdNumber, e.Region, new Dictionary<string, string>
+        UnlessWithdrawnAsync(tx, e, new Notice(NoticeKinds.AllowanceApproved, e.CaseId.ToString(), e.IdNumber, e.Region, new Dictionary<string, string>
         {
             ["eventKind"] = Terms.EventKind(e.EventKind),
             ["eventDate"] = Date(e.EventDate),
@@ -41,7 +41,7 @@ public sealed class NoticeEvents(NoticePlanner planner) :
         }), ct);
 
     public Task HandleAsync(AllowancePaid e, OutboxTransaction tx, CancellationToken ct) =>
-        PlanAsync(tx, e, new Notice(NoticeKinds.AllowancePaid, e.CaseId.ToString(), e.IdNumber, e.Region, new Dictionary<string, string>
+        UnlessWithdrawnAsync(tx, e, new Notice(NoticeKinds.AllowancePaid, e.CaseId.ToString(), e.IdNumber, e.Region, new Dictionary<string, string>
         {
             ["amount"] = Yuan(e.Amount),
             ["paidDate"] = Date(Calendar.DateInChina(e.OccurredAt)),
@@ -112,11 +112,25 @@ public sealed class NoticeEvents(NoticePlanner planner) :
     };
 
     /// <summary>
-    /// A reversed settlement undid an approved allowance. A warm reminder still queued (quiet hours) is cancelled and
-    /// the person hears nothing; one that went out is followed by a withdrawal, so nobody waits for money that will not come.
+    /// An allowance's approval or payment, unless the case was withdrawn after it happened: events arrive in any order,
+    /// and a withdrawal that came first means the approval before it is never announced (one made after it is).
+    /// </summary>
+    private async Task UnlessWithdrawnAsync(OutboxTransaction tx, IIntegrationEvent e, Notice notice, CancellationToken ct)
+    {
+        await MessageStore.LockSubjectAsync(tx, notice.Subject, ct);
+        if (await MessageStore.WasWithdrawnAsync(tx.Connection, NoticeKinds.AllowanceApproved, notice.Subject, e.OccurredAt, ct)) return;
+        await PlanAsync(tx, e, notice, ct);
+    }
+
+    /// <summary>
+    /// A reversed settlement undid an approved allowance. The withdrawal is remembered (an approval arriving after it is
+    /// never announced); a warm reminder still queued (quiet hours) is cancelled and the person hears nothing; one that
+    /// went out is followed by a withdrawal, so nobody waits for money that will not come.
     /// </summary>
     private async Task WithdrawAsync(OutboxTransaction tx, IIntegrationEvent e, Guid caseId, string idNumber, string region, string reason, CancellationToken ct)
     {
+        await MessageStore.LockSubjectAsync(tx, caseId.ToString(), ct);
+        await MessageStore.WithdrawAsync(tx, NoticeKinds.AllowanceApproved, caseId.ToString(), reason, e.OccurredAt, ct);
         var announced = await MessageStore.AboutAsync(tx.Connection, NoticeKinds.AllowanceApproved, caseId.ToString(), ct);
         var queued = announced.Where(m => m.State == MessageState.Queued).Select(m => m.MessageId).ToList();
         if (queued.Count > 0) await MessageStore.CancelAsync(tx.Connection, queued, "withdrawn before it was sent: the settlement was reversed", ct);

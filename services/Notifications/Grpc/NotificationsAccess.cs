@@ -10,13 +10,13 @@ public static class NotificationsAccess
     public static readonly MethodAccessTable Rules = new(Contracts.Notifications.V1.Notifications.Descriptor.FullName)
     {
         ["GetRecipient"] = new(Operators, Read),
-        ["GetContactPreferences"] = new(Operators | Service, Read),
-        ["SetContactPreferences"] = new(Clerks | Administrator | Service, Change),
+        ["GetContactPreferences"] = new MethodAccess(Operators, Read).AndServices(PlatformServices.OfficialAccount),
+        ["SetContactPreferences"] = new MethodAccess(Clerks | Administrator, Change).AndServices(PlatformServices.OfficialAccount),
         ["ListMessages"] = new(Operators, Read),
         ["GetMessage"] = new(Operators, Read),
         ["ResendMessage"] = new(Operators, Change),
         ["ListTemplates"] = new(Operators),
         ["PublishTemplate"] = new(Administrator, Change),
-        ["GetOperationsSummary"] = new(FundCentre | Service),
+        ["GetOperationsSummary"] = new MethodAccess(FundCentre).AndServices(PlatformServices.Dashboard),
     };
 }

@@ -36,7 +36,8 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Applies a stored receipt to the sent message with its gateway id; the caller narrows which message ("AND …"). One
-    /// statement for both orders: a receipt arriving after the send, and a send recorded after its receipt.
+    /// statement for both orders: a receipt arriving after the send, and a send recorded after its receipt. Gateway ids
+    /// may repeat (a restarted gateway numbers again), so the caller also says which message with the id is meant.
     /// </summary>
     private const string ApplyStoredReceipt =
         """
@@ -76,7 +77,7 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var claim = connection.Command(
             $"""
-            UPDATE message m SET state = 'Sending', lease_until = $2
+            UPDATE message m SET state = 'Sending', lease_until = $2, sending_since = coalesce(m.sending_since, $1)
             FROM (SELECT message_id FROM message
                   WHERE (state = 'Queued' AND due_at <= $1) OR (state = 'Sending' AND lease_until <= $1)
                   ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
@@ -86,11 +87,32 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         return await ReadAllAsync(claim, ct);
     }
 
-    /// <summary>Records what the dispatcher learned, in one round trip. A receipt that came before the gateway id was known is applied too.</summary>
+    /// <summary>
+    /// Records what the dispatcher learned, in one round trip. A receipt that came before the gateway id was known is
+    /// applied too. Should the database refuse the batch for one message's sake, each is recorded on its own, so no
+    /// gateway answer leaves the others Sending.
+    /// </summary>
     public async Task RecordAsync(IReadOnlyList<DispatchOutcome> outcomes, CancellationToken ct)
     {
         if (outcomes.Count == 0) return;
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        try
+        {
+            await RecordBatchAsync(connection, outcomes, ct);
+        }
+        catch (PostgresException) when (outcomes.Count > 1)
+        {
+            // One by one: the ones the database takes are recorded; one it still refuses is taken up again after its lease.
+            foreach (var outcome in outcomes)
+            {
+                try { await RecordBatchAsync(connection, [outcome], ct); }
+                catch (PostgresException) { }
+            }
+        }
+    }
+
+    private static async Task RecordBatchAsync(NpgsqlConnection connection, IReadOnlyList<DispatchOutcome> outcomes, CancellationToken ct)
+    {
         await using var batch = new NpgsqlBatch(connection);
         foreach (var outcome in outcomes)
         {
@@ -103,7 +125,8 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
                             deferred_because = NULL, last_error = NULL
                         WHERE message_id = $1 AND state = 'Sending'
                         """, a.Id, a.GatewayMessageId, a.At, a.Attempt));
-                    batch.BatchCommands.Add(Sql.BatchCommand($"{ApplyStoredReceipt} AND m.message_id = $1", a.Id));
+                    // Only a receipt that came while this send was under way is this send's (an older one is another message's).
+                    batch.BatchCommands.Add(Sql.BatchCommand($"{ApplyStoredReceipt} AND m.message_id = $1 AND r.received_at >= m.sending_since", a.Id));
                     batch.BatchCommands.Add(Attempt(a.Id, a.Attempt, a.At, "accepted", a.GatewayMessageId));
                     break;
                 case DispatchOutcome.Deferred d:
@@ -155,11 +178,37 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
                         reported_at = excluded.reported_at, received_at = excluded.received_at
                     WHERE delivery_receipt.reported_at <= excluded.reported_at
                     """, channel.ToString(), gatewayMessageId, delivered, detail, reportedAt, receivedAt),
-                Sql.BatchCommand($"{ApplyStoredReceipt} AND m.channel = $1 AND m.gateway_message_id = $2", channel.ToString(), gatewayMessageId),
+                Sql.BatchCommand($"""
+                    {ApplyStoredReceipt} AND m.channel = $1 AND m.gateway_message_id = $2
+                      AND m.message_id = (SELECT message_id FROM message WHERE channel = $1 AND gateway_message_id = $2 ORDER BY sent_at DESC NULLS LAST LIMIT 1)
+                    """, channel.ToString(), gatewayMessageId),
             },
         };
         await batch.ExecuteNonQueryAsync(ct);
         return batch.BatchCommands[1].RecordsAffected > 0;
+    }
+
+    /// <summary>Serialises the notices about one subject (an allowance case's approval and its withdrawal) until the transaction ends.</summary>
+    public static Task LockSubjectAsync(OutboxTransaction tx, string subject, CancellationToken ct) => tx.LockAsync("notice:" + subject, ct);
+
+    /// <summary>Remembers that what notices of <paramref name="kind"/> about the subject announce was withdrawn.</summary>
+    public static async Task WithdrawAsync(OutboxTransaction tx, string kind, string subject, string reason, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var command = tx.Command(
+            """
+            INSERT INTO withdrawn_notice (kind, subject, reason, withdrawn_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (kind, subject) DO UPDATE SET reason = excluded.reason, withdrawn_at = excluded.withdrawn_at
+            WHERE withdrawn_notice.withdrawn_at < excluded.withdrawn_at
+            """, kind, subject, reason, at);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Whether what a notice of <paramref name="kind"/> about the subject announces, as of <paramref name="occurredAt"/>, was withdrawn since.</summary>
+    public static async Task<bool> WasWithdrawnAsync(NpgsqlConnection connection, string kind, string subject, DateTimeOffset occurredAt, CancellationToken ct)
+    {
+        await using var command = connection.Command(
+            "SELECT EXISTS (SELECT 1 FROM withdrawn_notice WHERE kind = $1 AND subject = $2 AND withdrawn_at >= $3)", kind, subject, occurredAt);
+        return (bool)(await command.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>The messages about a subject (e.g. an allowance case) of one kind, for undoing what they announced.</summary>

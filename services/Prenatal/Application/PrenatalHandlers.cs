@@ -2,6 +2,7 @@ using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.BuildingBlocks.Messaging;
 using MaternityCloud.BuildingBlocks.Persistence;
 using MaternityCloud.BuildingBlocks.Policy;
+using MaternityCloud.Contracts.Codes;
 using MaternityCloud.Contracts.Events;
 using MaternityCloud.Prenatal.Domain;
 using MaternityCloud.Prenatal.Infrastructure;
@@ -14,7 +15,7 @@ public sealed record RegisterPregnancy(
 
 public sealed record EnsureRegistration(string IdNumber, string Region, string ServiceDate, int GestationalWeeks, int FetusCount, string HospitalCode);
 
-public sealed record ChangeHospital(string RegistrationId, string HospitalCode, string Reason, string Operator);
+public sealed record ChangeHospital(string RegistrationId, string ToHospitalCode, string Reason, string Operator);
 
 public sealed record CorrectRegistration(
     string RegistrationId, string PregnancyDate, string ExpectedDeliveryDate, int FetusCount, string Reason, string Operator);
@@ -24,17 +25,29 @@ public sealed record CancelRegistration(string RegistrationId, string Reason, st
 /// <summary>A registration with its audit trail, as operators and hospitals read it.</summary>
 public sealed record RegistrationView(PrenatalRegistration Registration, IReadOnlyList<RegistrationAudit> Audit);
 
+/// <summary>What the platform holds about a registration's person and hospital on a date: the person's pooling region
+/// (empty when not insured) and whether the hospital is designated with the maternity qualification.</summary>
+public sealed record RegistrationFacts(string Region, bool HospitalDesignated, bool HospitalQualified);
+
+/// <summary>Enrollment's facts for a registration.</summary>
+public interface IRegistrationFacts
+{
+    Task<RegistrationFacts> OnAsync(string idNumber, DateOnly date, string hospitalCode, CancellationToken ct);
+}
+
 /// <summary>
 /// Prenatal registration: every channel, one open registration per person, changes with reasons and an audit trail,
-/// intelligent registration for Claims, and the end of the pregnancy when Claims settles it.
+/// intelligent registration for Claims, and the end of the pregnancy when Claims settles it (undone when the settlement
+/// is reversed, whichever of the two arrives first). The person's region comes from the insurance record and the
+/// hospital's standing from the registry; which registration a hospital may see or hand on is decided here, before
+/// anything changes: a hospital acts on the registrations it holds, and another's is answered as not found.
 /// </summary>
 public sealed partial class PrenatalHandlers(
-    ServiceDatabase database, RegistrationRepository repository, RegionPolicyCatalog policies, TimeProvider clock, ILogger<PrenatalHandlers> logger)
-    : IIntegrationEventHandler<SettlementCompleted>
+    ServiceDatabase database, RegistrationRepository repository, IRegistrationFacts facts, RegionPolicyCatalog policies, TimeProvider clock,
+    ILogger<PrenatalHandlers> logger)
+    : IIntegrationEventHandler<SettlementCompleted>, IIntegrationEventHandler<SettlementReversed>
 {
-    private const int MaxGestationalWeeks = 44;
-
-    public async Task<RegistrationView> RegisterAsync(RegisterPregnancy command, CancellationToken ct)
+    public async Task<RegistrationView> RegisterAsync(RegisterPregnancy command, Caller caller, CancellationToken ct)
     {
         var v = new Validator();
         var today = Today();
@@ -47,17 +60,34 @@ public sealed partial class PrenatalHandlers(
         if (command.Channel is null or RegistrationChannel.Settlement)
             v.Add("channel", "must be hospital service station, grassroots point or online");
         var operatorName = v.Text("operator", command.Operator);
-        var policy = v.Region(policies, "region", command.Region, v.HasErrorFor("pregnancy_date") ? null : pregnancyDate);
+        var stated = v.StatedRegion("region", command.Region);
         v.ThrowIfInvalid();
 
-        var registration = new PrenatalRegistration(Guid.CreateVersion7(), id, policy!.Region, pregnancyDate, expected, command.FetusCount,
-            hospital, policy.Medical.PrenatalCapPerPregnancy, command.Channel!.Value, operatorName, RegistrationState.Open, false, clock.GetUtcNowForDatabase(), null, null);
+        // The quota opens in the terms of the region the person is insured in today (from the insurance record), at the
+        // cap in force on the pregnancy date, at a hospital the registry says is designated and qualified today.
+        var known = await facts.OnAsync(id.Value, today, hospital, ct);
+        var region = known.Region.Length > 0 ? known.Region
+            : throw new RuleViolationException("not-insured", $"{id.Masked} has no insurance record on {today:yyyy-MM-dd}: no region opens a prenatal quota");
+        new Validator().Agrees("region", stated, region, "the person's pooling region").ThrowIfInvalid();
+        RequireQualified(known, hospital, today);
+        var policy = policies.Resolve(region, pregnancyDate).Policy
+            ?? throw new RuleViolationException("region-policy-missing", $"no parameters of region {region} are in force on {pregnancyDate:yyyy-MM-dd}");
+
         return await database.InTransactionAsync(async (tx, token) =>
         {
+            await repository.LockPersonAsync(tx, id.Value, token);
+            var registration = new PrenatalRegistration(Guid.CreateVersion7(),
+                PrenatalRegistration.PregnancyOf(await repository.FindLatestAsync(tx.Connection, id.Value, token), pregnancyDate), id, policy.Region,
+                pregnancyDate, expected, command.FetusCount, hospital, policy.Medical.PrenatalCapPerPregnancy, command.Channel!.Value, operatorName,
+                RegistrationState.Open, false, clock.GetUtcNowForDatabase(), null, null, 1, null);
             if (!await repository.TryInsertAsync(tx, registration, token))
             {
                 var open = (await repository.FindOpenAsync(tx.Connection, id.Value, token))!;
                 if (open.SamePregnancyAs(registration)) return await ViewAsync(tx, open, token);
+                // Another hospital's registration is not its business: it hears that one exists, nothing of it.
+                if (caller.Kind == CallerKind.Institution && open.HospitalCode != caller.Id)
+                    throw new AlreadyExistsException("open prenatal registration", id.Masked,
+                        "the person already has an open prenatal registration at another institution: it is handed on by that institution or a clerk (ChangeHospital)");
                 throw new AlreadyExistsException("open prenatal registration", open.RegistrationId.ToString(),
                     $"the person already has registration {open.RegistrationId} (pregnancy date {open.PregnancyDate:yyyy-MM-dd}, hospital {open.HospitalCode}); correct or cancel it instead");
             }
@@ -72,9 +102,8 @@ public sealed partial class PrenatalHandlers(
         var v = new Validator();
         var id = v.IdNumber("id_number", command.IdNumber);
         var serviceDate = v.Date("service_date", command.ServiceDate, notAfter: Today());
-        v.Check(command.GestationalWeeks is >= 1 and <= MaxGestationalWeeks, "gestational_weeks", $"must be from 1 to {MaxGestationalWeeks}");
-        var fetusCount = command.FetusCount == 0 ? 1 : command.FetusCount;
-        PregnancyRules.CheckFetusCount(v, "fetus_count", fetusCount);
+        NationalCodes.CheckPregnancy(command.FetusCount, command.GestationalWeeks, (field, reason) => v.Add(field, reason));
+        var fetusCount = command.FetusCount;
         var hospital = v.InstitutionCode("hospital_code", command.HospitalCode);
         // Only from a valid date and term: an invalid one would move the date out of the calendar.
         DateOnly? pregnancyStarted = v.HasErrorFor("service_date") || v.HasErrorFor("gestational_weeks")
@@ -83,12 +112,13 @@ public sealed partial class PrenatalHandlers(
         v.ThrowIfInvalid();
         var pregnancyDate = pregnancyStarted!.Value;
 
-        var registration = new PrenatalRegistration(Guid.CreateVersion7(), id, policy!.Region, pregnancyDate,
-            pregnancyDate.AddDays(PregnancyRules.TermDays), fetusCount, hospital, policy.Medical.PrenatalCapPerPregnancy,
-            RegistrationChannel.Settlement, "settlement",
-            RegistrationState.Open, true, clock.GetUtcNowForDatabase(), null, null);
         return await database.InTransactionAsync(async (tx, token) =>
         {
+            await repository.LockPersonAsync(tx, id.Value, token);
+            var registration = new PrenatalRegistration(Guid.CreateVersion7(),
+                PrenatalRegistration.PregnancyOf(await repository.FindLatestAsync(tx.Connection, id.Value, token), pregnancyDate), id, policy!.Region,
+                pregnancyDate, pregnancyDate.AddDays(PregnancyRules.TermDays), fetusCount, hospital, policy.Medical.PrenatalCapPerPregnancy,
+                RegistrationChannel.Settlement, "settlement", RegistrationState.Open, true, clock.GetUtcNowForDatabase(), null, null, 1, null);
             if (!await repository.TryInsertAsync(tx, registration, token))
                 return (await ViewAsync(tx, (await repository.FindOpenAsync(tx.Connection, id.Value, token))!, token), false);
             await OpenedAsync(tx, registration, $"created automatically by a prenatal check on {serviceDate:yyyy-MM-dd} at {command.GestationalWeeks} weeks", token);
@@ -97,15 +127,30 @@ public sealed partial class PrenatalHandlers(
         }, ct);
     }
 
-    public Task<RegistrationView> ChangeHospitalAsync(ChangeHospital command, CancellationToken ct)
+    /// <summary>
+    /// Hands a registration on to another hospital, designated and qualified for maternity care today. A hospital hands on
+    /// only a registration it holds (another's is not found); a clerk moves any.
+    /// </summary>
+    public async Task<RegistrationView> ChangeHospitalAsync(ChangeHospital command, Caller caller, CancellationToken ct)
     {
         var v = new Validator();
-        var hospital = v.InstitutionCode("hospital_code", command.HospitalCode);
-        return ChangeAsync(v, command.RegistrationId, command.Reason, command.Operator, "hospital-changed",
+        var hospital = v.InstitutionCode("to_hospital_code", command.ToHospitalCode);
+        var id = v.Uuid("registration_id", command.RegistrationId);
+        v.ThrowIfInvalid();
+        PrenatalRegistration current;
+        await using (var connection = await database.DataSource.OpenConnectionAsync(ct))
+            current = Visible(await repository.FindAsync(connection, id, ct), caller, command.RegistrationId);
+        if (current.HospitalCode != hospital)
+        {
+            var today = Today();
+            var known = await facts.OnAsync(current.IdNumber.Value, today, hospital, ct);
+            RequireQualified(known, hospital, today);
+        }
+        return await ChangeAsync(v, command.RegistrationId, command.Reason, command.Operator, "hospital-changed", caller,
             r => r.HospitalCode == hospital ? null : (r with { HospitalCode = hospital }, $"hospital {r.HospitalCode} → {hospital}"), ct);
     }
 
-    public Task<RegistrationView> CorrectAsync(CorrectRegistration command, CancellationToken ct)
+    public Task<RegistrationView> CorrectAsync(CorrectRegistration command, Caller caller, CancellationToken ct)
     {
         var v = new Validator();
         DateOnly? pregnancyDate = string.IsNullOrWhiteSpace(command.PregnancyDate) ? null : v.Date("pregnancy_date", command.PregnancyDate, notAfter: Today());
@@ -114,7 +159,7 @@ public sealed partial class PrenatalHandlers(
         if (fetusCount is { } count) PregnancyRules.CheckFetusCount(v, "fetus_count", count);
         v.Check(pregnancyDate is not null || expected is not null || fetusCount is not null, "registration_id",
             "a correction changes at least one of pregnancy_date, expected_delivery_date, fetus_count");
-        return ChangeAsync(v, command.RegistrationId, command.Reason, command.Operator, "corrected", r =>
+        return ChangeAsync(v, command.RegistrationId, command.Reason, command.Operator, "corrected", caller, r =>
         {
             var corrected = r with
             {
@@ -133,50 +178,109 @@ public sealed partial class PrenatalHandlers(
         }, ct);
     }
 
-    public Task<RegistrationView> CancelAsync(CancelRegistration command, CancellationToken ct) =>
-        ChangeAsync(new Validator(), command.RegistrationId, command.Reason, command.Operator, "cancelled",
+    public Task<RegistrationView> CancelAsync(CancelRegistration command, Caller caller, CancellationToken ct) =>
+        ChangeAsync(new Validator(), command.RegistrationId, command.Reason, command.Operator, "cancelled", caller,
             r => (r with { State = RegistrationState.Cancelled }, "state open → cancelled"), ct);
 
-    public async Task<RegistrationView> GetAsync(string registrationId, CancellationToken ct)
+    public async Task<RegistrationView> GetAsync(string registrationId, Caller caller, CancellationToken ct)
     {
         var v = new Validator();
         var id = v.Uuid("registration_id", registrationId);
         v.ThrowIfInvalid();
-        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        var registration = await repository.FindAsync(connection, id, ct) ?? throw new NotFoundException("prenatal registration", registrationId);
-        return new RegistrationView(registration, await repository.AuditTrailAsync(connection, id, ct));
+        return await database.InTransactionAsync(async (tx, token) =>
+        {
+            var registration = Visible(await repository.FindAsync(tx.Connection, id, token), caller, registrationId);
+            tx.About(registration.IdNumber.Value); // the read is audited in this transaction, as a read of this person's record
+            return new RegistrationView(registration, await repository.AuditTrailAsync(tx.Connection, id, token));
+        }, ct);
     }
 
-    public async Task<IReadOnlyList<PrenatalRegistration>> ListAsync(string idNumber, CancellationToken ct)
+    /// <summary>A person's registrations; a hospital sees only those it holds.</summary>
+    public async Task<IReadOnlyList<PrenatalRegistration>> ListAsync(string idNumber, Caller caller, CancellationToken ct)
     {
         var v = new Validator();
         var id = v.IdNumber("id_number", idNumber);
         v.ThrowIfInvalid();
-        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        return await repository.ListAsync(connection, id.Value, ct);
+        return await database.InTransactionAsync(async (tx, token) =>
+            (await repository.ListAsync(tx.Connection, id.Value, token)).Where(r => MaySee(r, caller)).ToList(), ct);
     }
 
     /// <summary>Only a childbirth or a termination ends a pregnancy; a prenatal check's settlement is acknowledged untouched.</summary>
-    public bool Concerns(SettlementCompleted e) => PregnancyRules.EndingOutcome(e.MedicalType, e.MaternityCategory, e.FamilyPlanningCategory) is not null;
+    public bool Concerns(SettlementCompleted e) => e.Visit.PregnancyEnd is not null;
 
-    /// <summary>Claims settled a visit: a childbirth or a termination ends the person's open registration.</summary>
+    /// <summary>
+    /// Claims settled a visit: a childbirth or a termination ends the person's open registration, unless the settlement
+    /// was already reversed (the reversal may arrive first).
+    /// </summary>
     public async Task HandleAsync(SettlementCompleted e, OutboxTransaction tx, CancellationToken ct)
     {
-        var outcome = PregnancyRules.EndingOutcome(e.MedicalType, e.MaternityCategory, e.FamilyPlanningCategory);
-        if (outcome is null) return;
-        var open = await repository.FindOpenAsync(tx.Connection, e.IdNumber.Trim().ToUpperInvariant(), ct, forUpdate: true);
+        if (e.Visit.PregnancyEnd is not { } end) return;
+        var person = e.IdNumber.Trim().ToUpperInvariant();
+        await repository.LockPersonAsync(tx, person, ct);
+        if (await repository.WasReversedAsync(tx.Connection, e.SettlementId, ct)) return;
+        var open = await repository.FindOpenAsync(tx.Connection, person, ct, forUpdate: true);
         if (open is null) return; // never registered, or ended already: nothing to close
 
-        var ended = open with { State = RegistrationState.Ended, EndedOn = e.ServiceDate, EndOutcome = outcome };
+        var outcome = Outcome(end);
+        var ended = open.Changed() with { State = RegistrationState.Ended, EndedOn = e.ServiceDate, EndOutcome = outcome, EndedBy = e.SettlementId };
         await repository.UpdateAsync(tx, ended, ct);
         await repository.AuditAsync(tx, open.RegistrationId, new RegistrationAudit("ended",
             $"state open → ended ({outcome} on {e.ServiceDate:yyyy-MM-dd})", $"settlement {e.SettlementId}", "claims", clock.GetUtcNowForDatabase()), ct);
-        tx.Publish(new PregnancyEnded(Guid.CreateVersion7(), clock.GetUtcNow(), open.RegistrationId, open.IdNumber.Value, e.ServiceDate,
-            outcome, e.SettlementId));
+        tx.Publish(new PregnancyEnded(Guid.CreateVersion7(), clock.GetUtcNow(), open.RegistrationId, open.PregnancyId, open.IdNumber.Value, e.ServiceDate,
+            outcome, e.SettlementId, ended.StateVersion));
+    }
+
+    /// <summary>Only the reversal of a settlement that ends a pregnancy can concern a registration.</summary>
+    public bool Concerns(SettlementReversed e) => e.Visit.PregnancyEnd is not null;
+
+    /// <summary>
+    /// A settlement that ended a pregnancy was reversed: it is remembered (so that, arriving after, the settlement ends
+    /// nothing), and the registration it ended opens again, unless the person has registered another pregnancy since.
+    /// </summary>
+    public async Task HandleAsync(SettlementReversed e, OutboxTransaction tx, CancellationToken ct)
+    {
+        var person = e.IdNumber.Trim().ToUpperInvariant();
+        await repository.LockPersonAsync(tx, person, ct);
+        if (!await repository.RememberReversalAsync(tx, e.SettlementId, person, e.OccurredAt, ct)) return;
+        if (await repository.FindEndedByAsync(tx.Connection, e.SettlementId, ct) is not { State: RegistrationState.Ended } ended) return;
+        if (await repository.FindOpenAsync(tx.Connection, person, ct) is not null) return;
+
+        var reopened = ended.Changed() with { State = RegistrationState.Open, EndedOn = null, EndOutcome = null, EndedBy = null };
+        await repository.UpdateAsync(tx, reopened, ct);
+        await repository.AuditAsync(tx, ended.RegistrationId, new RegistrationAudit("reopened", "state ended → open",
+            $"settlement {e.SettlementId} reversed: {e.Reason}", "claims", clock.GetUtcNowForDatabase()), ct);
+        Publish(tx, reopened, "reopened", $"settlement {e.SettlementId} reversed");
+    }
+
+    private static string Outcome(PregnancyOutcome end) => end switch
+    {
+        PregnancyOutcome.NormalDelivery => "normal-delivery",
+        PregnancyOutcome.AssistedDelivery => "assisted-delivery",
+        PregnancyOutcome.Caesarean => "caesarean",
+        PregnancyOutcome.Dystocia => "dystocia",
+        PregnancyOutcome.Miscarriage => "miscarriage",
+        PregnancyOutcome.InducedLabour => "induced-labour",
+        _ => "abortion",
+    };
+
+    /// <summary>A hospital may see and act on the registrations it holds; an operator or a platform service on any.</summary>
+    private static bool MaySee(PrenatalRegistration r, Caller caller) => caller.Kind != CallerKind.Institution || r.HospitalCode == caller.Id;
+
+    /// <summary>The registration if this caller may see it; another hospital's is answered as one that does not exist.</summary>
+    private static PrenatalRegistration Visible(PrenatalRegistration? r, Caller caller, string asked) =>
+        r is not null && MaySee(r, caller) ? r : throw new NotFoundException("prenatal registration", asked);
+
+    private static void RequireQualified(RegistrationFacts known, string hospital, DateOnly on)
+    {
+        if (!known.HospitalDesignated)
+            throw new RuleViolationException("institution-not-designated",
+                $"{hospital} is not a designated institution (定点医疗机构) with an agreement valid on {on:yyyy-MM-dd}");
+        if (!known.HospitalQualified)
+            throw new RuleViolationException("institution-not-qualified", $"{hospital} holds no maternity (生育) service qualification valid on {on:yyyy-MM-dd}");
     }
 
     private async Task<RegistrationView> ChangeAsync(
-        Validator v, string registrationId, string reasonText, string operatorText, string action,
+        Validator v, string registrationId, string reasonText, string operatorText, string action, Caller caller,
         Func<PrenatalRegistration, (PrenatalRegistration Changed, string Detail)?> change, CancellationToken ct)
     {
         var id = v.Uuid("registration_id", registrationId);
@@ -186,24 +290,27 @@ public sealed partial class PrenatalHandlers(
 
         return await database.InTransactionAsync(async (tx, token) =>
         {
-            var current = await repository.FindAsync(tx.Connection, id, token, forUpdate: true)
-                ?? throw new NotFoundException("prenatal registration", registrationId);
+            var current = Visible(await repository.FindAsync(tx.Connection, id, token, forUpdate: true), caller, registrationId);
             current.RequireOpen();
             if (change(current) is not { } result) return await ViewAsync(tx, current, token); // nothing to change
 
             var (changed, detail) = result;
+            changed = changed.Changed();
             await repository.UpdateAsync(tx, changed, token);
             await repository.AuditAsync(tx, id, new RegistrationAudit(action, detail, reason, operatorName, clock.GetUtcNowForDatabase()), token);
-            tx.Publish(new PrenatalRegistrationChanged(Guid.CreateVersion7(), clock.GetUtcNow(), id, action, reason, changed.State.ToString(),
-                changed.PregnancyDate, changed.ExpectedDeliveryDate, changed.FetusCount, changed.HospitalCode));
+            Publish(tx, changed, action, reason);
             return await ViewAsync(tx, changed, token);
         }, ct);
     }
 
+    private void Publish(OutboxTransaction tx, PrenatalRegistration r, string change, string reason) =>
+        tx.Publish(new PrenatalRegistrationChanged(Guid.CreateVersion7(), clock.GetUtcNow(), r.RegistrationId, r.PregnancyId, r.IdNumber.Value, change,
+            reason, r.State.ToString(), r.PregnancyDate, r.ExpectedDeliveryDate, r.FetusCount, r.HospitalCode, r.StateVersion));
+
     private async Task OpenedAsync(OutboxTransaction tx, PrenatalRegistration r, string detail, CancellationToken ct)
     {
         await repository.AuditAsync(tx, r.RegistrationId, new RegistrationAudit("registered", detail, "", r.Operator, r.RegisteredAt), ct);
-        tx.Publish(new PrenatalRegistered(Guid.CreateVersion7(), r.RegisteredAt, r.RegistrationId, r.IdNumber.Value, r.Region, r.PregnancyDate,
+        tx.Publish(new PrenatalRegistered(Guid.CreateVersion7(), r.RegisteredAt, r.RegistrationId, r.PregnancyId, r.IdNumber.Value, r.Region, r.PregnancyDate,
             r.ExpectedDeliveryDate, r.FetusCount, r.HospitalCode, r.Channel.ToString(), r.Automatic, r.PrenatalQuota));
     }
 

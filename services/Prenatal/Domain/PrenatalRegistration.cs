@@ -1,4 +1,5 @@
 using MaternityCloud.BuildingBlocks.Domain;
+using MaternityCloud.Contracts.Codes;
 
 namespace MaternityCloud.Prenatal.Domain;
 
@@ -23,6 +24,7 @@ public enum RegistrationState
 /// </summary>
 public sealed record PrenatalRegistration(
     Guid RegistrationId,
+    Guid PregnancyId,
     ResidentIdNumber IdNumber,
     string Region,
     DateOnly PregnancyDate,
@@ -36,8 +38,21 @@ public sealed record PrenatalRegistration(
     bool Automatic,
     DateTimeOffset RegisteredAt,
     DateOnly? EndedOn,
-    string? EndOutcome)
+    string? EndOutcome,
+    int StateVersion,
+    Guid? EndedBy)
 {
+    /// <summary>
+    /// The pregnancy a new registration is for: that of the person's last registration when it was cancelled (not ended)
+    /// and the new pregnancy date falls before its expected delivery, since then it is the same pregnancy registered again;
+    /// otherwise a new one.
+    /// </summary>
+    public static Guid PregnancyOf(PrenatalRegistration? latest, DateOnly pregnancyDate) =>
+        latest is { State: RegistrationState.Cancelled } && pregnancyDate < latest.ExpectedDeliveryDate ? latest.PregnancyId : Guid.CreateVersion7();
+
+    /// <summary>The registration after a change: one more in its count of changes.</summary>
+    public PrenatalRegistration Changed() => this with { StateVersion = StateVersion + 1 };
+
     /// <summary>A retried request carries the same pregnancy facts; anything else is a second registration.</summary>
     public bool SamePregnancyAs(PrenatalRegistration other) =>
         IdNumber == other.IdNumber && Region == other.Region && PregnancyDate == other.PregnancyDate &&
@@ -55,7 +70,6 @@ public sealed record RegistrationAudit(string Action, string Detail, string Reas
 
 public static class PregnancyRules
 {
-    public const int MaxFetusCount = 9;
     /// <summary>44 weeks: no pregnancy lasts longer, so an expected date beyond it is a typing error.</summary>
     public const int MaxPregnancyDays = 44 * 7;
     /// <summary>Full term counted from the pregnancy date, for automatic registrations (280 days).</summary>
@@ -69,23 +83,5 @@ public static class PregnancyRules
     }
 
     public static void CheckFetusCount(Validator v, string field, int count) =>
-        v.Check(count is >= 1 and <= MaxFetusCount, field, $"must be from 1 to {MaxFetusCount}");
-
-    /// <summary>
-    /// Whether a settlement ends the pregnancy, by the national codes: maternity inpatient (52) with a delivery,
-    /// miscarriage or induced labour (matn_type 1–6), or family planning with an abortion or induced labour (birctrl 3, 4).
-    /// </summary>
-    public static string? EndingOutcome(string medicalType, string? maternityCategory, string? familyPlanningCategory) =>
-        (medicalType, maternityCategory, familyPlanningCategory) switch
-        {
-            ("52", "1", _) => "normal-delivery",
-            ("52", "2", _) => "assisted-delivery",
-            ("52", "3", _) => "caesarean",
-            ("52", "4", _) => "dystocia",
-            ("52", "5", _) => "miscarriage",
-            ("52", "6", _) => "induced-labour",
-            ("5301" or "5302" or "51" or "52", _, "3") => "abortion",
-            ("5301" or "5302" or "51" or "52", _, "4") => "induced-labour",
-            _ => null,
-        };
+        NationalCodes.CheckFetusCount(count, (f, reason) => v.Add(f, reason), field);
 }

@@ -2,6 +2,7 @@ using Grpc.Core;
 using MaternityCloud.Contracts.Prenatal.V1;
 using MaternityCloud.Prenatal.Application;
 using MaternityCloud.ServiceDefaults.Grpc;
+using MaternityCloud.ServiceDefaults.Security;
 using Domain = MaternityCloud.Prenatal.Domain;
 
 namespace MaternityCloud.Prenatal.Grpc;
@@ -12,7 +13,7 @@ public sealed class PrenatalGrpcService(PrenatalHandlers handlers) : Contracts.P
     public override async Task<Registration> RegisterPregnancy(RegisterPregnancyRequest request, ServerCallContext context) =>
         ToProto(await handlers.RegisterAsync(new RegisterPregnancy(request.IdNumber, request.Region, request.PregnancyDate,
             request.ExpectedDeliveryDate, request.FetusCount, request.HospitalCode, ToDomain(request.Channel), request.Operator),
-            context.CancellationToken));
+            context.Caller(), context.CancellationToken));
 
     public override async Task<EnsureRegistrationResponse> EnsureRegistration(EnsureRegistrationRequest request, ServerCallContext context)
     {
@@ -23,22 +24,23 @@ public sealed class PrenatalGrpcService(PrenatalHandlers handlers) : Contracts.P
 
     public override async Task<Registration> ChangeHospital(ChangeHospitalRequest request, ServerCallContext context) =>
         ToProto(await handlers.ChangeHospitalAsync(
-            new ChangeHospital(request.RegistrationId, request.HospitalCode, request.Reason, request.Operator), context.CancellationToken));
+            new ChangeHospital(request.RegistrationId, request.ToHospitalCode, request.Reason, request.Operator), context.Caller(), context.CancellationToken));
 
     public override async Task<Registration> CorrectRegistration(CorrectRegistrationRequest request, ServerCallContext context) =>
         ToProto(await handlers.CorrectAsync(new CorrectRegistration(request.RegistrationId, request.PregnancyDate,
-            request.ExpectedDeliveryDate, request.FetusCount, request.Reason, request.Operator), context.CancellationToken));
+            request.ExpectedDeliveryDate, request.FetusCount, request.Reason, request.Operator), context.Caller(), context.CancellationToken));
 
     public override async Task<Registration> CancelRegistration(CancelRegistrationRequest request, ServerCallContext context) =>
-        ToProto(await handlers.CancelAsync(new CancelRegistration(request.RegistrationId, request.Reason, request.Operator), context.CancellationToken));
+        ToProto(await handlers.CancelAsync(new CancelRegistration(request.RegistrationId, request.Reason, request.Operator), context.Caller(),
+            context.CancellationToken));
 
     public override async Task<Registration> GetRegistration(GetRegistrationRequest request, ServerCallContext context) =>
-        ToProto(await handlers.GetAsync(request.RegistrationId, context.CancellationToken));
+        ToProto(await handlers.GetAsync(request.RegistrationId, context.Caller(), context.CancellationToken));
 
     public override async Task<ListRegistrationsResponse> ListRegistrations(ListRegistrationsRequest request, ServerCallContext context)
     {
         var reply = new ListRegistrationsResponse();
-        reply.Registrations.AddRange((await handlers.ListAsync(request.IdNumber, context.CancellationToken))
+        reply.Registrations.AddRange((await handlers.ListAsync(request.IdNumber, context.Caller(), context.CancellationToken))
             .Select(r => ToProto(new RegistrationView(r, []))));
         return reply;
     }
@@ -65,6 +67,8 @@ public sealed class PrenatalGrpcService(PrenatalHandlers handlers) : Contracts.P
             EndedOn = r.EndedOn is { } ended ? ProtoValues.Date(ended) : "",
             EndOutcome = r.EndOutcome ?? "",
             PrenatalQuota = ProtoValues.Money(r.PrenatalQuota),
+            PregnancyId = r.PregnancyId.ToString(),
+            StateVersion = r.StateVersion,
         };
         reply.Audit.AddRange(view.Audit.Select(a => new AuditEntry
         {

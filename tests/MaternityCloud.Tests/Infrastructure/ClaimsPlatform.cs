@@ -1,10 +1,12 @@
 using System.Globalization;
+using MaternityCloud.Allowance.Grpc;
 using MaternityCloud.Claims.Grpc;
 using MaternityCloud.Contracts.Claims.V1;
 using MaternityCloud.Contracts.Enrollment.V1;
 using MaternityCloud.Enrollment.Grpc;
 using MaternityCloud.Prenatal.Grpc;
 using Microsoft.Extensions.DependencyInjection;
+using AllowanceClient = MaternityCloud.Contracts.Allowance.V1.Allowance.AllowanceClient;
 using ClaimsClient = MaternityCloud.Contracts.Claims.V1.Claims.ClaimsClient;
 using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
 using PrenatalClient = MaternityCloud.Contracts.Prenatal.V1.Prenatal.PrenatalClient;
@@ -20,8 +22,10 @@ public sealed class ClaimsPlatform : IAsyncDisposable
     public static readonly DateOnly Today = DateOnly.FromDateTime(DateTime.Now);
 
     private ClaimsPlatform(Isolation isolation, ServiceHost<EnrollmentGrpcService> enrollment, ServiceHost<PrenatalGrpcService> prenatal,
-        ServiceHost<ClaimsGrpcService> claims)
+        ServiceHost<ClaimsGrpcService> claims, ServiceHost<AllowanceGrpcService>? allowance)
     {
+        AllowanceHost = allowance;
+        Allowance = allowance is null ? null! : new AllowanceClient(allowance.Channel());
         Isolation = isolation;
         EnrollmentHost = enrollment;
         PrenatalHost = prenatal;
@@ -38,12 +42,18 @@ public sealed class ClaimsPlatform : IAsyncDisposable
     public EnrollmentClient Enrollment { get; }
     public PrenatalClient Prenatal { get; }
     public ClaimsClient Claims { get; }
+    /// <summary>Allowance, consuming Claims' events, when the platform was started with it.</summary>
+    public ServiceHost<AllowanceGrpcService>? AllowanceHost { get; }
+    public AllowanceClient Allowance { get; }
 
-    public static async Task<ClaimsPlatform> StartAsync(TestServers servers, string testName, IReadOnlyDictionary<string, string>? claimsSettings = null)
+    public static async Task<ClaimsPlatform> StartAsync(TestServers servers, string testName, IReadOnlyDictionary<string, string>? claimsSettings = null,
+        bool withAllowance = false)
     {
-        var isolation = await servers.CreateIsolationAsync(testName, "enrollmentdb", "prenataldb", "claimsdb");
+        string[] databases = withAllowance ? ["enrollmentdb", "prenataldb", "claimsdb", "allowancedb"] : ["enrollmentdb", "prenataldb", "claimsdb"];
+        var isolation = await servers.CreateIsolationAsync(testName, databases);
         var enrollment = new ServiceHost<EnrollmentGrpcService>(isolation);
-        var prenatal = new ServiceHost<PrenatalGrpcService>(isolation);
+        var prenatal = new ServiceHost<PrenatalGrpcService>(isolation, new Dictionary<string, string> { ["services:enrollment:grpc:0"] = "http://localhost" },
+            ServiceHost<PrenatalGrpcService>.Calls<EnrollmentClient, EnrollmentGrpcService>(enrollment));
         var settings = new Dictionary<string, string> { ["services:enrollment:grpc:0"] = "http://localhost", ["services:prenatal:grpc:0"] = "http://localhost" };
         foreach (var (key, value) in claimsSettings ?? new Dictionary<string, string>()) settings[key] = value;
         var claims = new ServiceHost<ClaimsGrpcService>(isolation, settings,
@@ -53,11 +63,19 @@ public sealed class ClaimsPlatform : IAsyncDisposable
                 ServiceHost<ClaimsGrpcService>.Calls<PrenatalClient, PrenatalGrpcService>(prenatal)(services);
             });
         _ = claims.Server; // start Claims now, so its queues exist before anyone publishes
-        return new ClaimsPlatform(isolation, enrollment, prenatal, claims);
+        ServiceHost<AllowanceGrpcService>? allowance = null;
+        if (withAllowance)
+        {
+            allowance = new ServiceHost<AllowanceGrpcService>(isolation,
+                new Dictionary<string, string> { ["services:enrollment:grpc:0"] = "http://localhost", ["Allowance:DailyBatchAt"] = "" },
+                ServiceHost<AllowanceGrpcService>.Calls<EnrollmentClient, EnrollmentGrpcService>(enrollment));
+            _ = allowance.Server;
+        }
+        return new ClaimsPlatform(isolation, enrollment, prenatal, claims, allowance);
     }
 
     /// <summary>An employee with contributions paid in full and on time for the <paramref name="months"/> months before today.</summary>
-    public async Task<string> EligibleEmployeeAsync(int months = 24, string? idNumber = null)
+    public async Task<string> EligibleEmployeeAsync(int months = 24, string? idNumber = null, string region = "330300")
     {
         var employer = await Enrollment.RegisterEmployerAsync(new RegisterEmployerRequest
         {
@@ -66,12 +84,31 @@ public sealed class ClaimsPlatform : IAsyncDisposable
         });
         var person = await Enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
         {
-            IdNumber = idNumber ?? TestData.IdNumber(), Name = "陈丽娟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode,
+            Region = region, IdNumber = idNumber ?? TestData.IdNumber(), Name = "陈丽娟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode,
             InsuredFrom = Date(Today.AddYears(-3)),
         });
         await Enrollment.RecordContributionsAsync(EnrollmentCalls.PaidMonths(person.IdNumber, months, Today, employer: employer.CreditCode));
         return person.IdNumber;
     }
+
+    /// <summary>An eligible employee whose employer's average wage of last year is known, so a childbirth's allowance is payable.</summary>
+    public async Task<string> EligibleMotherAsync(string region = "330300")
+    {
+        var person = await EligibleEmployeeAsync(region: region);
+        var insured = await Enrollment.GetInsuredPersonAsync(new GetInsuredPersonRequest { IdNumber = person });
+        await Enrollment.SetEmployerWageAsync(new SetEmployerWageRequest
+        {
+            CreditCode = insured.EmployerCreditCode, Year = Today.Year - 1, AverageMonthlyWage = "9000.00",
+        });
+        return person;
+    }
+
+    /// <summary>A pregnancy of 10 weeks registered at a hospital's service station.</summary>
+    public static Contracts.Prenatal.V1.RegisterPregnancyRequest Pregnancy(string idNumber, string hospital) => new()
+    {
+        IdNumber = idNumber, PregnancyDate = Date(Today.AddDays(-70)), ExpectedDeliveryDate = Date(Today.AddDays(210)), FetusCount = 1,
+        HospitalCode = hospital, Channel = Contracts.Prenatal.V1.Channel.HospitalServiceStation,
+    };
 
     public static string Date(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
@@ -86,7 +123,10 @@ public sealed class ClaimsPlatform : IAsyncDisposable
         {
             InstitutionCode = "H33030200001", RequestId = "HIS-" + Guid.NewGuid().ToString("N")[..16], IdNumber = idNumber, Region = "330300",
             CertificateType = VisitCertificateType.IdCard, CertificateNumber = idNumber, MedicalType = medicalType,
-            MaternityCategory = maternityCategory, FamilyPlanningCategory = familyPlanningCategory, GestationalWeeks = 12, FetusCount = 1,
+            MaternityCategory = maternityCategory, FamilyPlanningCategory = familyPlanningCategory,
+            // One fetus at 12 weeks for a visit that concerns a pregnancy; a family-planning surgery that does not has neither.
+            GestationalWeeks = ConcernsPregnancy(maternityCategory, familyPlanningCategory) ? 12 : 0,
+            FetusCount = ConcernsPregnancy(maternityCategory, familyPlanningCategory) ? 1 : 0,
             ServiceDate = Date(Today.AddDays(-1)),
         };
         request.Lines.AddRange(lines.Select(l => new FeeLine { ItemCode = l.Code, Quantity = "1", UnitPrice = l.Amount, Amount = l.Amount }));
@@ -94,8 +134,12 @@ public sealed class ClaimsPlatform : IAsyncDisposable
         return request;
     }
 
+    private static bool ConcernsPregnancy(string maternityCategory, string familyPlanningCategory) =>
+        maternityCategory.Length > 0 || familyPlanningCategory is "3" or "4";
+
     public async ValueTask DisposeAsync()
     {
+        if (AllowanceHost is not null) await AllowanceHost.DisposeAsync();
         await ClaimsHost.DisposeAsync();
         await PrenatalHost.DisposeAsync();
         await EnrollmentHost.DisposeAsync();

@@ -24,9 +24,7 @@ public sealed class NotificationsPlatform : IAsyncDisposable
     {
         Isolation = isolation;
         Clock = clock;
-        Gateway = new ServiceHost<GatewayLog>(isolation,
-            new Dictionary<string, string> { ["LocalGateway:AutoReceipts"] = "false", ["services:notifications:http:0"] = "http://localhost" },
-            services => services.AddHttpClient(ReceiptSender.Client).ConfigurePrimaryHttpMessageHandler(() => Host!.Server.CreateHandler()));
+        Gateway = NewGateway();
         Host = new ServiceHost<NotificationsGrpcService>(isolation,
             new Dictionary<string, string>
             {
@@ -41,8 +39,8 @@ public sealed class NotificationsPlatform : IAsyncDisposable
             services =>
             {
                 services.AddSingleton<TimeProvider>(clock);
-                services.AddHttpClient(SmsHttpGateway.Client).ConfigurePrimaryHttpMessageHandler(() => Gateway.Server.CreateHandler());
-                services.AddHttpClient(OfficialAccountHttpGateway.Client).ConfigurePrimaryHttpMessageHandler(() => Gateway.Server.CreateHandler());
+                services.AddHttpClient(SmsHttpGateway.Client).ConfigurePrimaryHttpMessageHandler(() => new ToCurrentGateway(this));
+                services.AddHttpClient(OfficialAccountHttpGateway.Client).ConfigurePrimaryHttpMessageHandler(() => new ToCurrentGateway(this));
             });
         Client = new NotificationsClient(Host.Channel());
         GatewayHttp = Gateway.CreateClient();
@@ -51,9 +49,9 @@ public sealed class NotificationsPlatform : IAsyncDisposable
     public Isolation Isolation { get; }
     public FixedClock Clock { get; }
     public ServiceHost<NotificationsGrpcService> Host { get; }
-    public ServiceHost<GatewayLog> Gateway { get; }
+    public ServiceHost<GatewayLog> Gateway { get; private set; }
     public NotificationsClient Client { get; }
-    public HttpClient GatewayHttp { get; }
+    public HttpClient GatewayHttp { get; private set; }
     public IBusControl Bus { get; private set; } = null!;
 
     /// <summary>Monday 28 September 2026, 10:00 in Beijing: inside working hours.</summary>
@@ -99,6 +97,28 @@ public sealed class NotificationsPlatform : IAsyncDisposable
 
     public async Task SetFaultAsync(string channel, string mode, int times) =>
         (await GatewayHttp.PostAsJsonAsync("/control/faults", new { channel, mode, remaining = times })).EnsureSuccessStatusCode();
+
+    /// <summary>Stops the local gateway and starts a new one, as a restart of its process does (it forgets what it sent).</summary>
+    public async Task RestartGatewayAsync()
+    {
+        var old = Gateway;
+        GatewayHttp.Dispose();
+        Gateway = NewGateway();
+        _ = Gateway.Server;
+        GatewayHttp = Gateway.CreateClient();
+        await old.DisposeAsync();
+    }
+
+    private ServiceHost<GatewayLog> NewGateway() => new(Isolation,
+        new Dictionary<string, string> { ["LocalGateway:AutoReceipts"] = "false", ["services:notifications:http:0"] = "http://localhost" },
+        services => services.AddHttpClient(ReceiptSender.Client).ConfigurePrimaryHttpMessageHandler(() => Host!.Server.CreateHandler()));
+
+    /// <summary>Notifications' calls go to whichever gateway runs now, as a fixed address reaches a restarted process.</summary>
+    private sealed class ToCurrentGateway(NotificationsPlatform platform) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            new HttpMessageInvoker(platform.Gateway.Server.CreateHandler()).SendAsync(request, cancellationToken);
+    }
 
     public async ValueTask DisposeAsync()
     {

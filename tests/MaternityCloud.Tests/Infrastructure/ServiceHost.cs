@@ -29,6 +29,8 @@ public sealed class ServiceHost<TEntryPoint>(
         builder.UseSetting("Messaging:PublishTimeout", "00:00:03");
         builder.UseSetting("Auth:IssuerPublicKey", TestCredentials.IssuerPublicKeyPem);
         builder.UseSetting("Auth:Credential", TestCredentials.For(Caller.Service(ServiceName)));
+        // Enrollment starts with the designated institutions the tests settle at (the registry's seed, as in development).
+        builder.UseSetting("Enrollment:InstitutionSeed", Path.Combine(AppContext.BaseDirectory, "institutions.json"));
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
         if (services is not null) builder.ConfigureTestServices(services);
     }

@@ -1,4 +1,5 @@
 using MaternityCloud.BuildingBlocks.Domain;
+using MaternityCloud.Contracts.Codes;
 using MaternityCloud.Enrollment.Domain;
 
 namespace MaternityCloud.Tests.Infrastructure;
@@ -25,4 +26,13 @@ public static class TestData
     }
 
     public static string MobilePhone() => "139" + Random.Shared.Next(10_000_000, 99_999_999);
+
+    /// <summary>A visit in the national codes as Claims classifies it (the classified facts its events carry).</summary>
+    public static ClassifiedVisit Visit(string medicalType, string? maternityCategory, string? familyPlanningCategory = null, int fetuses = 1, int weeks = 39,
+        bool dystocia = false)
+    {
+        var problems = new List<string>();
+        return NationalCodes.ClassifyVisit(medicalType, maternityCategory, familyPlanningCategory, fetuses, weeks, dystocia, false,
+            (field, reason) => problems.Add($"{field}: {reason}")) ?? throw new ArgumentException(string.Join("; ", problems));
+    }
 }

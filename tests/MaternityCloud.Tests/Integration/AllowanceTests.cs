@@ -64,11 +64,11 @@ public sealed class AllowanceTests(TestServers servers) : IAsyncLifetime
         return employer.CreditCode;
     }
 
-    private async Task<string> InsuredAsync(string employer, InsuredKind kind = InsuredKind.Employee)
+    private async Task<string> InsuredAsync(string employer, InsuredKind kind = InsuredKind.Employee, string region = "330300")
     {
         var person = await _enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
         {
-            IdNumber = TestData.IdNumber(), Name = "陈丽娟", Kind = kind, EmployerCreditCode = kind == InsuredKind.Employee ? employer : "",
+            Region = region, IdNumber = TestData.IdNumber(), Name = "陈丽娟", Kind = kind, EmployerCreditCode = kind == InsuredKind.Employee ? employer : "",
             InsuredFrom = "2022-01-01",
         });
         await _enrollment.RecordContributionsAsync(EnrollmentCalls.PaidMonths(person.IdNumber, 24, Born, employer: kind == InsuredKind.Employee ? employer : ""));
@@ -76,8 +76,12 @@ public sealed class AllowanceTests(TestServers servers) : IAsyncLifetime
     }
 
     private static SettlementCompleted Childbirth(string idNumber, string region = "330300", int fetuses = 1, bool dystocia = false) =>
-        new(Guid.NewGuid(), DateTimeOffset.UtcNow, Guid.NewGuid(), "H33030200001", idNumber, "52", "3", null, fetuses, 39, dystocia, false, Born,
-            4200.00m, 0m, region, "330300@2024-01-01#1");
+        new(Guid.NewGuid(), DateTimeOffset.UtcNow, Guid.NewGuid(), "H33030200001", idNumber, TestData.Visit("52", "3", fetuses: fetuses, dystocia: dystocia), Born,
+            4200.00m, 0m, region, "330300@2024-01-01#1", false, null);
+
+    private static SettlementReversed Reversal(SettlementCompleted settled, string reason) =>
+        new(Guid.NewGuid(), DateTimeOffset.UtcNow, settled.SettlementId, settled.InstitutionCode, settled.IdNumber, settled.Visit, settled.ServiceDate,
+            settled.FundAmount, reason, null);
 
     private async Task<AllowanceCase> CaseOfAsync(string idNumber, Func<AllowanceCase, bool>? until = null) =>
         await Eventually.Get(async () =>
@@ -137,9 +141,9 @@ public sealed class AllowanceTests(TestServers servers) : IAsyncLifetime
     public async Task An_excluded_kind_is_refused_with_every_reason_recorded()
     {
         var employer = await EmployerAsync();
-        var flexible = await InsuredAsync(employer, InsuredKind.FlexibleWorker);
+        var flexible = await InsuredAsync(employer, InsuredKind.FlexibleWorker, region: "420281");
 
-        await _bus.Publish(Childbirth(flexible, region: "420281")); // Daye: no allowance for flexible workers
+        await _bus.Publish(Childbirth(flexible, region: "420281")); // insured in Daye: no allowance for flexible workers
         var refused = await CaseOfAsync(flexible);
 
         Assert.Equal(CaseState.Refused, refused.State);
@@ -224,14 +228,14 @@ public sealed class AllowanceTests(TestServers servers) : IAsyncLifetime
         await CaseOfAsync(early.IdNumber, c => c.State == CaseState.Approved);
         await CaseOfAsync(late.IdNumber, c => c.State == CaseState.Approved);
 
-        await _bus.Publish(new SettlementReversed(Guid.NewGuid(), DateTimeOffset.UtcNow, early.SettlementId, early.InstitutionCode, early.IdNumber, "52", Born, 4200m, "重复结算"));
+        await _bus.Publish(Reversal(early, "重复结算"));
         var cancelled = await CaseOfAsync(early.IdNumber, c => c.State == CaseState.Cancelled);
         var batch = await _allowance.RunPaymentBatchAsync(new RunPaymentBatchRequest { Operator = "payer-01" });
         await _allowance.RecordPaymentResultsAsync(new RecordPaymentResultsRequest
         {
             BatchId = batch.BatchId, Results = { new PaymentResult { LineNo = 1, Paid = true, BankReference = "ABC-77" } },
         });
-        await _bus.Publish(new SettlementReversed(Guid.NewGuid(), DateTimeOffset.UtcNow, late.SettlementId, late.InstitutionCode, late.IdNumber, "52", Born, 4200m, "结算撤销"));
+        await _bus.Publish(Reversal(late, "结算撤销"));
         var recovery = await CaseOfAsync(late.IdNumber, c => c.State == CaseState.RecoveryOpen);
 
         Assert.Equal(1, batch.CaseCount); // the cancelled case is never paid

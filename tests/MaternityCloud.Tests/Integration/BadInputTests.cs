@@ -69,7 +69,10 @@ public sealed class BadInputTests(TestServers servers, ITestOutputHelper output)
             await using (var list = data.CreateCommand("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"))
             await using (var reader = await list.ExecuteReaderAsync())
                 while (await reader.ReadAsync()) tables.Add(reader.GetString(0));
-            _databases[database] = (data, string.Join(" UNION ALL ", tables.Select(t => $"SELECT '{t}', count(*) FROM \"{t}\"")));
+            // A refused call may still have read a person's record at another service (Claims asks Enrollment who the person
+            // is before it can say the request is wrong for them): that read is audited there, and is no write of the call.
+            _databases[database] = (data, string.Join(" UNION ALL ", tables.Select(t =>
+                t == "audit_log" ? "SELECT 'audit_log', count(*) FROM audit_log WHERE kind <> 'Read'" : $"SELECT '{t}', count(*) FROM \"{t}\"")));
         }
     }
 
@@ -102,7 +105,7 @@ public sealed class BadInputTests(TestServers servers, ITestOutputHelper output)
             foreach (var method in service.Methods)
             {
                 var rule = rules[method.Name];
-                var headers = TestCredentials.Headers(CallerAdmittedBy(rule.Who));
+                var headers = TestCredentials.Headers(CallerAdmittedBy(rule));
                 var (count, refused, accepted) = (0, 0, 0);
                 foreach (var input in GeneratedInputs.For(method.InputType, valid.GetValueOrDefault(method.Name), random))
                 {
@@ -147,12 +150,12 @@ public sealed class BadInputTests(TestServers servers, ITestOutputHelper output)
     private static Task<Grpc.Health.V1.HealthCheckResponse> Health(Grpc.Net.Client.GrpcChannel channel) =>
         new Grpc.Health.V1.Health.HealthClient(channel).CheckAsync(new Grpc.Health.V1.HealthCheckRequest()).ResponseAsync;
 
-    private static Caller CallerAdmittedBy(Callers who) =>
-        who.HasFlag(Callers.Institution) ? Caller.Institution(Hospital)
-        : who.HasFlag(Callers.Administrator) ? TestCredentials.Administrator
-        : who.HasFlag(Callers.Service) ? Caller.Service("claims")
-        : who.HasFlag(Callers.FundAuditor) ? Caller.Operator("auditor-1", OperatorRole.FundAuditor, "fund-centre")
-        : Caller.Operator("clerk-1", OperatorRole.GrassrootsClerk, "330302-wuma");
+    private static Caller CallerAdmittedBy(MethodAccess rule) =>
+        rule.Who.HasFlag(Callers.Institution) ? Caller.Institution(Hospital)
+        : rule.Who.HasFlag(Callers.Administrator) ? TestCredentials.Administrator
+        : rule.Who.HasFlag(Callers.FundAuditor) ? Caller.Operator("auditor-1", OperatorRole.FundAuditor, "fund-centre")
+        : rule.Who != Callers.None ? Caller.Operator("clerk-1", OperatorRole.GrassrootsClerk, "330302-wuma")
+        : Caller.Service(rule.Services.First());
 
     private static async Task<Status> CallAsync(CallInvoker invoker, MethodDescriptor method, Metadata headers, byte[] input)
     {
@@ -220,7 +223,7 @@ public sealed class BadInputTests(TestServers servers, ITestOutputHelper output)
         var person = TestData.IdNumber();
         var register = new RegisterInsuredPersonRequest
         {
-            IdNumber = person, Name = "陈丽娟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode, InsuredFrom = Date(Today.AddYears(-3)),
+            Region = "330300", IdNumber = person, Name = "陈丽娟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode, InsuredFrom = Date(Today.AddYears(-3)),
         };
         await enrollment.RegisterInsuredPersonAsync(register);
         await enrollment.RecordContributionsAsync(EnrollmentCalls.PaidMonths(person, 24, Today, employer: employer.CreditCode));

@@ -31,7 +31,8 @@ public sealed class ClaimsSettlementTests(TestServers servers) : IAsyncLifetime
     private Task<long> OutboxAsync(string eventName) => CountAsync("SELECT count(*) FROM outbox_message WHERE message_type LIKE $1", "%." + eventName);
 
     private async Task<decimal> QuotaUsedAsync(string registrationId) =>
-        (decimal)(await _platform.Isolation.SqlAsync("claimsdb", "SELECT used FROM prenatal_quota WHERE registration_id = $1", Guid.Parse(registrationId)))!;
+        (decimal)(await _platform.Isolation.SqlAsync("claimsdb",
+            "SELECT q.used FROM pregnancy_quota q JOIN quota_registration r USING (pregnancy_id) WHERE r.registration_id = $1", Guid.Parse(registrationId)))!;
 
     [Fact]
     public async Task A_prenatal_check_registers_the_pregnancy_by_itself_and_the_cap_is_crossed_across_visits()
@@ -96,22 +97,20 @@ public sealed class ClaimsSettlementTests(TestServers servers) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_retried_request_returns_the_first_result_sequentially_concurrently_and_without_redis_and_a_changed_one_is_refused()
+    public async Task A_retried_request_returns_the_first_result_sequentially_and_concurrently_and_a_changed_one_is_refused()
     {
         var person = await _platform.EligibleEmployeeAsync();
         var request = PrenatalCheck(person, (PrenatalVisit, "700.00"));
 
         var concurrent = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Claims.SettleAsync(request).ResponseAsync));
         var sequential = await Claims.SettleAsync(request);
-        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_platform.Isolation.ConnectionStrings["redis"]))
-            await redis.GetDatabase().KeyDeleteAsync($"{_platform.Isolation.RedisKeyPrefix}settlement:{request.InstitutionCode}:{request.RequestId}");
-        var afterRedisForgot = await Claims.SettleAsync(request);
+        var again = await Claims.SettleAsync(request);
 
         var changed = request.Clone();
         changed.Lines[0].UnitPrice = changed.Lines[0].Amount = changed.TotalAmount = "701.00";
         var refused = await Assert.ThrowsAsync<RpcException>(() => Claims.SettleAsync(changed).ResponseAsync);
 
-        Assert.Single(concurrent.Select(s => s.SettlementId).Append(sequential.SettlementId).Append(afterRedisForgot.SettlementId).Distinct());
+        Assert.Single(concurrent.Select(s => s.SettlementId).Append(sequential.SettlementId).Append(again.SettlementId).Distinct());
         Assert.Equal(StatusCode.AlreadyExists, refused.StatusCode);
         Assert.Equal(1L, await CountAsync("SELECT count(*) FROM settlement"));
         Assert.Equal(1L, await OutboxAsync(nameof(SettlementCompleted)));
@@ -132,7 +131,7 @@ public sealed class ClaimsSettlementTests(TestServers servers) : IAsyncLifetime
 
         Assert.Single(settled.Select(s => s.SettlementId).Append(again.SettlementId).Distinct());
         Assert.Equal(1L, await platform.Isolation.CountAsync("claimsdb", "SELECT count(*) FROM settlement"));
-        Assert.Equal(900.00m, (decimal)(await platform.Isolation.SqlAsync("claimsdb", "SELECT used FROM prenatal_quota"))!);
+        Assert.Equal(900.00m, (decimal)(await platform.Isolation.SqlAsync("claimsdb", "SELECT used FROM pregnancy_quota"))!);
     }
 
     [Fact]
@@ -148,7 +147,7 @@ public sealed class ClaimsSettlementTests(TestServers servers) : IAsyncLifetime
         Assert.Contains("not-insured", Violations(refused));
         Assert.Contains("contributions-short", Violations(shortRefused));
         Assert.Equal(0L, await CountAsync("SELECT count(*) FROM settlement"));
-        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM prenatal_quota"));
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM pregnancy_quota"));
         Assert.Equal(0L, await _platform.Isolation.CountAsync("prenataldb", "SELECT count(*) FROM prenatal_registration"));
     }
 
@@ -172,12 +171,15 @@ public sealed class ClaimsSettlementTests(TestServers servers) : IAsyncLifetime
         var sums = PrenatalCheck(person, (PrenatalVisit, "100.00"));
         sums.Lines[0].Quantity = "2";
         var badSum = await Assert.ThrowsAsync<RpcException>(() => Claims.SettleAsync(sums).ResponseAsync);
+        // An item is checked against the catalog of the person's own region, once the region is known from the record.
+        var unknownItem = await Assert.ThrowsAsync<RpcException>(() => Claims.SettleAsync(PrenatalCheck(person, (PrenatalVisit, "10.00"), ("999999999", "5.00"))).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
-        Assert.Superset(new HashSet<string> { "lines[0].amount", "lines[1].unit_price", "lines[2].item_code", "lines[3].quantity", "service_date" }, fields);
+        Assert.Superset(new HashSet<string> { "lines[0].amount", "lines[1].unit_price", "lines[3].quantity", "service_date" }, fields);
+        Assert.Equal("lines[1].item_code", Assert.Single(unknownItem.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
         Assert.Contains("quantity × unit_price = 200.00", badSum.Status.Detail);
         Assert.Equal(0L, await CountAsync("SELECT count(*) FROM settlement"));
-        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM prenatal_quota"));
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM pregnancy_quota"));
     }
 
     [Fact]
@@ -207,16 +209,16 @@ public sealed class ClaimsSettlementTests(TestServers servers) : IAsyncLifetime
     [Fact]
     public async Task A_region_that_requires_registration_refuses_an_unregistered_prenatal_check_and_settles_once_registered()
     {
-        var person = await _platform.EligibleEmployeeAsync();
+        var person = await _platform.EligibleEmployeeAsync(region: "420281"); // insured in Daye
         var request = PrenatalCheck(person, (PrenatalVisit, "400.00"), (UrineRoutine, "150.00"));
-        request.Region = "420281";
+        request.Region = "";
         request.InstitutionCode = "H42028100001";
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => Claims.SettleAsync(request).ResponseAsync);
         var registration = await _platform.Prenatal.RegisterPregnancyAsync(new RegisterPregnancyRequest
         {
             IdNumber = person, Region = "420281", PregnancyDate = Date(Today.AddDays(-90)), ExpectedDeliveryDate = Date(Today.AddDays(190)),
-            FetusCount = 1, HospitalCode = "H42028100001", Channel = Channel.HospitalServiceStation, Operator = "dy-station-01",
+            FetusCount = 1, HospitalCode = "H42028100001", Channel = Channel.HospitalServiceStation,
         });
         var settled = await Claims.SettleAsync(request);
 
@@ -236,7 +238,7 @@ public sealed class ClaimsSettlementTests(TestServers servers) : IAsyncLifetime
         Assert.Equal(("3250.00", "0.00"), (birth.FundAmount, birth.IndividualAmount));
         Assert.Equal(check.RegistrationId, birth.RegistrationId);
         await Eventually.Get(async () => (bool)(await _platform.Isolation.SqlAsync("claimsdb",
-            "SELECT NOT open FROM prenatal_quota WHERE registration_id = $1", Guid.Parse(check.RegistrationId)))! ? "closed" : null,
+            "SELECT NOT open FROM quota_registration WHERE registration_id = $1", Guid.Parse(check.RegistrationId)))! ? "closed" : null,
             TimeSpan.FromSeconds(30), "the quota to close after PregnancyEnded");
         var ended = await _platform.Prenatal.GetRegistrationAsync(new GetRegistrationRequest { RegistrationId = check.RegistrationId });
         Assert.Equal(RegistrationState.Ended, ended.State);
@@ -308,7 +310,7 @@ public sealed class ClaimsSettlementTests(TestServers servers) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_institution_lists_only_its_own_settlements_and_may_not_read_another_s()
+    public async Task An_institution_lists_only_its_own_settlements_and_another_s_is_not_found()
     {
         var person = await _platform.EligibleEmployeeAsync();
         var ours = await Claims.SettleAsync(PrenatalCheck(person, (PrenatalVisit, "100.00")));
@@ -324,7 +326,8 @@ public sealed class ClaimsSettlementTests(TestServers servers) : IAsyncLifetime
         var read = await Claims.GetSettlementAsync(new GetSettlementRequest { InstitutionCode = "H33030200001", SettlementId = ours.SettlementId });
 
         Assert.Equal([ours.SettlementId], listed.Settlements.Select(s => s.SettlementId));
-        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        Assert.Equal(StatusCode.NotFound, denied.StatusCode); // as a settlement that does not exist: nothing of the other is told
+        Assert.DoesNotContain("H33030200002", denied.Status.Detail);
         Assert.Equal(ours.Lines.Single().Explanation, read.Lines.Single().Explanation);
     }
 }

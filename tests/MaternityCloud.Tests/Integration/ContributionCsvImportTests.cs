@@ -34,8 +34,8 @@ public sealed class ContributionCsvImportTests(TestServers servers) : IAsyncLife
                 INSERT INTO insured_person (person_id, id_number, name, insured_from, birth_date)
                 SELECT gen_random_uuid(), id, '测试', date '2015-01-01', to_date(substr(id, 7, 8), 'YYYYMMDD') FROM unnest($1::text[]) id
                 RETURNING person_id)
-            INSERT INTO insurance_period (person_id, valid_from, kind, covered_from, reason)
-            SELECT person_id, date '2015-01-01', 'FlexibleWorker', date '2015-01-01', 'test' FROM p
+            INSERT INTO insurance_period (person_id, valid_from, kind, covered_from, reason, region)
+            SELECT person_id, date '2015-01-01', 'FlexibleWorker', date '2015-01-01', 'test', '330300' FROM p
             """, (object)_idNumbers.ToArray());
     }
 

@@ -68,4 +68,23 @@ public sealed class DashboardAccessTests : IAsyncLifetime
         Assert.Contains(signIn.Headers.GetValues("Set-Cookie"), c => c.StartsWith(DashboardAuthentication.CookieName) && c.Contains("httponly"));
         Assert.Equal(HttpStatusCode.Unauthorized, hospitalSignIn.StatusCode);
     }
+
+    // Issue 18, finding 11: the dashboard's API answers on its own port only, whatever Host header a request names.
+    [Fact]
+    public async Task F11_the_operators_API_answers_on_no_port_but_its_own()
+    {
+        var credential = TestCredentials.For(TestCredentials.Administrator);
+        foreach (var port in new[] { _options.OtlpHttpPort })
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            foreach (var path in new[] { "/api/resources", "/api/me", "/" })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, path);
+                request.Headers.Host = $"127.0.0.1:{_options.Port}";
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", credential);
+                var response = await http.SendAsync(request);
+                Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            }
+        }
+    }
 }

@@ -164,7 +164,7 @@ public sealed class DashboardBrowserTests
         await enrollment.SetEmployerWageAsync(new SetEmployerWageRequest { CreditCode = employer.CreditCode, Year = today.Year - 1, AverageMonthlyWage = "7200.00" });
         var person = await enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
         {
-            IdNumber = TestData.IdNumber(), Name = "陈丽娟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode,
+            Region = "330300", IdNumber = TestData.IdNumber(), Name = "陈丽娟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode,
             InsuredFrom = ClaimsPlatform.Date(today.AddYears(-3)), MobilePhone = "13957712345",
         });
         await enrollment.RecordContributionsAsync(EnrollmentCalls.PaidMonths(person.IdNumber, 24, today, employer: employer.CreditCode));

@@ -46,7 +46,7 @@ public sealed class EligibilityTests(TestServers servers) : IAsyncLifetime
         });
         return await _enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
         {
-            IdNumber = TestData.IdNumber(), Name = "陈丽娟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode,
+            Region = "330300", IdNumber = TestData.IdNumber(), Name = "陈丽娟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode,
             InsuredFrom = insuredFrom,
         });
     }
@@ -244,9 +244,9 @@ public sealed class EligibilityTests(TestServers servers) : IAsyncLifetime
     {
         var cache = _host.Services.GetRequiredService<EligibilityCache>();
         var subject = EligibilitySubject.ForIdNumber(TestData.IdNumber()).Key;
-        var stale = new Enrollment.Domain.EligibilityDecision(false, [new("contributions-short", "old")], "330300@2024-01-01#1", null, null, false);
+        var stale = new Enrollment.Domain.EligibilityDecision(false, [new("contributions-short", "old")], "330300@2024-01-01#1", null, null, false, "330300");
         var fresh = stale with { Eligible = true, Reasons = [] };
-        const string field = "2|20261120|330300|1";
+        const string field = "2|20261120|1";
 
         // A reader looks (cache generation observed), reads revision 1 from the database, and is slow...
         var lookup = await cache.TryGetAsync(subject, field);

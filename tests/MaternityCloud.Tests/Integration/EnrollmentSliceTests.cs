@@ -55,6 +55,7 @@ public sealed class EnrollmentSliceTests(TestServers servers) : IAsyncLifetime
         EmployerCreditCode = employerCode,
         InsuredFrom = "2024-03-01",
         MobilePhone = phone ?? TestData.MobilePhone(),
+        Region = "330300",
     };
 
     [Fact]
@@ -131,6 +132,7 @@ public sealed class EnrollmentSliceTests(TestServers servers) : IAsyncLifetime
         var request = Employee(employer.CreditCode, phone: "1391234567");
         request.IdNumber = request.IdNumber[..17] + (request.IdNumber[17] == '0' ? '1' : '0'); // broken check digit
         request.InsuredFrom = "2024-02-30";
+        request.Region = "";
 
         var error = await Assert.ThrowsAsync<RpcException>(() => _enrollment.RegisterInsuredPersonAsync(request).ResponseAsync);
 
@@ -142,6 +144,7 @@ public sealed class EnrollmentSliceTests(TestServers servers) : IAsyncLifetime
                 ["id_number"] = "the check character does not match (ISO 7064 MOD 11-2)",
                 ["insured_from"] = "must be a date in the form yyyy-MM-dd",
                 ["mobile_phone"] = "must be an 11-digit mainland mobile number",
+                ["region"] = "is required (a 6-digit pooling region code)",
             },
             badRequest.FieldViolations.ToDictionary(v => v.Field, v => v.Description));
         Assert.Equal(0L, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM insured_person"));
@@ -171,7 +174,7 @@ public sealed class EnrollmentSliceTests(TestServers servers) : IAsyncLifetime
         var kindless = await Assert.ThrowsAsync<RpcException>(() =>
             _enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
             {
-                IdNumber = TestData.IdNumber(), Name = "陈静", Kind = (InsuredKind)42, InsuredFrom = "2024-01-01",
+                Region = "330300", IdNumber = TestData.IdNumber(), Name = "陈静", Kind = (InsuredKind)42, InsuredFrom = "2024-01-01",
             }).ResponseAsync);
 
         Assert.Equal(StatusCode.NotFound, person.StatusCode);

@@ -73,7 +73,7 @@ public sealed class NotificationsTests(TestServers servers) : IAsyncLifetime
             ["contributions-short", "waiting-period"], "contributions short; waiting period", "330300"));
         await _p.PublishAsync(new AllowanceRefused(Guid.NewGuid(), DateTimeOffset.UtcNow, Guid.NewGuid(), idNumber, "FamilyPlanning", Born,
             ["employer-unknown", "refused-by-operator"], "no employer; fund-auditor-02: 劳动合同已于生育前解除", "330300", "劳动合同已于生育前解除"));
-        await _p.PublishAsync(new PrenatalRegistered(Guid.NewGuid(), DateTimeOffset.UtcNow, Guid.NewGuid(), idNumber, "330300", new DateOnly(2026, 3, 1),
+        await _p.PublishAsync(new PrenatalRegistered(Guid.NewGuid(), DateTimeOffset.UtcNow, Guid.NewGuid(), Guid.NewGuid(), idNumber, "330300", new DateOnly(2026, 3, 1),
             new DateOnly(2026, 12, 6), 1, "H33030200001", "hospital", false, 3000.00m));
         await _p.PublishAsync(Case("Applied", "Accepted"));
         await _p.PublishAsync(Case("Accepted", "Transferred")); // not something the applicant acts on: no message

@@ -54,7 +54,7 @@ public sealed class OutboxBrokerRestartTests(TestServers servers)
             await platform.StopAsync();
             var person = await enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
             {
-                IdNumber = TestData.IdNumber(), Name = "郑雨欣", Kind = InsuredKind.Employee,
+                Region = "330300", IdNumber = TestData.IdNumber(), Name = "郑雨欣", Kind = InsuredKind.Employee,
                 EmployerCreditCode = employer.CreditCode, InsuredFrom = "2025-01-01", MobilePhone = TestData.MobilePhone(),
             });
 

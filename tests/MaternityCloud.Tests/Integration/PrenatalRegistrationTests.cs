@@ -11,29 +11,38 @@ using PrenatalClient = MaternityCloud.Contracts.Prenatal.V1.Prenatal.PrenatalCli
 
 namespace MaternityCloud.Tests.Integration;
 
-/// <summary>Prenatal registration on the real servers: one open per person, audited changes, automatic registration, the end.</summary>
+/// <summary>
+/// Prenatal registration on the real servers, with Enrollment answering the person's region and the hospital's standing:
+/// one open per person, audited changes, automatic registration, the end. Registrations here are made by a hospital's
+/// service-station clerk (an operator), as the counter does.
+/// </summary>
 [Collection(ServersCollection.Name)]
 public sealed class PrenatalRegistrationTests(TestServers servers) : IAsyncLifetime
 {
     private static readonly DateOnly Today = DateOnly.FromDateTime(DateTime.Now);
+    private ClaimsPlatform _platform = null!;
     private ServiceHost<PrenatalGrpcService> _host = null!;
     private PrenatalClient _prenatal = null!;
     private Isolation _isolation = null!;
 
     public async Task InitializeAsync()
     {
-        _isolation = await servers.CreateIsolationAsync("prenatal", "prenataldb");
-        _host = new ServiceHost<PrenatalGrpcService>(_isolation);
-        _prenatal = new PrenatalClient(_host.Channel());
+        _platform = await ClaimsPlatform.StartAsync(servers, "prenatal");
+        _isolation = _platform.Isolation;
+        _host = _platform.PrenatalHost;
+        _prenatal = Clerk("station-clerk-07");
     }
 
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    public async Task DisposeAsync() => await _platform.DisposeAsync();
+
+    private PrenatalClient Clerk(string id) => new(_host.Channel(Caller.Operator(id, OperatorRole.ServiceStationClerk, "wz-station")));
 
     private static string Date(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private static RegisterPregnancyRequest Request(string? idNumber = null) => new()
+    /// <summary>A pregnancy of an insured person (registered in Enrollment first: Prenatal asks it for her region).</summary>
+    private async Task<RegisterPregnancyRequest> RequestAsync(string? idNumber = null) => new()
     {
-        IdNumber = idNumber ?? TestData.IdNumber(), Region = "330300",
+        IdNumber = idNumber ?? await _platform.EligibleEmployeeAsync(), Region = "330300",
         PregnancyDate = Date(Today.AddDays(-70)), ExpectedDeliveryDate = Date(Today.AddDays(210)),
         FetusCount = 1, HospitalCode = "H33030200001", Channel = Channel.HospitalServiceStation, Operator = "station-clerk-07",
     };
@@ -44,7 +53,7 @@ public sealed class PrenatalRegistrationTests(TestServers servers) : IAsyncLifet
     [Fact]
     public async Task A_second_registration_for_the_same_person_is_refused_naming_the_first_and_a_retry_returns_it()
     {
-        var request = Request();
+        var request = await RequestAsync();
         var first = await _prenatal.RegisterPregnancyAsync(request);
         var retry = await _prenatal.RegisterPregnancyAsync(request);
 
@@ -66,17 +75,17 @@ public sealed class PrenatalRegistrationTests(TestServers servers) : IAsyncLifet
     [Fact]
     public async Task Changes_need_a_reason_are_audited_and_a_cancelled_registration_changes_no_more()
     {
-        var registered = await _prenatal.RegisterPregnancyAsync(Request());
+        var registered = await _prenatal.RegisterPregnancyAsync(await RequestAsync());
 
-        await _prenatal.ChangeHospitalAsync(new ChangeHospitalRequest
+        await Clerk("station-clerk-09").ChangeHospitalAsync(new ChangeHospitalRequest
         {
-            RegistrationId = registered.RegistrationId, HospitalCode = "H33030200009", Reason = "迁居, 转至新院产检", Operator = "station-clerk-09",
+            RegistrationId = registered.RegistrationId, ToHospitalCode = "H33030200009", Reason = "迁居, 转至新院产检", Operator = "station-clerk-09",
         });
-        var corrected = await _prenatal.CorrectRegistrationAsync(new CorrectRegistrationRequest
+        var corrected = await Clerk("station-clerk-09").CorrectRegistrationAsync(new CorrectRegistrationRequest
         {
             RegistrationId = registered.RegistrationId, FetusCount = 2, Reason = "B超确认双胎", Operator = "station-clerk-09",
         });
-        var cancelled = await _prenatal.CancelRegistrationAsync(new CancelRegistrationRequest
+        var cancelled = await Clerk("station-clerk-09").CancelRegistrationAsync(new CancelRegistrationRequest
         {
             RegistrationId = registered.RegistrationId, Reason = "申请人撤回", Operator = "station-clerk-09",
         });
@@ -98,17 +107,19 @@ public sealed class PrenatalRegistrationTests(TestServers servers) : IAsyncLifet
 
         var late = await Assert.ThrowsAsync<RpcException>(() => _prenatal.ChangeHospitalAsync(new ChangeHospitalRequest
         {
-            RegistrationId = registered.RegistrationId, HospitalCode = "H33030200001", Reason = "x", Operator = "y",
+            RegistrationId = registered.RegistrationId, ToHospitalCode = "H33030200001", Reason = "x",
         }).ResponseAsync);
         Assert.Equal("registration-open", Assert.Single(late.GetRpcStatus()!.GetDetail<PreconditionFailure>().Violations).Type);
         var noReason = await Assert.ThrowsAsync<RpcException>(() => _prenatal.CancelRegistrationAsync(new CancelRegistrationRequest
         {
-            RegistrationId = registered.RegistrationId, Operator = "y",
+            RegistrationId = registered.RegistrationId,
         }).ResponseAsync);
         Assert.Equal("reason", Assert.Single(noReason.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
 
         // Cancelled, the person may register the pregnancy again.
-        Assert.Equal(RegistrationState.Open, (await _prenatal.RegisterPregnancyAsync(Request(registered.IdNumber))).State);
+        var again = await _prenatal.RegisterPregnancyAsync(await RequestAsync(registered.IdNumber));
+        Assert.Equal(RegistrationState.Open, again.State);
+        Assert.Equal(registered.PregnancyId, again.PregnancyId); // the same pregnancy, registered again: one quota
     }
 
     [Fact]
@@ -117,7 +128,7 @@ public sealed class PrenatalRegistrationTests(TestServers servers) : IAsyncLifet
         var idNumber = TestData.IdNumber();
         var ensure = new EnsureRegistrationRequest
         {
-            IdNumber = idNumber, Region = "420281", ServiceDate = Date(Today), GestationalWeeks = 12, HospitalCode = "H42028100001",
+            IdNumber = idNumber, Region = "420281", ServiceDate = Date(Today), GestationalWeeks = 12, FetusCount = 1, HospitalCode = "H42028100001",
         };
 
         var claims = new PrenatalClient(_host.Channel(Caller.Service("claims"))); // only Claims ensures registrations
@@ -142,16 +153,15 @@ public sealed class PrenatalRegistrationTests(TestServers servers) : IAsyncLifet
     [Fact]
     public async Task A_childbirth_settlement_ends_the_registration_once_and_says_so()
     {
-        var registered = await _prenatal.RegisterPregnancyAsync(Request());
+        var registered = await _prenatal.RegisterPregnancyAsync(await RequestAsync());
         var bus = await TestBus.StartAsync(_isolation.ConnectionStrings["messaging"]);
         try
         {
             var prenatalCheck = new SettlementCompleted(Guid.NewGuid(), DateTimeOffset.UtcNow, Guid.NewGuid(), "H33030200001", registered.IdNumber,
-                "51", "7", null, 1, 20, false, false, Today, 180.00m, 0m);
+                TestData.Visit("51", "7", weeks: 20), Today, 180.00m, 0m, "330300", "", false, null);
             var childbirth = prenatalCheck with
             {
-                EventId = Guid.NewGuid(), SettlementId = Guid.NewGuid(), MedicalType = "52", MaternityCategory = "3", GestationalWeeks = 39,
-                FundAmount = 4210.50m,
+                EventId = Guid.NewGuid(), SettlementId = Guid.NewGuid(), Visit = TestData.Visit("52", "3"), FundAmount = 4210.50m,
             };
             await bus.Publish(prenatalCheck);
             await bus.Publish(childbirth);
@@ -179,11 +189,11 @@ public sealed class PrenatalRegistrationTests(TestServers servers) : IAsyncLifet
     [Fact]
     public async Task Bad_input_names_every_bad_field_and_stores_nothing()
     {
-        var request = Request();
+        var request = await RequestAsync(TestData.IdNumber());
         request.IdNumber = "350102199405171234";
         request.PregnancyDate = Date(Today.AddDays(3));
         request.FetusCount = 0;
-        request.Region = "123456";
+        request.Region = "12345";
         request.HospitalCode = "33030200001";
         request.Channel = (Channel)99;
 

@@ -3,6 +3,7 @@ using MaternityCloud.Contracts.Enrollment.V1;
 using MaternityCloud.Contracts.Prenatal.V1;
 using MaternityCloud.Enrollment.Grpc;
 using MaternityCloud.Prenatal.Grpc;
+using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.Tests.Infrastructure;
 using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
 using PrenatalClient = MaternityCloud.Contracts.Prenatal.V1.Prenatal.PrenatalClient;
@@ -18,28 +19,35 @@ public sealed class RegionPolicyPropagationTests(TestServers servers)
     {
         var isolation = await servers.CreateIsolationAsync("policies", "enrollmentdb", "prenataldb");
         await using var enrollmentHost = new ServiceHost<EnrollmentGrpcService>(isolation);
-        await using var prenatalHost = new ServiceHost<PrenatalGrpcService>(isolation, new Dictionary<string, string> { ["Policy:RefreshInterval"] = "00:00:00.200" });
+        await using var prenatalHost = new ServiceHost<PrenatalGrpcService>(isolation,
+            new Dictionary<string, string> { ["Policy:RefreshInterval"] = "00:00:00.200", ["services:enrollment:grpc:0"] = "http://localhost" },
+            ServiceHost<PrenatalGrpcService>.Calls<EnrollmentClient, EnrollmentGrpcService>(enrollmentHost));
         var enrollment = new EnrollmentClient(enrollmentHost.Channel());
-        var prenatal = new PrenatalClient(prenatalHost.Channel());
+        var prenatal = new PrenatalClient(prenatalHost.Channel(Caller.Operator("fz-point-01", OperatorRole.GrassrootsClerk, "350102-gulou")));
         var today = DateOnly.FromDateTime(DateTime.Now);
-        var registration = new RegisterPregnancyRequest
+        var person = new RegisterInsuredPersonRequest
         {
-            IdNumber = TestData.IdNumber(), Region = "350100", PregnancyDate = today.AddDays(-60).ToString("yyyy-MM-dd"),
-            ExpectedDeliveryDate = today.AddDays(220).ToString("yyyy-MM-dd"), FetusCount = 1, HospitalCode = "H35010200001",
-            Channel = Channel.Online, Operator = "self",
+            IdNumber = TestData.IdNumber(), Name = "林晓梅", Kind = InsuredKind.Resident, InsuredFrom = "2024-01-01", Region = "350100",
         };
-        var unknown = await Assert.ThrowsAsync<RpcException>(() => prenatal.RegisterPregnancyAsync(registration).ResponseAsync);
+
+        // Fuzhou's parameters are not loaded: nobody can be insured there yet.
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => enrollment.RegisterInsuredPersonAsync(person).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, unknown.StatusCode);
 
         using var stream = typeof(MaternityCloud.BuildingBlocks.Policy.RegionPolicyDocument).Assembly.GetManifestResourceStream("Regions.000000-2024-01-01.json")!;
         var fuzhou = new StreamReader(stream).ReadToEnd().Replace("\"region\": \"000000\"", "\"region\": \"350100\"")
             .Replace("全国基线 (national baseline)", "福州市 (Fuzhou)");
-        var loaded = await enrollment.LoadRegionPolicyAsync(new LoadRegionPolicyRequest { Document = fuzhou, LoadedBy = "fund-admin-01" });
+        var loaded = await enrollment.LoadRegionPolicyAsync(new LoadRegionPolicyRequest { Document = fuzhou });
+        await enrollment.RegisterInsuredPersonAsync(person);
 
-        var registered = await Eventually.Get(async () => await prenatal.RegisterPregnancyAsync(registration), TimeSpan.FromSeconds(30),
-            "Prenatal to learn region 350100");
+        // Prenatal learns the region from Enrollment's event and opens the quota in its terms.
+        var registered = await Eventually.Get(async () => await prenatal.RegisterPregnancyAsync(new RegisterPregnancyRequest
+        {
+            IdNumber = person.IdNumber, PregnancyDate = today.AddDays(-60).ToString("yyyy-MM-dd"), ExpectedDeliveryDate = today.AddDays(220).ToString("yyyy-MM-dd"),
+            FetusCount = 1, HospitalCode = "H35010200001", Channel = Channel.GrassrootsPoint,
+        }), TimeSpan.FromSeconds(30), "Prenatal to learn region 350100");
         Assert.Equal("350100", registered.Region);
         Assert.Equal("350100@2024-01-01", loaded.Version[..17]);
-        Assert.Equal(1L, await isolation.CountAsync("prenataldb", "SELECT count(*) FROM region_policy WHERE region = '350100' AND loaded_by = 'fund-admin-01'"));
+        Assert.Equal(1L, await isolation.CountAsync("prenataldb", "SELECT count(*) FROM region_policy WHERE region = '350100' AND loaded_by = 'test-admin'"));
     }
 }

@@ -1,7 +1,11 @@
 using Grpc.Core;
 using MaternityCloud.Contracts.Claims.V1;
+using InsuredKind = MaternityCloud.Contracts.Enrollment.V1.InsuredKind;
+using RegisterInsuredPersonRequest = MaternityCloud.Contracts.Enrollment.V1.RegisterInsuredPersonRequest;
 using MaternityCloud.Contracts.Events;
 using MaternityCloud.Claims.Grpc;
+using MaternityCloud.Enrollment.Grpc;
+using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
 using MaternityCloud.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using ClaimsClient = MaternityCloud.Contracts.Claims.V1.Claims.ClaimsClient;
@@ -20,24 +24,41 @@ public sealed class ReimbursementCaseTests(TestServers servers) : IAsyncLifetime
     private static readonly CaseOperator Auditor = new() { OperatorId = "fund-auditor-02", Role = OperatorRole.FundAuditor, Site = "330300-centre" };
     private static readonly string[] ChildbirthDocuments = ["身份证或社保卡复印件", "出院小结（记录）", "住院费用发票", "费用明细清单"];
     private Isolation _isolation = null!;
+    private ServiceHost<EnrollmentGrpcService> _enrollmentHost = null!;
     private ServiceHost<ClaimsGrpcService> _host = null!;
     private ClaimsClient _claims = null!;
+    private string _person = null!;
 
     public async Task InitializeAsync()
     {
-        _isolation = await servers.CreateIsolationAsync("cases", "claimsdb");
-        _host = new ServiceHost<ClaimsGrpcService>(_isolation, services: s =>
-            s.AddSingleton<TimeProvider>(new FixedClock(new DateTimeOffset(2026, 9, 28, 2, 0, 0, TimeSpan.Zero))));
+        _isolation = await servers.CreateIsolationAsync("cases", "enrollmentdb", "claimsdb");
+        _enrollmentHost = new ServiceHost<EnrollmentGrpcService>(_isolation);
+        _host = new ServiceHost<ClaimsGrpcService>(_isolation, new Dictionary<string, string> { ["services:enrollment:grpc:0"] = "http://localhost" },
+            services =>
+            {
+                ServiceHost<ClaimsGrpcService>.Calls<EnrollmentClient, EnrollmentGrpcService>(_enrollmentHost)(services);
+                services.AddSingleton<TimeProvider>(new FixedClock(new DateTimeOffset(2026, 9, 28, 2, 0, 0, TimeSpan.Zero)));
+            });
         _claims = new ClaimsClient(_host.Channel());
+        // The applicant is insured in Wenzhou: a case is judged by the person's region from the insurance record.
+        var enrollment = new EnrollmentClient(_enrollmentHost.Channel());
+        _person = (await enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
+        {
+            Region = "330300", IdNumber = TestData.IdNumber(), Name = "陈丽娟", Kind = InsuredKind.Resident, InsuredFrom = "2023-01-01",
+        })).IdNumber;
     }
 
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        await _enrollmentHost.DisposeAsync();
+    }
 
-    private static FileCaseRequest Filing(params string[] documents)
+    private FileCaseRequest Filing(params string[] documents)
     {
         var request = new FileCaseRequest
         {
-            Operator = PointClerk, RequestId = "WM-" + Guid.NewGuid().ToString("N")[..10], IdNumber = TestData.IdNumber(), Region = "330300",
+            Operator = PointClerk, RequestId = "WM-" + Guid.NewGuid().ToString("N")[..10], IdNumber = _person, Region = "330300",
             Item = CaseItem.Childbirth, ServiceDate = "2026-09-10", ClaimedAmount = "4280.50", ApplicantPhone = TestData.MobilePhone(),
         };
         request.Documents.AddRange(documents.Length == 0 ? ChildbirthDocuments : documents);

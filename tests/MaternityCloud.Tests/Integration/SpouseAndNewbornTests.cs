@@ -60,7 +60,7 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
         });
         var husband = await _enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
         {
-            IdNumber = IdNumber(male: true), Name = "张伟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode, InsuredFrom = "2018-03-01",
+            Region = "330300", IdNumber = IdNumber(male: true), Name = "张伟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode, InsuredFrom = "2018-03-01",
         });
         Assert.Equal(12, (await _enrollment.RecordContributionsAsync(EnrollmentCalls.PaidMonths(husband.IdNumber, 12, Today))).Stored);
         return husband;
@@ -78,7 +78,7 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
         var filing = new FileSpouseRequest
         {
             EmployeeIdNumber = husband.IdNumber, SpouseIdNumber = wifeId, SpouseName = "李娜", MarriageCertificateNumber = certificate,
-            InstitutionCode = "H33030200001", FiledBy = "station-clerk-07",
+            InstitutionCode = "H33030200001", // the hospital files; who filed it comes from its credential
         };
 
         // Before the filing she is not covered, and the answer says why (and is cached).
@@ -162,24 +162,40 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_newborn_enrolled_at_the_hospital_before_the_birth_record_arrives_gets_no_reminder()
+    public async Task A_newborn_is_enrolled_only_from_the_health_commissions_record_and_on_the_platforms_day()
     {
-        await using var reminders = await EventProbe<GuardianReminderDue>.StartAsync(_isolation);
         var birth = Today.AddDays(-2);
         var guardian = IdNumber(male: true);
-        var newborn = await _enrollment.EnrollNewbornAsync(new EnrollNewbornRequest
+        var request = new EnrollNewbornRequest
         {
             BirthCertificateNumber = "Q330099887", Name = "王一诺", BirthDate = Date(birth), GuardianIdNumber = guardian, Region = Wenzhou,
-        });
-        Assert.Equal(Date(birth), newborn.History[0].CoveredFrom); // within the window: covered from birth
+        };
+
+        // No birth record yet: nothing to enrol from.
+        var early = await Assert.ThrowsAsync<RpcException>(() => _enrollment.EnrollNewbornAsync(request).ResponseAsync);
+        Assert.Equal("birth-record-required", Assert.Single(early.GetRpcStatus()!.GetDetail<PreconditionFailure>().Violations).Type);
 
         await _departments.Publish(new BirthCertificateIssued(Guid.NewGuid(), DateTimeOffset.UtcNow, "Q330099887", birth, "王一诺",
             IdNumber(male: false), guardian, "王强", null, Wenzhou));
-
         await Eventually.True(async () => await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM birth_record") == 1,
             TimeSpan.FromSeconds(30), "the birth record");
-        await Task.Delay(500);
-        Assert.Empty(reminders.Received);
-        Assert.Equal(0L, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM outbox_message WHERE message_type LIKE '%GuardianReminderDue'"));
+
+        // What the request states must agree with the record and the platform's day.
+        var backdated = request.Clone();
+        backdated.EnrolledOn = Date(birth);
+        var otherGuardian = request.Clone();
+        otherGuardian.GuardianIdNumber = IdNumber(male: true);
+        var otherDay = request.Clone();
+        otherDay.BirthDate = Date(birth.AddDays(-1));
+        foreach (var (wrong, field) in new[] { (backdated, "enrolled_on"), (otherGuardian, "guardian_id_number"), (otherDay, "birth_date") })
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(() => _enrollment.EnrollNewbornAsync(wrong).ResponseAsync);
+            Assert.Equal(field, Assert.Single(refused.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+        }
+        Assert.Equal(0L, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM insured_person WHERE birth_certificate_number IS NOT NULL"));
+
+        var newborn = await _enrollment.EnrollNewbornAsync(request);
+        Assert.Equal(Date(birth), newborn.History[0].CoveredFrom); // within the window: covered from birth
+        Assert.Equal(Wenzhou, newborn.Region);
     }
 }

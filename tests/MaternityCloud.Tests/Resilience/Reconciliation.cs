@@ -57,7 +57,7 @@ public sealed class Reconciliation(Platform platform)
         return replayed;
     }
 
-    public async Task<Report> ReconcileAsync(IReadOnlyList<Acknowledgement> acknowledged, int replayed)
+    public async Task<Report> ReconcileAsync(IReadOnlyList<Acknowledgement> acknowledged, IReadOnlySet<string> reversed, decimal paid, int replayed)
     {
         var lines = new List<string>();
         var consistent = true;
@@ -76,7 +76,10 @@ public sealed class Reconciliation(Platform platform)
 
         // 2. Every eligible childbirth (each mother here is an eligible employee), one allowance case.
         var births = acknowledged.Where(a => a.MedicalType == "52").Select(a => a.SettlementId).ToList();
-        var cases = await RowsAsync("allowancedb", "SELECT settlement_id::text, case_id::text, state FROM allowance_case WHERE settlement_id IS NOT NULL",
+        var standingBirths = births.Where(b => !reversed.Contains(b)).ToList();
+        // Each settlement's report, with the case it landed on (a reversed settlement's case keeps its report, not its id).
+        var cases = await RowsAsync("allowancedb",
+            "SELECT r.reference, c.case_id::text, c.state FROM case_report r JOIN allowance_case c USING (case_id) WHERE r.channel = 'Settlement'",
             r => (Settlement: r.GetString(0), Case: r.GetString(1), State: r.GetString(2)));
         var casesBySettlement = cases.GroupBy(c => c.Settlement).ToDictionary(g => g.Key, g => g.Count());
         var missingCases = births.Count(b => !casesBySettlement.ContainsKey(b));
@@ -95,10 +98,18 @@ public sealed class Reconciliation(Platform platform)
         var withoutReminder = approved.Count(c => !remindersByCase.ContainsKey(c));
         var doubledReminders = reminders.Count(r => r.Count > 1);
         var channels = string.Join(", ", reminders.GroupBy(r => r.Channel).Select(g => $"{g.Key} {g.Sum(r => r.Count)}"));
-        Check(withoutReminder == 0 && doubledReminders == 0 && approved.Count == births.Count,
-            $"allowances approved {approved.Count}, reminders by channel: {channels}; without a reminder {withoutReminder}, duplicated {doubledReminders}");
+        Check(withoutReminder == 0 && doubledReminders == 0 && approved.Count == standingBirths.Count,
+            $"allowances approved {approved.Count} of {standingBirths.Count} childbirths that stand, reminders by channel: {channels}; without a reminder {withoutReminder}, duplicated {doubledReminders}");
 
-        // 4. Nothing stuck: every outbox row published, every queue but the error queues empty.
+        // 4. Nothing for a reversed settlement, and every yuan paid is an approved case of a settlement that stands.
+        var payableForReversed = cases.Count(c => reversed.Contains(c.Settlement) && c.State is "Approved" or "InPayment" or "Paid");
+        var dueForStanding = (decimal)(await ScalarAsync("allowancedb",
+            $"SELECT coalesce(sum(amount), 0) FROM allowance_case WHERE state = 'Paid' AND settlement_id::text = ANY(ARRAY[{string.Join(",", standingBirths.Select(b => $"'{b}'").DefaultIfEmpty("''"))}])"))!;
+        var paidCases = await CountAsync("allowancedb", "SELECT count(*) FROM allowance_case WHERE state = 'Paid'");
+        Check(payableForReversed == 0 && paid == dueForStanding && paidCases == standingBirths.Count,
+            $"childbirths reversed {births.Count - standingBirths.Count}, allowance approved or paid for them {payableForReversed}; paid {paid:0.00} yuan for {paidCases} cases, approved cases of standing settlements {dueForStanding:0.00}");
+
+        // 5. Nothing stuck: every outbox row published, every queue but the error queues empty.
         await using var queues = Queues();
         var states = await queues.PollAsync(CancellationToken.None);
         var stuck = states.Where(q => !q.IsErrorQueue).Sum(q => q.Ready + q.Unacknowledged);
@@ -114,6 +125,14 @@ public sealed class Reconciliation(Platform platform)
         long total = 0;
         foreach (var database in Databases) total += await CountAsync(database, "SELECT count(*) FROM outbox_message WHERE sent_at IS NULL");
         return total;
+    }
+
+    private async Task<object?> ScalarAsync(string database, string sql)
+    {
+        await using var connection = new NpgsqlConnection(Database(database));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
     }
 
     private async Task<long> CountAsync(string database, string sql)

@@ -1,4 +1,5 @@
 using MaternityCloud.Allowance.Domain;
+using MaternityCloud.Contracts.Codes;
 using MaternityCloud.BuildingBlocks.Policy;
 using MaternityCloud.Tests.Infrastructure;
 using static MaternityCloud.Tests.Infrastructure.ShippedPolicies;
@@ -10,8 +11,12 @@ public sealed class AllowanceRulesTests
 {
     private static readonly DateOnly Born = new(2026, 6, 10);
 
-    private static BirthEvent Settled(string medicalType, string? matn, string? birctrl = null, int fetuses = 1, int weeks = 39, bool dystocia = false) =>
-        BirthEvent.FromSettlement(medicalType, matn, birctrl, fetuses, weeks, dystocia, Born)!;
+    /// <summary>The allowance event of a settled visit, from the national codes as Claims classifies them.</summary>
+    private static BirthEvent Settled(string medicalType, string? matn, string? birctrl = null, int fetuses = 1, int weeks = 39, bool dystocia = false)
+    {
+        var pregnancy = matn is not null || birctrl is "3" or "4";
+        return BirthEvent.FromVisit(TestData.Visit(medicalType, matn, birctrl, pregnancy ? fetuses : 0, pregnancy ? weeks : 0, dystocia), Born)!;
+    }
 
     private static int Days(RegionPolicy policy, BirthEvent e) => AllowanceRules.LeaveDays(policy.Allowance, e).Sum(l => l.Days);
 
@@ -50,7 +55,7 @@ public sealed class AllowanceRulesTests
         var wenzhou = Load(Wenzhou);
         var paying = Load(Wenzhou, d => d.Replace("\"fundPaysExtendedLeave\": false", "\"fundPaysExtendedLeave\": true")
             .Replace("\"fundPaysNursingLeave\": false", "\"fundPaysNursingLeave\": true"));
-        var nursing = new BirthEvent(EventKind.NursingLeave, Born, 1, false, 39, null);
+        var nursing = new BirthEvent(AllowanceEventKind.NursingLeave, Born, 1, false, 39, null);
 
         Assert.Equal(98, Days(wenzhou, Settled("52", "1")));
         Assert.Equal(158, Days(paying, Settled("52", "1")));       // Zhejiang's 158: 98 + 60 extended
@@ -59,7 +64,7 @@ public sealed class AllowanceRulesTests
     }
 
     [Fact]
-    public void A_prenatal_check_carries_no_allowance() => Assert.Null(BirthEvent.FromSettlement("51", "7", null, 1, 20, false, Born));
+    public void A_prenatal_check_carries_no_allowance() => Assert.Null(BirthEvent.FromVisit(TestData.Visit("51", "7", weeks: 20), Born));
 
     [Fact]
     public void The_daily_amount_is_last_year_s_average_wage_over_the_divisor_rounded_then_times_the_days()
@@ -89,8 +94,8 @@ public sealed class AllowanceRulesTests
     {
         var birth = Settled("52", "1");
         Assert.True(birth.SameAs(birth with { Date = Born.AddDays(3) }));
-        Assert.True(birth.SameAs(birth with { Kind = EventKind.Miscarriage }));
+        Assert.True(birth.SameAs(birth with { Kind = AllowanceEventKind.Miscarriage }));
         Assert.False(birth.SameAs(birth with { Date = Born.AddDays(400) }));
-        Assert.False(birth.SameAs(new BirthEvent(EventKind.NursingLeave, Born, 1, false, 39, null)));
+        Assert.False(birth.SameAs(new BirthEvent(AllowanceEventKind.NursingLeave, Born, 1, false, 39, null)));
     }
 }

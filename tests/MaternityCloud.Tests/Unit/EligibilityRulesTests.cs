@@ -31,7 +31,7 @@ public sealed class EligibilityRulesTests
 
     private static InsurancePeriod Period(InsuredKind kind, string from, string? to = null, string? coveredFrom = null) =>
         new(kind, kind == InsuredKind.Employee ? Employer : null, DateOnly.Parse(from), to is null ? null : DateOnly.Parse(to),
-            DateOnly.Parse(coveredFrom ?? from), "test");
+            DateOnly.Parse(coveredFrom ?? from), "test", "330300");
 
     /// <summary>Months paid in full and on time, counting back from the month before <paramref name="before"/>.</summary>
     private static List<ContributionMonth> Paid(int months, DateOnly before, bool backPayment = false)

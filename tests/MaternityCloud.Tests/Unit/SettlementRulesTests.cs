@@ -1,6 +1,7 @@
 using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.BuildingBlocks.Policy;
 using MaternityCloud.Claims.Domain;
+using MaternityCloud.Contracts.Codes;
 using MaternityCloud.Tests.Infrastructure;
 using static MaternityCloud.Tests.Infrastructure.ShippedPolicies;
 
@@ -23,15 +24,17 @@ public sealed class SettlementRulesTests
     private static IReadOnlyList<PricedLine> Lines(RegionPolicy policy, params (string Code, decimal Amount)[] lines) =>
         lines.Select((l, i) => new PricedLine(new FeeLine(i + 1, l.Code, "", 1, l.Amount, l.Amount), policy.Medical.Catalog.Find(l.Code)!)).ToList();
 
-    private static Visit Classify(string medicalType, string? matn = null, string? birctrl = null, bool complication = false)
+    /// <summary>A visit in the national codes, with one fetus at 20 weeks when it concerns a pregnancy.</summary>
+    private static ClassifiedVisit Classify(string medicalType, string? matn = null, string? birctrl = null, bool complication = false)
     {
         var v = new Validator();
-        var visit = Visit.Classify(v, medicalType, matn, birctrl, complication);
+        var pregnancy = matn is not null || birctrl is "3" or "4";
+        var visit = NationalCodes.ClassifyVisit(medicalType, matn, birctrl, pregnancy ? 1 : 0, pregnancy ? 20 : 0, false, complication, (f, r) => v.Add(f, r));
         v.ThrowIfInvalid();
         return visit!;
     }
 
-    private static readonly Visit PrenatalCheck = Classify("51", "7");
+    private static readonly ClassifiedVisit PrenatalCheck = Classify("51", "7");
 
     [Fact]
     public void A_prenatal_check_within_the_cap_is_paid_in_full_without_deductible_and_consumes_the_quota()
@@ -182,15 +185,39 @@ public sealed class SettlementRulesTests
     }
 
     [Theory]
-    [InlineData("52", "7", null, "maternity_category")]
-    [InlineData("51", null, null, "maternity_category")]
-    [InlineData("5302", null, "0", "family_planning_category")]
-    [InlineData("11", "1", null, "medical_type")]
-    public void Visits_in_the_wrong_national_codes_are_refused_naming_the_field(string medicalType, string? matn, string? birctrl, string field)
+    [InlineData("52", "7", null, 1, 20, false, "maternity_category")]
+    [InlineData("51", null, null, 1, 20, false, "maternity_category")]
+    [InlineData("5302", null, "0", 0, 0, false, "family_planning_category")]
+    [InlineData("11", "1", null, 1, 20, false, "medical_type")]
+    [InlineData("52", "3", null, 0, 39, false, "fetus_count")]           // a childbirth of no baby
+    [InlineData("52", "1", null, 10, 39, false, "fetus_count")]
+    [InlineData("52", "5", null, 1, 0, false, "gestational_weeks")]      // a miscarriage's days depend on its weeks
+    [InlineData("51", "7", null, 1, 45, false, "gestational_weeks")]
+    [InlineData("5301", null, "1", 1, 0, false, "fetus_count")]          // an IUD insertion concerns no pregnancy
+    [InlineData("5302", null, "5", 0, 0, true, "dystocia")]              // nor can a sterilisation be a dystocia
+    [InlineData("52", "5", null, 1, 10, true, "dystocia")]
+    [InlineData("52", "1", "3", 1, 39, false, "family_planning_category")]
+    public void Visits_in_the_wrong_national_codes_are_refused_naming_the_field(
+        string medicalType, string? matn, string? birctrl, int fetuses, int weeks, bool dystocia, string field)
     {
         var v = new Validator();
-        Assert.Null(Visit.Classify(v, medicalType, matn, birctrl, false));
+        Assert.Null(NationalCodes.ClassifyVisit(medicalType, matn, birctrl, fetuses, weeks, dystocia, false, (f, r) => v.Add(f, r)));
         Assert.Equal(field, Assert.Single(v.Violations).Field);
+    }
+
+    [Theory]
+    [InlineData("52", "1", null, VisitKind.Maternity, PregnancyOutcome.NormalDelivery, AllowanceEventKind.Childbirth)]
+    [InlineData("51", "4", null, VisitKind.Maternity, PregnancyOutcome.Dystocia, AllowanceEventKind.Childbirth)]
+    [InlineData("52", "6", null, VisitKind.Maternity, PregnancyOutcome.InducedLabour, AllowanceEventKind.Miscarriage)]
+    [InlineData("52", "9", null, VisitKind.Maternity, null, null)]
+    [InlineData("51", "7", null, VisitKind.PrenatalCheck, null, null)]
+    [InlineData("5302", null, "3", VisitKind.FamilyPlanning, PregnancyOutcome.Abortion, AllowanceEventKind.Miscarriage)]
+    [InlineData("5301", null, "1", VisitKind.FamilyPlanning, null, AllowanceEventKind.FamilyPlanning)]
+    public void One_classification_says_what_a_visit_is_whether_it_ends_the_pregnancy_and_which_allowance_follows(
+        string medicalType, string? matn, string? birctrl, VisitKind kind, PregnancyOutcome? end, AllowanceEventKind? allowance)
+    {
+        var visit = Classify(medicalType, matn, birctrl);
+        Assert.Equal((kind, end, allowance), (visit.Kind, visit.PregnancyEnd, visit.Allowance));
     }
 
     [Fact]
@@ -217,12 +244,13 @@ public sealed class SettlementRulesTests
     }
 
     [Theory]
-    [InlineData("330300", "H33030200001", SettlementScope.Local)]
-    [InlineData("330300", "H33010600001", SettlementScope.InProvince)]
-    [InlineData("330300", "H35010200001", SettlementScope.CrossProvince)]
-    [InlineData("000000", "H35010200001", SettlementScope.Local)]
-    public void Where_the_institution_is_decides_local_in_province_or_cross_province(string region, string institution, SettlementScope scope) =>
-        Assert.Equal(scope, SettlementScopes.Of(region, institution));
+    [InlineData("330300", "330300", SettlementScope.Local)]
+    [InlineData("330300", "330302", SettlementScope.Local)]
+    [InlineData("330300", "330100", SettlementScope.InProvince)]
+    [InlineData("330300", "350100", SettlementScope.CrossProvince)]
+    [InlineData("000000", "350100", SettlementScope.Local)]
+    public void Where_the_institution_is_designated_decides_local_in_province_or_cross_province(string personRegion, string institutionRegion, SettlementScope scope) =>
+        Assert.Equal(scope, SettlementScopes.Of(personRegion, institutionRegion));
 
     [Fact]
     public void Working_days_skip_the_national_day_holiday_and_count_its_adjusted_working_days()

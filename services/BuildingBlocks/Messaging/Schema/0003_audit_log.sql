@@ -15,8 +15,8 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_subject ON audit_log (subject, at);
 
--- Append-only for everyone who connects as the service: an UPDATE, DELETE or TRUNCATE is an error. (A real deployment
--- also grants the service's role INSERT and SELECT only, so not even a superuser session of the service can drop this.)
+-- Append-only for everyone who connects as the service: an UPDATE, DELETE or TRUNCATE is an error. The service's own
+-- role (ServiceRole) also has only INSERT and SELECT on it and owns nothing, so it can neither disable this nor drop it.
 CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP;
