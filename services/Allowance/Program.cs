@@ -5,7 +5,6 @@ using MaternityCloud.BuildingBlocks.Messaging;
 using MaternityCloud.BuildingBlocks.Persistence;
 using MaternityCloud.BuildingBlocks.Policy;
 using MaternityCloud.Contracts.Events;
-using MaternityCloud.ServiceDefaults.Redis;
 using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,7 +13,6 @@ builder.AddServiceDefaults();
 builder.AddMethodAccess(AllowanceAccess.Rules);
 builder.AddServiceDatabase("allowancedb", typeof(AllowanceHandlers).Assembly);
 builder.AddRegionPolicies();
-builder.AddRedisStore("allowance");
 builder.AddMessaging("allowance", events => events
     .Handle<SettlementCompleted, AllowanceHandlers>()
     .Handle<SettlementReversed, AllowanceHandlers>()

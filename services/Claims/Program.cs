@@ -5,7 +5,6 @@ using MaternityCloud.Claims.Application;
 using MaternityCloud.Claims.Grpc;
 using MaternityCloud.Claims.Infrastructure;
 using MaternityCloud.Contracts.Events;
-using MaternityCloud.ServiceDefaults.Redis;
 using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
 using PrenatalClient = MaternityCloud.Contracts.Prenatal.V1.Prenatal.PrenatalClient;
 
@@ -15,7 +14,6 @@ builder.AddServiceDefaults();
 builder.AddMethodAccess(ClaimsAccess.Rules);
 builder.AddServiceDatabase("claimsdb", typeof(SettlementHandlers).Assembly);
 builder.AddRegionPolicies();
-builder.AddRedisStore("claims");
 builder.AddMessaging("claims", events => events
     .Handle<PrenatalRegistered, PregnancyQuotaEvents>()
     .Handle<PrenatalRegistrationChanged, PregnancyQuotaEvents>()

@@ -5,7 +5,6 @@ using MaternityCloud.Contracts.Events;
 using MaternityCloud.Prenatal.Application;
 using MaternityCloud.Prenatal.Grpc;
 using MaternityCloud.Prenatal.Infrastructure;
-using MaternityCloud.ServiceDefaults.Redis;
 using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,7 +13,6 @@ builder.AddServiceDefaults();
 builder.AddMethodAccess(PrenatalAccess.Rules);
 builder.AddServiceDatabase("prenataldb", typeof(PrenatalHandlers).Assembly);
 builder.AddRegionPolicies();
-builder.AddRedisStore("prenatal");
 builder.AddMessaging("prenatal", events => events
     .Handle<SettlementCompleted, PrenatalHandlers>()
     .Handle<SettlementReversed, PrenatalHandlers>()

@@ -31,6 +31,16 @@ public sealed class RegionPolicyCatalog
             $"region {region} has no parameters in force on {date:yyyy-MM-dd} (its first version starts {versions[0].EffectiveFrom:yyyy-MM-dd})");
     }
 
+    /// <summary>
+    /// The version in force in a region the facts name (a person's insurance record), or refused by the rule
+    /// <c>region-policy-missing</c>: the region's parameters are not loaded for that date, and nobody can be judged by them.
+    /// </summary>
+    public RegionPolicy InForce(string region, DateOnly date)
+    {
+        var resolution = Resolve(region, date);
+        return resolution.Policy ?? throw new MaternityCloud.BuildingBlocks.Domain.RuleViolationException("region-policy-missing", resolution.Error!);
+    }
+
     internal static string UnknownRegion(string region) => $"unknown region '{region}': no parameter set has been loaded for it";
 
     internal void Replace(IEnumerable<RegionPolicy> policies)

@@ -45,8 +45,7 @@ public sealed class ReimbursementCaseHandlers(
         // The case is judged by the person's pooling region on the service date, from the insurance record.
         var region = await Regions.OfPersonAsync(eligibility, person, serviceDate, ct);
         new Validator().Agrees("region", command.Region, region, $"the person's pooling region on {serviceDate:yyyy-MM-dd}").ThrowIfInvalid();
-        var policy = policies.Resolve(region, serviceDate).Policy
-            ?? throw new RuleViolationException("region-policy-missing", $"no parameters of region {region} are in force on {serviceDate:yyyy-MM-dd}");
+        var policy = policies.InForce(region, serviceDate);
 
         var rules = policy.Reimbursement.Items[command.Item!.Value];
         var due = calendar.AddWorkingDays(today, rules.TimeLimitWorkingDays);

@@ -249,8 +249,7 @@ public sealed partial class SettlementHandlers(
             throw new RuleViolationException("institution-not-qualified",
                 $"{request.InstitutionCode} holds no {qualification} service qualification valid on {request.ServiceDate:yyyy-MM-dd}");
 
-        var policy = policies.Resolve(answer.Region, request.ServiceDate).Policy
-            ?? throw new RuleViolationException("region-policy-missing", $"no parameters of region {answer.Region} are in force on {request.ServiceDate:yyyy-MM-dd}");
+        var policy = policies.InForce(answer.Region, request.ServiceDate);
         var scope = SettlementScopes.Of(answer.Region, institution.Region);
         if (scope != SettlementScope.Local)
         {

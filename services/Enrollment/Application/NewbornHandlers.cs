@@ -77,8 +77,7 @@ public sealed partial class NewbornHandlers(
             facts.Agrees("guardian_id_number", guardian.Value, record.GuardianIdNumber.Value, "the guardian on the birth record");
             facts.Agrees("region", command.Region, record.Region, "the region of the birth record");
             facts.ThrowIfInvalid();
-            var policy = policies.Resolve(record.Region, birthDate).Policy
-                ?? throw new RuleViolationException("region-unknown", $"no parameters of region {record.Region} are in force on {birthDate:yyyy-MM-dd}");
+            var policy = policies.InForce(record.Region, birthDate);
 
             var coveredFrom = policy.Eligibility.NewbornWaitingPeriod.CoveredFrom(birthDate, today);
             var validFrom = coveredFrom == birthDate ? birthDate : today;

@@ -70,8 +70,7 @@ public sealed partial class PrenatalHandlers(
             : throw new RuleViolationException("not-insured", $"{id.Masked} has no insurance record on {today:yyyy-MM-dd}: no region opens a prenatal quota");
         new Validator().Agrees("region", stated, region, "the person's pooling region").ThrowIfInvalid();
         RequireQualified(known, hospital, today);
-        var policy = policies.Resolve(region, pregnancyDate).Policy
-            ?? throw new RuleViolationException("region-policy-missing", $"no parameters of region {region} are in force on {pregnancyDate:yyyy-MM-dd}");
+        var policy = policies.InForce(region, pregnancyDate);
 
         return await database.InTransactionAsync(async (tx, token) =>
         {
