@@ -83,7 +83,8 @@ public static class ServiceDefaultsExtensions
             })
             .WithTracing(tracing =>
             {
-                tracing.AddSource(builder.Environment.ApplicationName, "MassTransit", "Npgsql", "MaternityCloud.*")
+                tracing.SetSampler(new BackgroundQuerySampler())
+                    .AddSource(builder.Environment.ApplicationName, "MassTransit", "Npgsql", "MaternityCloud.*")
                     .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
                     .AddGrpcClientInstrumentation()
                     .AddHttpClientInstrumentation()
