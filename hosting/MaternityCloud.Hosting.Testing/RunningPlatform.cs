@@ -120,7 +120,7 @@ public sealed class RunningPlatform : IAsyncDisposable
             _ => (int?)null,
         };
         if (pid is null) return null;
-        return ProcessTree.ServiceUnderDotnetRun(pid.Value);
+        return ProcessTree.WorkingProcess(pid.Value);
     }
 
     /// <summary>Runs one of the resource's commands (Aspire's resource-start, resource-stop, resource-restart, or the platform's).</summary>
@@ -130,9 +130,33 @@ public sealed class RunningPlatform : IAsyncDisposable
         if (!result.Success) throw new InvalidOperationException($"{command} on {resource} failed: {result.Message}");
     }
 
-    public Task StopResourceAsync(string resource) => CommandAsync(resource, KnownResourceCommands.StopCommand);
+    /// <summary>
+    /// Aspire's stop command. DCP asks the process to stop and checks for about 20 s; a server still finishing its
+    /// shutdown under load (PostgreSQL's checkpoint) can take longer, as an operator would see it: then this waits for
+    /// the process to end, up to a minute, instead of failing.
+    /// </summary>
+    public async Task StopResourceAsync(string resource)
+    {
+        try
+        {
+            await CommandAsync(resource, KnownResourceCommands.StopCommand);
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("Failed to stop", StringComparison.Ordinal))
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await App.Services.GetRequiredService<ResourceNotificationService>()
+                .WaitForResourceAsync(resource, KnownResourceStates.TerminalStates, limit.Token);
+        }
+    }
+
     public Task StartResourceAsync(string resource) => CommandAsync(resource, KnownResourceCommands.StartCommand);
-    public Task RestartResourceAsync(string resource) => CommandAsync(resource, KnownResourceCommands.RestartCommand);
+
+    /// <summary>Stop, then start: Aspire's restart, with the stop's patience above.</summary>
+    public async Task RestartResourceAsync(string resource)
+    {
+        await StopResourceAsync(resource);
+        await StartResourceAsync(resource);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -153,12 +177,19 @@ public enum Servers
 /// <summary>Processes as /proc shows them.</summary>
 public static class ProcessTree
 {
-    /// <summary>The service under a `dotnet run` wrapper (its one child), or the process itself.</summary>
-    public static int ServiceUnderDotnetRun(int pid)
+    /// <summary>
+    /// The process doing the work under its launchers: DCP starts a project under `dotnet run`, PostgreSQL under a shell
+    /// and RabbitMQ under its start script, each with one child. So: down while a process has exactly one child.
+    /// </summary>
+    public static int WorkingProcess(int pid)
     {
-        var command = CommandLine(pid);
-        if (!command.StartsWith("dotnet\0run", StringComparison.Ordinal) && !command.Contains("\0run\0--project", StringComparison.Ordinal)) return pid;
-        return Children(pid).FirstOrDefault(pid);
+        for (var depth = 0; depth < 4; depth++)
+        {
+            var children = Children(pid).Take(2).ToList();
+            if (children.Count != 1) break;
+            pid = children[0];
+        }
+        return pid;
     }
 
     public static IEnumerable<int> Children(int pid)
