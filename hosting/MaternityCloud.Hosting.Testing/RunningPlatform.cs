@@ -138,20 +138,25 @@ public sealed class RunningPlatform : IAsyncDisposable
 
     /// <summary>
     /// Aspire's stop command. DCP asks the process to stop and checks for about 20 s; a server still finishing its
-    /// shutdown under load (PostgreSQL's checkpoint) can take longer, as an operator would see it: then this waits for
-    /// the process to end, up to a minute, instead of failing.
+    /// shutdown under load (PostgreSQL's checkpoint, RabbitMQ closing its connections) can take longer, and DCP may then
+    /// report the state as unknown. So when the command gives up, this waits (up to a minute) for the process itself,
+    /// as found in /proc before the stop, to be gone.
     /// </summary>
     public async Task StopResourceAsync(string resource)
     {
+        var process = ProcessId(resource);
         try
         {
             await CommandAsync(resource, KnownResourceCommands.StopCommand);
         }
-        catch (InvalidOperationException e) when (e.Message.Contains("Failed to stop", StringComparison.Ordinal))
+        catch (InvalidOperationException e) when (e.Message.Contains("Failed to stop", StringComparison.Ordinal) && process is { } pid)
         {
-            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-            await App.Services.GetRequiredService<ResourceNotificationService>()
-                .WaitForResourceAsync(resource, KnownResourceStates.TerminalStates, limit.Token);
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+            while (ProcessTree.IsAlive(pid))
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"{resource} (process {pid}) was still running a minute after its stop", e);
+                await Task.Delay(250);
+            }
         }
     }
 
