@@ -5,6 +5,8 @@ using MaternityCloud.Hosting.Servers;
 // (Platform:DynamicPorts=true picks free ones, as tests do). The Aspire dashboard is at http://127.0.0.1:17000.
 LocalDashboard.UseLoopbackHttpDefaults(args);
 var builder = DistributedApplication.CreateBuilder(args);
+// Ctrl-C returns once every process has stopped (DCP would otherwise finish the stops after the AppHost has exited).
+builder.Configuration["DcpPublisher:WaitForResourceCleanup"] ??= "true";
 
 // Servers from the machine's packages, unless ConnectionStrings__postgres / __redis / __messaging name existing ones.
 var postgres = builder.AddLocalPostgres("postgres", port: 17432);
