@@ -1,9 +1,60 @@
 using MaternityCloud.AppHost;
-using MaternityCloud.AppHost.Hosting;
+using MaternityCloud.Hosting.Servers;
 
-// The whole platform (MaternityCloudPlatform), its telemetry sent to the dashboard, run until Ctrl-C or SIGTERM.
-var reporter = new ConsoleReporter();
-var builder = PlatformBuilder.Create(args, reporter.Progress).ExportTelemetryToDashboard();
-MaternityCloudPlatform.Describe(builder);
+// The whole platform. Everything listens on loopback; the fixed ports below are the ones the README and the CLI use
+// (Platform:DynamicPorts=true picks free ones, as tests do). The Aspire dashboard is at http://127.0.0.1:17000.
+LocalDashboard.UseLoopbackHttpDefaults(args);
+var builder = DistributedApplication.CreateBuilder(args);
+// Ctrl-C returns once every process has stopped (DCP would otherwise finish the stops after the AppHost has exited).
+builder.Configuration["DcpPublisher:WaitForResourceCleanup"] ??= "true";
 
-await AppHostServer.RunAsync(builder.Build(), builder.Dashboard, reporter);
+// Servers from the machine's packages, unless ConnectionStrings__postgres / __redis / __messaging name existing ones.
+var postgres = builder.AddLocalPostgres("postgres", port: 17432);
+var redis = builder.AddLocalRedis("redis", port: 17379);
+var messaging = builder.AddLocalRabbitMQ("messaging", (Amqp: 17672, Management: 17673, Distribution: 17674, PortMapper: 17369));
+
+// The five services, each with its own database; Enrollment and Notifications keep hot state in Redis.
+var enrollment = builder.AddPlatformService<Projects.MaternityCloud_Enrollment>("enrollment", (Grpc: 17101, Http: 17102))
+    .WithDatabase(postgres, "enrollmentdb")
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(messaging).WaitFor(messaging)
+    .WithDevelopmentInstitutions();
+
+var prenatal = builder.AddPlatformService<Projects.MaternityCloud_Prenatal>("prenatal", (Grpc: 17111, Http: 17112))
+    .WithDatabase(postgres, "prenataldb")
+    .WithReference(messaging).WaitFor(messaging)
+    .WithReference(enrollment);
+
+var claims = builder.AddPlatformService<Projects.MaternityCloud_Claims>("claims", (Grpc: 17121, Http: 17122))
+    .WithDatabase(postgres, "claimsdb")
+    .WithReference(messaging).WaitFor(messaging)
+    .WithReference(enrollment)
+    .WithReference(prenatal);
+
+var allowance = builder.AddPlatformService<Projects.MaternityCloud_Allowance>("allowance", (Grpc: 17131, Http: 17132))
+    .WithDatabase(postgres, "allowancedb")
+    .WithReference(messaging).WaitFor(messaging)
+    .WithReference(enrollment);
+
+var notifications = builder.AddPlatformService<Projects.MaternityCloud_Notifications>("notifications", (Grpc: 17141, Http: 17142))
+    .WithDatabase(postgres, "notificationsdb")
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(messaging).WaitFor(messaging);
+
+// The SMS gateway and official-account API stand-in: Notifications sends through it, it reports receipts back, and
+// its /messages shows every message "sent". A deployment points Notifications:Sms and :OfficialAccount elsewhere.
+var gateway = builder.AddPlatformService<Projects.MaternityCloud_LocalGateway>("localgateway", (Grpc: 17151, Http: 17152))
+    .WithReference(notifications);
+notifications.WithReference(gateway);
+
+// What no generic dashboard has: the business views and error-queue replay, for operators signed in with a platform
+// credential. Replay is also a command on the messaging resource in the Aspire dashboard.
+var operations = builder.AddOperations<Projects.MaternityCloud_Operations>("operations", httpPort: 17010)
+    .WithReference(messaging).WaitFor(messaging)
+    .WithBrokerManagement(messaging)
+    .WithReference(claims)
+    .WithReference(allowance)
+    .WithReference(notifications);
+messaging.WithErrorQueueReplay(operations);
+
+builder.Build().Run();

@@ -61,6 +61,10 @@ public static class ServiceDefaultsExtensions
         // Configuration (Logging:LogLevel) can lower it again when someone wants to see every call.
         if (builder.Configuration["Logging:LogLevel:System.Net.Http.HttpClient"] is null)
             builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        // Polly reports every attempt of every call at Information ("Execution attempt ... Handled: False"): retries that
+        // happened still show, at Warning, with their reason.
+        if (builder.Configuration["Logging:LogLevel:Polly"] is null)
+            builder.Logging.AddFilter("Polly", LogLevel.Warning);
 
         var exportOtlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 
@@ -83,7 +87,8 @@ public static class ServiceDefaultsExtensions
             })
             .WithTracing(tracing =>
             {
-                tracing.AddSource(builder.Environment.ApplicationName, "MassTransit", "Npgsql", "MaternityCloud.*")
+                tracing.SetSampler(new BackgroundQuerySampler())
+                    .AddSource(builder.Environment.ApplicationName, "MassTransit", "Npgsql", "MaternityCloud.*")
                     .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
                     .AddGrpcClientInstrumentation()
                     .AddHttpClientInstrumentation()

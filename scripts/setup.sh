@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what MaternityCloud needs on a Debian machine that has the .NET SDK: PostgreSQL, Redis and RabbitMQ
-# from the distribution's packages, and Chromium for the dashboard's browser test. Does nothing for what is already there; says what it does, step by step.
+# from the distribution's packages, and Chromium with a Chinese font for the operators' browser test. Does nothing for what is already there; says what it does, step by step.
 set -euo pipefail
 
 say() { printf '[setup] %s\n' "$*"; }
@@ -10,8 +10,10 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
-# The dashboard's browser test drives Debian's Chromium through Playwright (no browser download).
+# The operators' browser test drives Debian's Chromium through Playwright (no browser download); the operations
+# page's Chinese labels (直接结算率, 生育津贴) need a CJK font to render as text rather than boxes.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 
 if ! command -v dotnet >/dev/null 2>&1; then
   say "the .NET SDK (dotnet) is not on PATH: install .NET SDK 10 first"
@@ -19,7 +21,7 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  say "present: PostgreSQL, Redis, RabbitMQ, Chromium"
+  say "present: PostgreSQL, Redis, RabbitMQ, Chromium, a CJK font"
   exit 0
 fi
 

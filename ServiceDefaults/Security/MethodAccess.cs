@@ -58,8 +58,8 @@ public static class PlatformServices
     public const string Claims = "claims";
     public const string Allowance = "allowance";
     public const string Notifications = "notifications";
-    /// <summary>The operators' dashboard, reading the business figures.</summary>
-    public const string Dashboard = "dashboard";
+    /// <summary>The operations web app, reading the business figures for operators.</summary>
+    public const string Operations = "operations";
     /// <summary>The official account's front end, keeping a person's contact preferences.</summary>
     public const string OfficialAccount = "official-account";
 }

@@ -2,7 +2,6 @@ using MaternityCloud.Contracts.Codes;
 using System.Diagnostics;
 using System.Text;
 using MassTransit;
-using MaternityCloud.AppHost.Hosting;
 using MaternityCloud.Contracts.Events;
 using Npgsql;
 
@@ -31,32 +30,18 @@ public static class AllowanceBench
 
     public static async Task<int> RunAsync(int events, bool telemetry)
     {
-        var state = BenchState.NewFolder();
-        var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], line => Console.Error.WriteLine($"[platform] {line}"));
-        var postgres = builder.AddPostgres("postgres", 0);
-        var redis = builder.AddRedis("redis", 0);
-        var messaging = builder.AddRabbitMQ("messaging", (0, 0, 0, 0));
-        var enrollmentDb = builder.AddDatabase(postgres, "enrollmentdb");
-        var allowanceDb = builder.AddDatabase(postgres, "allowancedb");
-        var enrollment = builder.AddProject("enrollment", "Enrollment", (0, 0)).WithReference(enrollmentDb).WaitFor(enrollmentDb)
-            .WithReference(redis).WaitFor(redis).WithReference(messaging).WaitFor(messaging);
-        var allowance = builder.AddProject("allowance", "Allowance", (0, 0)).WithReference(allowanceDb).WaitFor(allowanceDb)
-            .WithReference(redis).WaitFor(redis).WithReference(messaging).WaitFor(messaging).WithReference(enrollment);
-        if (!telemetry) foreach (var service in new[] { enrollment, allowance }) service.Environment["OTEL_SDK_DISABLED"] = "true";
-        var platform = builder.Build();
+        await using var platform = await RunningPlatform.StartAsync(telemetry: telemetry);
         IBusControl? bus = null;
         try
         {
-            await platform.StartAsync();
-            await platform.WaitForHealthyAsync(TimeSpan.FromMinutes(3));
-            await using var enrollmentData = NpgsqlDataSource.Create(enrollmentDb.ConnectionString);
-            await using var allowanceData = NpgsqlDataSource.Create(allowanceDb.ConnectionString);
+            await using var enrollmentData = NpgsqlDataSource.Create(platform.Database("enrollmentdb"));
+            await using var allowanceData = NpgsqlDataSource.Create(platform.Database("allowancedb"));
             await Population.AddInsuredAsync(enrollmentData, 0, events);
             await Population.EmployAsync(enrollmentData, DateOnly.FromDateTime(DateTime.Now).AddDays(-1).Year - 1);
             var persons = await EligibilityBench.SampleAsync(enrollmentData, events);
             Console.Error.WriteLine($"[bench] {persons.Count:N0} employees of 200 employers loaded");
 
-            var amqp = new Uri(messaging.ConnectionString);
+            var amqp = platform.Amqp;
             bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
             {
                 cfg.Host(amqp.Host, (ushort)amqp.Port, "/", h => { h.Username("guest"); h.Password("guest"); });
@@ -125,8 +110,6 @@ public static class AllowanceBench
         finally
         {
             if (bus is not null) await bus.StopAsync();
-            await platform.StopAsync();
-            BenchState.Remove(state);
         }
     }
 

@@ -6,7 +6,7 @@ namespace MaternityCloud.Bench;
 /// CPU time spent by each part of the platform between two readings of /proc: the named processes, and the servers
 /// (every postgres, beam.smp and redis-server process, so PostgreSQL's backends count too) and this load generator.
 /// </summary>
-public sealed class CpuAccount(IReadOnlyDictionary<string, int> named)
+public sealed class CpuAccount(IReadOnlyDictionary<string, int> named, IReadOnlyList<int> orchestrator)
 {
     private static readonly Dictionary<string, string> Servers = new()
     {
@@ -25,7 +25,9 @@ public sealed class CpuAccount(IReadOnlyDictionary<string, int> named)
             try { comm = File.ReadAllText(Path.Combine(dir, "comm")).Trim(); } catch (IOException) { continue; }
             if (Servers.TryGetValue(comm, out var server)) seconds[server] += Ticks(pid) / TicksPerSecond;
         }
-        seconds["load generator (this bench)"] = Ticks(Environment.ProcessId) / TicksPerSecond;
+        seconds["DCP and the Aspire dashboard"] = orchestrator.Sum(Ticks) / TicksPerSecond;
+        // The AppHost runs inside the bench (Aspire.Hosting.Testing): its share is in here, and small once everything runs.
+        seconds["load generator and AppHost (this bench)"] = Ticks(Environment.ProcessId) / TicksPerSecond;
         return seconds;
     }
 

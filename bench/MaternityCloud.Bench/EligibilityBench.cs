@@ -3,7 +3,6 @@ using MaternityCloud.BuildingBlocks.Domain;
 using System.Globalization;
 using System.Text;
 using Grpc.Net.Client;
-using MaternityCloud.AppHost.Hosting;
 using MaternityCloud.Contracts.Enrollment.V1;
 using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
 using Npgsql;
@@ -21,27 +20,15 @@ public static class EligibilityBench
 {
     public static async Task<int> RunAsync(int small, int large, int calls, int concurrency, string sharedBuffers)
     {
-        var state = BenchState.NewFolder();
-        var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], line => Console.Error.WriteLine($"[platform] {line}"));
-        var postgres = builder.AddPostgres("postgres", 0);
-        postgres.Settings["shared_buffers"] = sharedBuffers;
-        var redis = builder.AddRedis("redis", 0);
-        var messaging = builder.AddRabbitMQ("messaging", (0, 0, 0, 0));
-        var database = builder.AddDatabase(postgres, "enrollmentdb");
-        var enrollment = builder.AddProject("enrollment", "Enrollment", (0, 0))
-            .WithReference(database).WaitFor(database).WithReference(redis).WaitFor(redis).WithReference(messaging).WaitFor(messaging);
-        var platform = builder.Build();
-        try
+        await using var platform = await RunningPlatform.StartAsync(arguments: [$"--postgres:Settings:shared_buffers={sharedBuffers}"]);
         {
-            await platform.StartAsync();
-            await platform.WaitForHealthyAsync(TimeSpan.FromMinutes(3));
 
-            var grpcUrl = enrollment.Endpoints.Single(e => e.Name == "grpc").Url;
+            var grpcUrl = platform.Endpoint("enrollment", "grpc");
             var channels = Enumerable.Range(0, 4).Select(_ => GrpcChannel.ForAddress(grpcUrl)).ToArray();
-            var clerk = builder.Context.Issuer.Issue(Caller.Operator("bench", OperatorRole.Administrator, "fund-centre"), TimeSpan.FromHours(4));
+            var clerk = platform.Issue(Caller.Operator("bench", OperatorRole.Administrator, "fund-centre"));
             var clients = channels.Select(c => new EnrollmentClient(c.Intercept(m => { m.Add("authorization", "Bearer " + clerk); return m; }))).ToArray();
-            await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString + ";Maximum Pool Size=64");
-            await using var cache = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+            await using var dataSource = NpgsqlDataSource.Create(platform.Database("enrollmentdb") + ";Maximum Pool Size=64");
+            await using var cache = await ConnectionMultiplexer.ConnectAsync(platform.Redis + ",allowAdmin=true");
 
             var rows = new List<(string Dataset, LoadResult Result, string Baseline, LoadResult BaselineResult)>();
             var perDataset = new Dictionary<int, (LoadResult Cold, LoadResult Warm)>();
@@ -89,11 +76,6 @@ public static class EligibilityBench
             Console.WriteLine(Table(rows, perDataset[small], perDataset[large], small, large, concurrency, sharedBuffers));
             foreach (var channel in channels) channel.Dispose();
             return 0;
-        }
-        finally
-        {
-            await platform.StopAsync();
-            BenchState.Remove(state);
         }
     }
 

@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MassTransit;
-using MaternityCloud.AppHost.Hosting;
 using MaternityCloud.Contracts.Events;
 using MaternityCloud.Contracts.Gateways;
 using Npgsql;
@@ -31,39 +30,27 @@ public static class NotificationsBench
 
     public static async Task<int> RunAsync(int burst, int backlog, bool telemetry)
     {
-        var state = BenchState.NewFolder();
-        var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], line => Console.Error.WriteLine($"[platform] {line}"));
-        var postgres = builder.AddPostgres("postgres", 0);
-        var redis = builder.AddRedis("redis", 0);
-        var messaging = builder.AddRabbitMQ("messaging", (0, 0, 0, 0));
-        var database = builder.AddDatabase(postgres, "notificationsdb");
-        var notifications = builder.AddProject("notifications", "Notifications", (0, 0)).WithReference(database).WaitFor(database)
-            .WithReference(redis).WaitFor(redis).WithReference(messaging).WaitFor(messaging);
-        var gateway = builder.AddProject("localgateway", "LocalGateway", (0, 0)).WithReference(notifications);
-        notifications.WithReference(gateway);
-        gateway.Environment["LocalGateway__AutoReceipts"] = "false";
-        notifications.Environment["Notifications__RateLimit__PerPhone"] = "1000";
-        notifications.Environment["Notifications__DispatchInterval"] = "00:00:00.200";
-        if (!telemetry) foreach (var service in new[] { notifications, gateway }) service.Environment["OTEL_SDK_DISABLED"] = "true";
-        var platform = builder.Build();
+        await using var platform = await RunningPlatform.StartAsync(telemetry: telemetry, perResource: new Dictionary<string, IReadOnlyDictionary<string, string>>
+        {
+            ["localgateway"] = new Dictionary<string, string> { ["LocalGateway__AutoReceipts"] = "false" },
+            ["notifications"] = new Dictionary<string, string> { ["Notifications__RateLimit__PerPhone"] = "1000", ["Notifications__DispatchInterval"] = "00:00:00.200" },
+        });
         IBusControl? bus = null;
         try
         {
-            await platform.StartAsync();
-            await platform.WaitForHealthyAsync(TimeSpan.FromMinutes(3));
-            await using var data = NpgsqlDataSource.Create(database.ConnectionString);
+            await using var data = NpgsqlDataSource.Create(platform.Database("notificationsdb"));
             var people = await Population.AddRecipientsAsync(data, Enumerable.Range(0, burst + backlog).Select(UniqueId).ToList());
             Console.Error.WriteLine($"[bench] {people.Count:N0} recipients loaded");
 
-            var amqp = new Uri(messaging.ConnectionString);
+            var amqp = platform.Amqp;
             bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(amqp.Host, (ushort)amqp.Port, "/", h => { h.Username("guest"); h.Password("guest"); }));
             await bus.StartAsync();
             var today = Calendar.DateInChina(DateTimeOffset.UtcNow);
-            var shipped = await File.ReadAllTextAsync(Path.Combine(builder.Context.RepositoryRoot, "services/BuildingBlocks/Policy/Regions/330300-2024-01-01.json"));
+            var shipped = await File.ReadAllTextAsync(Path.Combine(platform.RepositoryRoot, "services/BuildingBlocks/Policy/Regions/330300-2024-01-01.json"));
             await LoadQuietHoursAsync(bus, data, shipped, today.AddDays(-2), "00:00", "00:00"); // none: the burst is measured at any hour
 
             // Baseline: the gateway alone, the same number of signed SMS requests, as many at once as the dispatcher sends.
-            using var http = new HttpClient { BaseAddress = new Uri(gateway.GetEndpoint("http").Url) };
+            using var http = new HttpClient { BaseAddress = new Uri(platform.Endpoint("localgateway", "http")) };
             var direct = Stopwatch.StartNew();
             await Parallel.ForEachAsync(people.Take(burst), new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (p, ct) =>
             {
@@ -81,7 +68,7 @@ public static class NotificationsBench
             await WaitForAsync(data, "Sent", burst, clock);
             var sentPerSecond = burst / clock.Elapsed.TotalSeconds;
             await Task.Delay(TimeSpan.FromSeconds(5));
-            var idle = RunningPlatform.Rss(notifications.Pid!.Value);
+            var idle = RunningPlatform.Rss(platform.Pid("notifications"));
 
             // The backlog: quiet hours all day, then a burst that can only wait.
             await LoadQuietHoursAsync(bus, data, shipped, today.AddDays(-1), "00:00", "23:59");
@@ -90,7 +77,7 @@ public static class NotificationsBench
             await WaitForAsync(data, "Queued", backlog, clock);
             var planPerSecond = backlog / clock.Elapsed.TotalSeconds;
             await Task.Delay(TimeSpan.FromSeconds(10)); // dispatcher passes over the waiting backlog
-            var withBacklog = RunningPlatform.Rss(notifications.Pid!.Value);
+            var withBacklog = RunningPlatform.Rss(platform.Pid("notifications"));
 
             // The quiet hours end: the morning comes for every waiting message at once (their due time is now), and the
             // region's version without quiet hours applies again, as at 08:00.
@@ -116,8 +103,6 @@ public static class NotificationsBench
         finally
         {
             if (bus is not null) await bus.StopAsync();
-            await platform.StopAsync();
-            BenchState.Remove(state);
         }
     }
 

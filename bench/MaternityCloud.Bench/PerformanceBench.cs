@@ -1,13 +1,12 @@
 using System.Diagnostics;
+using MaternityCloud.Hosting.Testing;
 using System.Globalization;
 using System.Text;
-using Google.Protobuf;
 using Grpc.Health.V1;
 using MassTransit;
-using MaternityCloud.AppHost.Dashboard.Otlp.Collector.Trace;
-using MaternityCloud.AppHost.Dashboard.Otlp.Common;
-using MaternityCloud.AppHost.Dashboard.Otlp.Trace;
-using MaternityCloud.AppHost.Hosting;
+using OpenTelemetry;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.Contracts.Claims.V1;
 using MaternityCloud.Contracts.Enrollment.V1;
@@ -22,7 +21,7 @@ namespace MaternityCloud.Bench;
 /// <param name="LargePersons">The population the scale comparison grows to (0: no scale comparison).</param>
 /// <param name="OpenPregnancies">Open pregnancies added with the large population.</param>
 /// <param name="PipelineRate">Childbirth settlements per second for the pipeline's lag.</param>
-/// <param name="Environment">Set for the AppHost and so for every process it starts (e.g. a runtime setting under trial).</param>
+/// <param name="Environment">Set for every service the AppHost starts (e.g. a runtime setting under trial).</param>
 public sealed record PerformanceOptions(int Persons, int LargePersons, int OpenPregnancies, int Spans, double PipelineRate, int Concurrency,
     IReadOnlyDictionary<string, string> Environment);
 
@@ -47,20 +46,19 @@ public static class PerformanceBench
         var rows = new List<Row>();
         void Say(string line) => Console.Error.WriteLine("[bench] " + line);
 
-        var serversAlone = await ServersAloneAsync();
+        var serversAlone = await RunningPlatform.ServersAloneAsync();
         Say($"the three servers alone were healthy in {serversAlone.TotalSeconds:0.0} s");
-        await using var platform = await RunningPlatform.StartAsync(o.Environment, TimeSpan.FromMinutes(3));
+        await using var platform = await RunningPlatform.StartAsync(o.Environment, TimeSpan.FromMinutes(4), dashboard: true);
         Say($"the platform was healthy in {platform.StartedIn.TotalSeconds:0.0} s");
-        rows.Add(new("start", "`make run` (built checkout, fresh state) to every resource healthy", Seconds(platform.StartedIn),
+        rows.Add(new("start", "the AppHost through Aspire (built checkout, fresh state) to every resource healthy", Seconds(platform.StartedIn),
             "the three servers alone, same hosting code, fresh state", Seconds(serversAlone), Ratio(platform.StartedIn / serversAlone), "≤ 20 s"));
 
         await Task.Delay(TimeSpan.FromSeconds(10));
-        await platform.RefreshAsync();
         var pids = Services.Append("localgateway").ToDictionary(s => s, platform.Pid);
         var idle = pids.ToDictionary(p => p.Key, p => MemorySample.Of(p.Value));
-        var apphostIdle = RunningPlatform.Rss(platform.ApphostPid);
+        var orchestratorIdle = platform.OrchestratorPids().ToDictionary(p => p, RunningPlatform.Rss);
         using var sampler = new RssSampler(pids);
-        var cpu = new CpuAccount(pids.Append(new("AppHost (dashboard)", platform.ApphostPid)).ToDictionary());
+        var cpu = new CpuAccount(pids, platform.OrchestratorPids());
 
         await using var enrollmentData = NpgsqlDataSource.Create(platform.Database("enrollmentdb") + ";Maximum Pool Size=64");
         await using var prenatalData = NpgsqlDataSource.Create(platform.Database("prenataldb"));
@@ -74,7 +72,7 @@ public static class PerformanceBench
         await Population.AddRecipientsAsync(notificationsData, ids);
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(platform.Amqp, h => { h.Username("guest"); h.Password("guest"); }));
         await bus.StartAsync();
-        var shipped = await File.ReadAllTextAsync(Path.Combine(BuildLayout.RepositoryRoot, "services/BuildingBlocks/Policy/Regions/330300-2024-01-01.json"));
+        var shipped = await File.ReadAllTextAsync(Path.Combine(platform.RepositoryRoot, "services/BuildingBlocks/Policy/Regions/330300-2024-01-01.json"));
         // Reminders are handed to the gateway at any hour: quiet hours would hold them until 08:00 in Wenzhou.
         await NotificationsBench.LoadQuietHoursAsync(bus, notificationsData, shipped, MaternityCloud.BuildingBlocks.Domain.Calendar.DateInChina(DateTimeOffset.UtcNow).AddDays(-2), "00:00", "00:00");
         await bus.StopAsync();
@@ -167,12 +165,13 @@ public static class PerformanceBench
                 $"{Memory(idle[service])} → {Memory(peakRss[service])}", "the local gateway (minimal ASP.NET Core) idle", Memory(idle["localgateway"]),
                 Ratio((double)peakRss[service].Rss / idle["localgateway"].Rss), "≤ 200 MiB"));
 
-        // The dashboard holding its span limit: 100,000 spans sent by OTLP, on top of what the services sent during the load.
-        var sent = await SendSpansAsync(platform, o.Spans);
+        // DCP and the Aspire dashboard holding 100,000 more spans sent by OTLP, on top of what the services sent during the load.
+        var sent = SendSpans(platform, o.Spans);
         await Task.Delay(TimeSpan.FromSeconds(5));
-        var apphostFull = RunningPlatform.Rss(platform.ApphostPid);
-        rows.Add(new("memory", $"AppHost with the dashboard holding {sent:N0} spans", MiB(apphostFull), "the same process idle after start",
-            MiB(apphostIdle), Ratio((double)apphostFull / apphostIdle), ""));
+        var orchestratorFull = orchestratorIdle.Keys.Where(ProcessTree.IsAlive).ToDictionary(p => p, RunningPlatform.Rss);
+        rows.Add(new("memory", $"DCP and the Aspire dashboard ({orchestratorFull.Count} processes) after the load and {sent:N0} more spans",
+            MiB(orchestratorFull.Values.Sum()), "the same processes idle after start", MiB(orchestratorIdle.Values.Sum()),
+            Ratio((double)orchestratorFull.Values.Sum() / orchestratorIdle.Values.Sum()), ""));
 
         // Scale: the same calls at the same rates on persons not touched before, with the small population and then with a
         // hundred times the persons and the open pregnancies. Both are measured at the end, when every process is warm
@@ -216,29 +215,6 @@ public static class PerformanceBench
             Console.WriteLine(FormattableString.Invariant($"| {part} | {ms:0.00} | {cpuChildbirth.Single(c => c.Part == part).Milliseconds:0.00} |"));
         Console.WriteLine(FormattableString.Invariant($"| all | {cpuPrenatal.Sum(c => c.Milliseconds):0.00} | {cpuChildbirth.Sum(c => c.Milliseconds):0.00} |"));
         return 0;
-    }
-
-    /// <summary>The floor for the start: PostgreSQL, Redis and RabbitMQ started by the same hosting code on a fresh state folder.</summary>
-    private static async Task<TimeSpan> ServersAloneAsync()
-    {
-        var state = BenchState.NewFolder();
-        var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], _ => { });
-        builder.AddPostgres("postgres", 0);
-        builder.AddRedis("redis", 0);
-        builder.AddRabbitMQ("messaging", (0, 0, 0, 0));
-        var servers = builder.Build();
-        try
-        {
-            var clock = Stopwatch.StartNew();
-            await servers.StartAsync();
-            await servers.WaitForHealthyAsync(TimeSpan.FromMinutes(3));
-            return clock.Elapsed;
-        }
-        finally
-        {
-            await servers.StopAsync();
-            BenchState.Remove(state);
-        }
     }
 
     /// <summary>Waits until every childbirth so far has its allowance case and its reminder handed to the gateway.</summary>
@@ -292,39 +268,37 @@ public static class PerformanceBench
         return (Lags(opened), Lags(sent));
     }
 
-    /// <summary>Spans as a service's OTLP exporter sends them (batches of 512 over HTTP/protobuf), until <paramref name="count"/> are sent.</summary>
-    private static async Task<int> SendSpansAsync(RunningPlatform platform, int count)
+    /// <summary>
+    /// Spans sent as a service sends them: the OpenTelemetry SDK's OTLP exporter, batched, to the endpoint and with the key the
+    /// AppHost gave Claims (read from its environment). None when the dashboard does not run.
+    /// </summary>
+    private static int SendSpans(RunningPlatform platform, int count)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(platform.OtlpHttpUrl) };
-        var sent = 0;
-        var resource = new MaternityCloud.AppHost.Dashboard.Otlp.Resource.Resource();
-        resource.Attributes.Add(new KeyValue { Key = "service.name", Value = new AnyValue { StringValue = "bench-load" } });
-        while (sent < count)
-        {
-            var batch = new ScopeSpans { Scope = new InstrumentationScope { Name = "bench" } };
-            var trace = ByteString.CopyFrom(Guid.NewGuid().ToByteArray());
-            var now = (ulong)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000);
-            for (var i = 0; i < 512 && sent + i < count; i++)
+        var environment = RunningPlatform.EnvironmentOf(platform.Pid("claims"));
+        if (environment.GetValueOrDefault("OTEL_EXPORTER_OTLP_ENDPOINT") is not { Length: > 0 } endpoint) return 0;
+        using var source = new ActivitySource("bench-load");
+        using (var tracing = OpenTelemetry.Sdk.CreateTracerProviderBuilder()
+            .ConfigureResource(r => r.AddService("bench-load"))
+            .AddSource(source.Name)
+            .AddOtlpExporter(o =>
             {
-                var span = new Span
-                {
-                    TraceId = trace, SpanId = ByteString.CopyFrom(BitConverter.GetBytes(Random.Shared.NextInt64())), Name = "maternitycloud.claims.v1.Claims/Settle",
-                    Kind = Span.Types.SpanKind.Server, StartTimeUnixNano = now, EndTimeUnixNano = now + 4_000_000,
-                };
-                span.Attributes.Add(new KeyValue { Key = "rpc.system", Value = new AnyValue { StringValue = "grpc" } });
-                span.Attributes.Add(new KeyValue { Key = "http.route", Value = new AnyValue { StringValue = "/maternitycloud.claims.v1.Claims/Settle" } });
-                batch.Spans.Add(span);
+                o.Endpoint = new Uri(endpoint);
+                o.Headers = environment.GetValueOrDefault("OTEL_EXPORTER_OTLP_HEADERS");
+                o.BatchExportProcessorOptions.MaxQueueSize = 65_536;
+                o.BatchExportProcessorOptions.MaxExportBatchSize = 512;
+            })
+            .Build())
+        {
+            for (var i = 0; i < count; i++)
+            {
+                using var span = source.StartActivity("maternitycloud.claims.v1.Claims/Settle", ActivityKind.Server);
+                span?.SetTag("rpc.system", "grpc");
+                span?.SetTag("http.route", "/maternitycloud.claims.v1.Claims/Settle");
+                if (i % 20_000 == 19_999) tracing.ForceFlush();
             }
-            var request = new ExportTraceServiceRequest { ResourceSpans = { new ResourceSpans { Resource = resource, ScopeSpans = { batch } } } };
-            using var content = new ByteArrayContent(request.ToByteArray());
-            content.Headers.ContentType = new("application/x-protobuf");
-            using var message = new HttpRequestMessage(HttpMethod.Post, "/v1/traces") { Content = content };
-            message.Headers.Add("x-otlp-api-key", platform.OtlpApiKey);
-            using var response = await http.SendAsync(message);
-            response.EnsureSuccessStatusCode();
-            sent += batch.Spans.Count;
+            tracing.ForceFlush();
         }
-        return sent;
+        return count;
     }
 
     private static List<string> Shuffled(List<string> ids)
@@ -349,7 +323,7 @@ public static class PerformanceBench
     {
         var s = new StringBuilder();
         s.AppendLine(FormattableString.Invariant(
-            $"Performance, {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1073741824.0:0} GiB; the whole platform as `make run` starts it (telemetry to the dashboard), the load generator on the same machine"));
+            $"Performance, {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1073741824.0:0} GiB; the whole platform as the AppHost describes it, started through Aspire (telemetry to the Aspire dashboard), the load generator on the same machine"));
         s.AppendLine();
         s.AppendLine("| area | measure | value | baseline (same run) | baseline value | ratio | target |");
         s.AppendLine("|---|---|---:|---|---:|---:|---|");

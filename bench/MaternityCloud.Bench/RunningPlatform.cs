@@ -1,110 +1,95 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
-using MaternityCloud.AppHost.Hosting;
-using MaternityCloud.BuildingBlocks.Credentials;
 using MaternityCloud.BuildingBlocks.Domain;
+using MaternityCloud.Hosting.Testing;
+using AspirePlatform = MaternityCloud.Hosting.Testing.RunningPlatform;
 
 namespace MaternityCloud.Bench;
 
 /// <summary>
-/// The whole platform as `make run` starts it: the built AppHost in its own process (free ports, a private state folder),
-/// watched through the dashboard's API. The issuer key is made in the state folder first, so the bench can sign the
-/// credentials every caller presents.
+/// The whole platform as the AppHost describes it, started through Aspire (Aspire.Hosting.Testing: DCP runs every server
+/// and service as its own process, on free ports, with a private state folder). The AppHost itself runs inside this
+/// bench's process, so what is measured as the orchestrator is DCP's processes and the dashboard's.
 /// </summary>
 public sealed class RunningPlatform : IAsyncDisposable
 {
-    private readonly Process _apphost;
-    private readonly HttpClient _api;
-    private readonly ECDsa _issuer;
-    private IReadOnlyList<ResourceSnapshot> _resources = [];
+    private readonly AspirePlatform _platform;
+    private readonly Dictionary<string, string> _connectionStrings;
 
-    public string State { get; }
-    public string OtlpApiKey { get; }
-    public TimeSpan StartedIn { get; private set; }
-    public string OtlpHttpUrl { get; }
-
-    private RunningPlatform(Process apphost, HttpClient api, ECDsa issuer, string state, string otlpApiKey, string otlpHttpUrl)
+    private RunningPlatform(AspirePlatform platform, Dictionary<string, string> connectionStrings, TimeSpan startedIn)
     {
-        _apphost = apphost;
-        _api = api;
-        _issuer = issuer;
-        State = state;
-        OtlpApiKey = otlpApiKey;
-        OtlpHttpUrl = otlpHttpUrl;
+        _platform = platform;
+        _connectionStrings = connectionStrings;
+        StartedIn = startedIn;
     }
 
-    /// <summary>Starts the AppHost and returns once every resource reports healthy; <see cref="StartedIn"/> is that time.</summary>
-    public static async Task<RunningPlatform> StartAsync(IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    public TimeSpan StartedIn { get; }
+    public string State => _platform.StateDirectory;
+    public string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>
+    /// Starts the platform and returns once every resource reports healthy. <paramref name="environment"/> is set on every
+    /// service (a runtime setting under trial); <paramref name="perResource"/> on the named ones; <paramref name="arguments"/>
+    /// are the AppHost's configuration (e.g. --postgres:Settings:shared_buffers=1GB).
+    /// </summary>
+    public static async Task<RunningPlatform> StartAsync(IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null,
+        bool telemetry = true, bool dashboard = false, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? perResource = null,
+        string[]? arguments = null)
     {
         var state = BenchState.NewFolder();
-        var issuer = IssuerKeyFile.LoadOrCreate(Path.Combine(state, "credentials", "issuer.key"));
-        var token = PlatformCredentials.Issue(issuer, Caller.Operator("bench", OperatorRole.Administrator, "fund-centre"), TimeSpan.FromHours(12));
-        var otlpKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        var apiPort = FreePort();
-        var otlpHttpPort = FreePort();
-        var root = BuildLayout.RepositoryRoot;
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
-        foreach (var a in new[] { BuildLayout.AssemblyPath(Path.Combine(root, "AppHost"), "MaternityCloud.AppHost"), "--dynamic-ports", "--state-dir", state, "--api-port", apiPort.ToString(CultureInfo.InvariantCulture),
-            "--otlp-http-port", otlpHttpPort.ToString(CultureInfo.InvariantCulture) })
-            info.ArgumentList.Add(a);
-        info.Environment["Dashboard__Token"] = token;
-        info.Environment["Dashboard__OtlpApiKey"] = otlpKey;
-        foreach (var (name, value) in environment) info.Environment[name] = value;
-
         var clock = Stopwatch.StartNew();
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("[apphost] " + e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}"), Timeout = TimeSpan.FromSeconds(5) };
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var platform = new RunningPlatform(process, api, issuer, state, otlpKey, $"http://127.0.0.1:{otlpHttpPort}");
-        while (true)
+        var platform = await AspirePlatform.StartAsync(state, builder =>
         {
-            if (process.HasExited) throw new InvalidOperationException($"the AppHost exited with {process.ExitCode} before it was healthy");
-            if (clock.Elapsed > timeout) throw new TimeoutException($"the platform was not healthy within {timeout}");
-            try
+            foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
             {
-                await platform.RefreshAsync();
-                if (platform._resources.Count > 0 && platform._resources.All(r => r.Health == nameof(HealthStatus.Healthy))) break;
+                var resource = builder.CreateResourceBuilder(project);
+                foreach (var (name, value) in environment ?? new Dictionary<string, string>()) resource.WithEnvironment(name, value);
+                // Spans and metrics are recorded as deployed unless asked not to (OTEL_SDK_DISABLED makes the SDK a no-op).
+                if (!telemetry) resource.WithEnvironment("OTEL_SDK_DISABLED", "true");
+                if (perResource?.GetValueOrDefault(project.Name) is { } settings)
+                    foreach (var (name, value) in settings) resource.WithEnvironment(name, value);
             }
-            catch (HttpRequestException) { } // the dashboard is not listening yet
-            catch (TaskCanceledException) { }
-            await Task.Delay(50);
-        }
-        platform.StartedIn = clock.Elapsed;
-        return platform;
+        }, dashboard: dashboard, args: arguments, timeout: timeout ?? TimeSpan.FromMinutes(4));
+        var startedIn = clock.Elapsed;
+        var connectionStrings = new Dictionary<string, string>();
+        foreach (var name in new[] { "postgres", "redis", "messaging", "enrollmentdb", "prenataldb", "claimsdb", "allowancedb", "notificationsdb" })
+            connectionStrings[name] = (await platform.ConnectionStringAsync(name))!;
+        return new RunningPlatform(platform, connectionStrings, startedIn);
     }
 
-    public async Task RefreshAsync() =>
-        _resources = await _api.GetFromJsonAsync<List<ResourceSnapshot>>("/api/resources", JsonSerializerOptions.Web) ?? [];
+    /// <summary>The three servers alone, from the same resource definitions; the time until they were healthy.</summary>
+    public static async Task<TimeSpan> ServersAloneAsync()
+    {
+        var state = BenchState.NewFolder();
+        var clock = Stopwatch.StartNew();
+        await using (await AspirePlatform.StartServersAsync(state, Servers.All))
+        {
+            var elapsed = clock.Elapsed;
+            BenchState.Remove(state);
+            return elapsed;
+        }
+    }
 
-    public IReadOnlyList<ResourceSnapshot> Resources => _resources;
+    public int Pid(string name) => _platform.ProcessId(name) ?? throw new InvalidOperationException($"{name} has no process");
 
-    public int ApphostPid => _apphost.Id;
+    /// <summary>DCP's processes and the Aspire dashboard: the orchestration every `make run` carries.</summary>
+    public IReadOnlyList<int> OrchestratorPids() =>
+        ProcessTree.Mentioning("aspire.hosting.orchestration").Concat(ProcessTree.Mentioning("Aspire.Dashboard")).Distinct().ToList();
 
-    public int Pid(string name) => _resources.Single(r => r.Name == name).Pid ?? throw new InvalidOperationException($"{name} has no process");
+    public string Endpoint(string name, string endpoint) => _platform.Endpoint(name, endpoint).ToString().TrimEnd('/');
 
-    public string Endpoint(string name, string endpoint) => _resources.Single(r => r.Name == name).Endpoints[endpoint];
+    public string Database(string name) => _connectionStrings[name];
 
-    private int Port(string name) => new Uri(Endpoint(name, "tcp")).Port;
+    public string Redis => _connectionStrings["redis"];
 
-    public string Database(string name) =>
-        $"Host=127.0.0.1;Port={Port("postgres")};Username=postgres;Password={File.ReadAllText(Path.Combine(State, "postgres", "password")).Trim()};Database={name}";
+    public Uri Amqp => new(_connectionStrings["messaging"]);
 
-    public string Redis => $"127.0.0.1:{Port("redis")}";
-
-    public Uri Amqp => new($"amqp://guest:guest@127.0.0.1:{Port("messaging")}/");
-
-    public string Issue(Caller caller) => PlatformCredentials.Issue(_issuer, caller, TimeSpan.FromHours(12));
+    public string Issue(Caller caller) => _platform.Issuer.Issue(caller, TimeSpan.FromHours(12));
 
     /// <summary>A channel to a service's gRPC endpoint presenting <paramref name="caller"/>'s credential on every call.</summary>
     public CallInvoker Channel(string service, Caller caller)
@@ -115,24 +100,21 @@ public sealed class RunningPlatform : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_apphost.HasExited)
-        {
-            // SIGTERM: the AppHost stops every resource in order, as on Ctrl-C.
-            Signals.Send(_apphost.Id, Signals.SIGTERM);
-            if (!_apphost.WaitForExit(TimeSpan.FromMinutes(2))) _apphost.Kill(entireProcessTree: true);
-        }
-        foreach (var pid in ChildProcess.FindByStateMarker(State)) await ChildProcess.KillGroupAsync(pid);
+        await _platform.DisposeAsync();
         BenchState.Remove(State);
-        _api.Dispose();
-        _issuer.Dispose();
     }
 
-    private static int FreePort()
+    private static string FindRepositoryRoot()
     {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MaternityCloud.sln"))) return dir.FullName;
+        throw new InvalidOperationException("MaternityCloud.sln not found above the bench");
     }
+
+    /// <summary>A process's environment, from /proc (what the orchestrator gave it).</summary>
+    public static Dictionary<string, string> EnvironmentOf(int pid) =>
+        File.ReadAllText($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Select(e => e.Split('=', 2)).Where(kv => kv.Length == 2).GroupBy(kv => kv[0]).ToDictionary(g => g.Key, g => g.First()[1]);
 
     /// <summary>Resident memory of a process, from /proc.</summary>
     public static long Rss(int pid) => Status(pid, "VmRSS:");

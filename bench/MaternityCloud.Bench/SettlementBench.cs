@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Text;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
-using MaternityCloud.AppHost.Hosting;
 using MaternityCloud.Contracts.Claims.V1;
 using Npgsql;
 using ClaimsClient = MaternityCloud.Contracts.Claims.V1.Claims.ClaimsClient;
@@ -21,41 +20,20 @@ public static class SettlementBench
 {
     public static async Task<int> RunAsync(int persons, int calls, int concurrency, bool telemetry)
     {
-        var state = BenchState.NewFolder();
-        var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], line => Console.Error.WriteLine($"[platform] {line}"));
-        var postgres = builder.AddPostgres("postgres", 0);
-        var redis = builder.AddRedis("redis", 0);
-        var messaging = builder.AddRabbitMQ("messaging", (0, 0, 0, 0));
-        var databases = new Dictionary<string, PostgresDatabaseResource>();
-        ProjectResource Service(string name, string directory)
+        await using var platform = await RunningPlatform.StartAsync(telemetry: telemetry);
         {
-            var database = databases[name] = builder.AddDatabase(postgres, $"{name}db");
-            return builder.AddProject(name, directory, (0, 0)).WithReference(database).WaitFor(database)
-                .WithReference(redis).WaitFor(redis).WithReference(messaging).WaitFor(messaging);
-        }
-        var enrollment = AppHost.MaternityCloudPlatform.WithDevelopmentInstitutions(Service("enrollment", "Enrollment"), builder);
-        var prenatal = Service("prenatal", "Prenatal").WithReference(enrollment);
-        var claims = Service("claims", "Claims").WithReference(enrollment).WithReference(prenatal);
-        // Spans and metrics are recorded as deployed unless asked not to (OTEL_SDK_DISABLED makes the SDK a no-op).
-        if (!telemetry) foreach (var service in new[] { enrollment, prenatal, claims }) service.Environment["OTEL_SDK_DISABLED"] = "true";
-        var platform = builder.Build();
-        try
-        {
-            await platform.StartAsync();
-            await platform.WaitForHealthyAsync(TimeSpan.FromMinutes(3));
-
-            await using var enrollmentData = NpgsqlDataSource.Create(databases["enrollment"].ConnectionString + ";Maximum Pool Size=64");
-            await using var claimsData = NpgsqlDataSource.Create(databases["claims"].ConnectionString + ";Maximum Pool Size=64");
+            await using var enrollmentData = NpgsqlDataSource.Create(platform.Database("enrollmentdb") + ";Maximum Pool Size=64");
+            await using var claimsData = NpgsqlDataSource.Create(platform.Database("claimsdb") + ";Maximum Pool Size=64");
             await Population.AddInsuredAsync(enrollmentData, 0, persons);
             var sample = await EligibilityBench.SampleAsync(enrollmentData, Math.Min(persons, calls + 1_000));
             var warmUp = sample.Take(1_000).ToList();
             var measured = sample.Skip(1_000).ToList();
             Console.Error.WriteLine($"[bench] {persons:N0} insured persons loaded; {measured.Count:N0} measured calls per path");
 
-            var url = claims.Endpoints.Single(e => e.Name == "grpc").Url;
+            var url = platform.Endpoint("claims", "grpc");
             var channels = Enumerable.Range(0, 4).Select(_ => GrpcChannel.ForAddress(url)).ToArray();
             // The hospital's credential, from the issuer key this platform made in its state folder.
-            var hospital = builder.Context.Issuer.Issue(Caller.Institution("H33030200001"), TimeSpan.FromHours(4));
+            var hospital = platform.Issue(Caller.Institution("H33030200001"));
             var clients = channels.Select(c => new ClaimsClient(c.Intercept(m => { m.Add("authorization", "Bearer " + hospital); return m; }))).ToArray();
             var health = channels.Select(c => new Health.HealthClient(c)).ToArray();
             var counter = 0;
@@ -84,11 +62,6 @@ public static class SettlementBench
             Console.WriteLine(Table([prenatalChecks, childbirths, retried], echo, commit, persons, concurrency, telemetry));
             foreach (var channel in channels) channel.Dispose();
             return 0;
-        }
-        finally
-        {
-            await platform.StopAsync();
-            BenchState.Remove(state);
         }
     }
 

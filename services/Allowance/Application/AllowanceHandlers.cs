@@ -366,6 +366,8 @@ public sealed partial class AllowanceHandlers(
     private void Announce(OutboxTransaction tx, AllowanceCase c, string? reason, CaseState? from, string? operatorReason = null)
     {
         var now = clock.GetUtcNow();
+        if (c.State == CaseState.Approved && from != CaseState.Approved && c.ApprovedOn is { } approvedOn)
+            tx.AfterCommit(() => AllowanceMetrics.RecordApproved(c.Event.Kind.ToString(), c.Event.Date, approvedOn));
         IIntegrationEvent? e = c.State switch
         {
             CaseState.Approved => new AllowanceApproved(Guid.CreateVersion7(), now, c.CaseId, c.IdNumber.Value, c.EmployerCreditCode!, c.Event.Kind.ToString(),

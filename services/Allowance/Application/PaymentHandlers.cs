@@ -106,6 +106,8 @@ public sealed class PaymentHandlers(ServiceDatabase database, AllowanceStore cas
         if (result.Paid)
         {
             next = c with { State = c.ReversalPending ? CaseState.RecoveryOpen : CaseState.Paid };
+            if (!c.ReversalPending)
+                tx.AfterCommit(() => AllowanceMetrics.RecordPaid(c.Event.Kind.ToString(), c.Event.Date, MaternityCloud.BuildingBlocks.Domain.Calendar.DateInChina(at), amount));
             tx.Publish(new AllowancePaid(Guid.CreateVersion7(), at, c.CaseId, c.IdNumber.Value, c.EmployerCreditCode!, amount, batchId, result.BankReference.Trim(), c.Region));
             if (c.ReversalPending)
                 tx.Publish(new AllowanceRecoveryOpened(Guid.CreateVersion7(), at, c.CaseId, c.IdNumber.Value, c.EmployerCreditCode!, amount,

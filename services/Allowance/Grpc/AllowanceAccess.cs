@@ -17,6 +17,6 @@ public static class AllowanceAccess
         ["RunPaymentBatch"] = new(FundCentre, Change),
         ["RecordPaymentResults"] = new(FundCentre, Change),
         ["GetPaymentBatch"] = new(FundCentre),
-        ["GetOperationsSummary"] = new MethodAccess(FundCentre).AndServices(PlatformServices.Dashboard),
+        ["GetOperationsSummary"] = new MethodAccess(FundCentre).AndServices(PlatformServices.Operations),
     };
 }

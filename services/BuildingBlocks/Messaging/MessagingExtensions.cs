@@ -38,6 +38,9 @@ public static partial class MessagingExtensions
         builder.Services.AddMassTransit(bus =>
         {
             foreach (var register in registry.Registrations) register(bus);
+            // MassTransit would report its usage to its vendor at start (an outbound call that, with no internet, logs a
+            // stack trace in every service): the platform sends nothing anywhere it was not told to.
+            bus.DisableUsageTelemetry();
 
             // Retries live on every receive endpoint; when they are spent MassTransit moves the message to
             // "{queue}_error" with the exception in its headers, where an operator can see and replay it.

@@ -101,6 +101,7 @@ public sealed partial class SettlementHandlers(
             tx.Publish(new SettlementCompleted(Guid.CreateVersion7(), settledAt, record.SettlementId, record.InstitutionCode, record.IdNumber,
                 request.Visit, record.ServiceDate, record.Fund, record.Individual, record.Region, record.PolicyVersion, record.AsFiledSpouse,
                 record.RegistrationId));
+            tx.AfterCommit(() => SettlementMetrics.RecordSettled(record.MedicalType, record.Fund));
             return record;
         }, ct);
 
@@ -131,6 +132,7 @@ public sealed partial class SettlementHandlers(
             if (s.QuotaConsumed > 0) await quotas.AddUsedAsync(tx, s.PregnancyId!.Value, -s.QuotaConsumed, token);
             tx.Publish(new SettlementReversed(Guid.CreateVersion7(), at, s.SettlementId, s.InstitutionCode, s.IdNumber, s.Visit, s.ServiceDate,
                 s.Fund, why, s.RegistrationId));
+            tx.AfterCommit(() => SettlementMetrics.RecordReversed(s.MedicalType, s.Fund));
             return s with { State = SettlementStatus.Reversed, ReversedAt = at, ReversalReason = why };
         }, ct);
     }

@@ -26,6 +26,6 @@ public static class ClaimsAccess
         ["CloseCase"] = new(Operators, Change),
         ["GetCase"] = new(Operators, Read),
         ["ListCases"] = new(Operators, Read),
-        ["GetOperationsSummary"] = new MethodAccess(FundCentre).AndServices(PlatformServices.Dashboard),
+        ["GetOperationsSummary"] = new MethodAccess(FundCentre).AndServices(PlatformServices.Operations),
     };
 }

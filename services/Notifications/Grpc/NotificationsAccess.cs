@@ -17,6 +17,6 @@ public static class NotificationsAccess
         ["ResendMessage"] = new(Operators, Change),
         ["ListTemplates"] = new(Operators),
         ["PublishTemplate"] = new(Administrator, Change),
-        ["GetOperationsSummary"] = new MethodAccess(FundCentre).AndServices(PlatformServices.Dashboard),
+        ["GetOperationsSummary"] = new MethodAccess(FundCentre).AndServices(PlatformServices.Operations),
     };
 }

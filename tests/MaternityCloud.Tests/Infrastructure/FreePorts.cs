@@ -1,13 +1,9 @@
-using MaternityCloud.AppHost.Hosting;
+using MaternityCloud.Hosting;
 
 namespace MaternityCloud.Tests.Infrastructure;
 
 public static class FreePorts
 {
     /// <summary>Distinct free loopback ports, found the way the AppHost finds them.</summary>
-    public static int[] Take(int count)
-    {
-        var taken = new HashSet<int>();
-        return Enumerable.Range(0, count).Select(_ => PlatformContext.FreePort(taken)).ToArray();
-    }
+    public static int[] Take(int count) => Enumerable.Range(0, count).Select(_ => PlatformState.FreePort()).ToArray();
 }

@@ -1,36 +1,37 @@
-using MaternityCloud.AppHost.Hosting;
+using MaternityCloud.Hosting.Servers;
+using MaternityCloud.Hosting.Testing;
 using Npgsql;
 
 namespace MaternityCloud.Tests.Infrastructure;
 
 /// <summary>
-/// The real PostgreSQL, Redis and RabbitMQ, started once for the whole run by the AppHost's own resource model (free
-/// ports, a temporary state folder) unless ConnectionStrings__postgres/redis/messaging are given. Each test isolates
+/// The real PostgreSQL, Redis and RabbitMQ, started once for the whole run through Aspire from the AppHost's own
+/// resource definitions (free ports, a temporary state folder), unless ConnectionStrings__postgres/redis/messaging are given. Each test isolates
 /// itself with its own database, virtual host and Redis key prefix from <see cref="CreateIsolationAsync"/>.
 /// </summary>
 public sealed class TestServers : IAsyncLifetime
 {
     private readonly string _stateDirectory = Path.Combine(Path.GetTempPath(), "maternitycloud-tests-" + Guid.NewGuid().ToString("N")[..8]);
-    private Platform _platform = null!;
+    private RunningPlatform _servers = null!;
 
-    public PostgresServerResource Postgres { get; private set; } = null!;
-    public RedisResource Redis { get; private set; } = null!;
-    public RabbitMQResource Messaging { get; private set; } = null!;
+    public ServerAddress Postgres { get; private set; } = null!;
+    public ServerAddress Redis { get; private set; } = null!;
+    public ServerAddress Messaging { get; private set; } = null!;
+    /// <summary>RabbitMQ's management API: queue counts and virtual hosts.</summary>
+    public RabbitMQManagement Broker { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", _stateDirectory], _ => { });
-        Postgres = builder.AddPostgres("postgres", 0);
-        Redis = builder.AddRedis("redis", 0);
-        Messaging = builder.AddRabbitMQ("messaging", (0, 0, 0, 0));
-        _platform = builder.Build();
-        await _platform.StartAsync();
-        await _platform.WaitForHealthyAsync(TimeSpan.FromMinutes(2));
+        _servers = await RunningPlatform.StartServersAsync(_stateDirectory, Servers.All);
+        Postgres = new ServerAddress((await _servers.ConnectionStringAsync("postgres"))!);
+        Redis = new ServerAddress((await _servers.ConnectionStringAsync("redis"))!);
+        Messaging = new ServerAddress((await _servers.ConnectionStringAsync("messaging"))!);
+        Broker = _servers.BrokerManagement();
     }
 
     public async Task DisposeAsync()
     {
-        await _platform.StopAsync();
+        await _servers.DisposeAsync();
         try { Directory.Delete(_stateDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
@@ -51,12 +52,15 @@ public sealed class TestServers : IAsyncLifetime
             }
         }
         var virtualHost = $"{testName}-{suffix}";
-        await Messaging.CreateVirtualHostAsync(virtualHost, CancellationToken.None);
+        await Broker.CreateVirtualHostAsync(virtualHost, CancellationToken.None);
         connectionStrings["messaging"] = $"{Messaging.ConnectionString}/{Uri.EscapeDataString(virtualHost)}";
         connectionStrings["redis"] = Redis.ConnectionString;
         return new Isolation(connectionStrings, virtualHost, $"{testName}-{suffix}:");
     }
 }
+
+/// <summary>A server's connection string.</summary>
+public sealed record ServerAddress(string ConnectionString);
 
 /// <summary>What one test owns on the shared servers.</summary>
 public sealed record Isolation(IReadOnlyDictionary<string, string> ConnectionStrings, string VirtualHost, string RedisKeyPrefix)

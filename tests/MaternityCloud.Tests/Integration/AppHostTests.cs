@@ -1,17 +1,18 @@
-using System.Diagnostics;
-using System.Net.Http.Json;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Google.Protobuf.Reflection;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Grpc.Reflection.V1Alpha;
-using MaternityCloud.AppHost.Hosting;
+using MaternityCloud.Hosting.Testing;
 using MaternityCloud.Tests.Infrastructure;
 
 namespace MaternityCloud.Tests.Integration;
 
 /// <summary>
-/// The AppHost as an operator runs it: a separate process that brings every server and service to healthy, serves
-/// /api/resources, and on SIGTERM stops everything it started, leaving no process behind.
+/// The AppHost as Aspire runs it (started through Aspire.Hosting.Testing): every server, database, service, the gateway
+/// and the operations app become healthy; a service killed with SIGKILL is started again; and stopping the AppHost
+/// leaves no process behind.
 /// </summary>
 [Collection(AppHostCollection.Name)]
 public sealed class AppHostTests
@@ -19,30 +20,22 @@ public sealed class AppHostTests
     private static readonly string[] Services = ["enrollment", "prenatal", "claims", "allowance", "notifications"];
 
     [Fact]
-    public async Task Starts_every_resource_healthy_and_leaves_no_process_behind_on_SIGTERM()
+    public async Task Starts_every_resource_healthy_restarts_a_crashed_service_and_leaves_no_process_behind()
     {
         var state = Path.Combine(Path.GetTempPath(), "maternitycloud-apphost-" + Guid.NewGuid().ToString("N")[..8]);
-        var apiPort = FreePorts.Take(1)[0];
-        var output = new List<string>();
-        using var apphost = AppHostProcess.Start(state, apiPort, output);
+        var platform = await RunningPlatform.StartAsync(state);
+        var pids = new List<int>();
         try
         {
-            var (url, token) = await AppHostProcess.SignInAsync(output);
-            using var http = AppHostProcess.DashboardApi(url, token);
-            var resources = await Eventually.Get(async () =>
-            {
-                var list = await http.GetFromJsonAsync<List<ResourceSnapshot>>("/api/resources");
-                return list is { Count: > 0 } && list.All(r => r.Health == "Healthy") ? list : null;
-            }, TimeSpan.FromMinutes(3), "every resource healthy");
-
             Assert.Equal(
                 ["allowance", "allowancedb", "claims", "claimsdb", "enrollment", "enrollmentdb", "localgateway", "messaging", "messaging-epmd",
-                 "notifications", "notificationsdb", "postgres", "prenatal", "prenataldb", "redis"],
-                resources.Select(r => r.Name).Order());
+                 "notifications", "notificationsdb", "operations", "postgres", "prenatal", "prenataldb", "redis"],
+                platform.ResourceNames.Order());
+            Assert.All(platform.ResourceNames, name => Assert.Equal(HealthStatus.Healthy, platform.Snapshot(name).HealthStatus));
 
-            foreach (var service in resources.Where(r => Services.Contains(r.Name)))
+            foreach (var service in Services)
             {
-                using var channel = GrpcChannel.ForAddress(service.Endpoints["grpc"]);
+                using var channel = GrpcChannel.ForAddress(platform.Endpoint(service, "grpc"));
                 var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
                 Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
                 var listed = await ListServicesAsync(channel);
@@ -50,69 +43,41 @@ public sealed class AppHostTests
                 Assert.Contains("grpc.reflection.v1alpha.ServerReflection", listed);
             }
 
-            var enrollment = resources.Single(r => r.Name == "enrollment");
-            using (var channel = GrpcChannel.ForAddress(enrollment.Endpoints["grpc"]))
+            // Reflection serves exactly the contract's methods: what a hospital's grpcurl sees is what contracts/ declares.
+            foreach (var (service, descriptor) in new[]
             {
-                Assert.Contains("maternitycloud.enrollment.v1.Enrollment", await ListServicesAsync(channel));
-                // Reflection serves exactly the contract's methods: what a hospital's grpcurl sees is what contracts/ declares.
-                Assert.Equal(Contracts.Enrollment.V1.Enrollment.Descriptor.Methods.Select(m => m.Name),
-                    await ListMethodsAsync(channel, "maternitycloud.enrollment.v1.Enrollment"));
-                Assert.Contains("CheckEligibility", await ListMethodsAsync(channel, "maternitycloud.enrollment.v1.Enrollment"));
-            }
-            using (var channel = GrpcChannel.ForAddress(resources.Single(r => r.Name == "prenatal").Endpoints["grpc"]))
+                ("enrollment", Contracts.Enrollment.V1.Enrollment.Descriptor), ("prenatal", Contracts.Prenatal.V1.Prenatal.Descriptor),
+                ("claims", Contracts.Claims.V1.Claims.Descriptor), ("allowance", Contracts.Allowance.V1.Allowance.Descriptor),
+                ("notifications", Contracts.Notifications.V1.Notifications.Descriptor),
+            })
             {
-                Assert.Equal(Contracts.Prenatal.V1.Prenatal.Descriptor.Methods.Select(m => m.Name),
-                    await ListMethodsAsync(channel, "maternitycloud.prenatal.v1.Prenatal"));
-            }
-            using (var channel = GrpcChannel.ForAddress(resources.Single(r => r.Name == "claims").Endpoints["grpc"]))
-            {
-                Assert.Equal(Contracts.Claims.V1.Claims.Descriptor.Methods.Select(m => m.Name),
-                    await ListMethodsAsync(channel, "maternitycloud.claims.v1.Claims"));
-            }
-            using (var channel = GrpcChannel.ForAddress(resources.Single(r => r.Name == "allowance").Endpoints["grpc"]))
-            {
-                Assert.Equal(Contracts.Allowance.V1.Allowance.Descriptor.Methods.Select(m => m.Name),
-                    await ListMethodsAsync(channel, "maternitycloud.allowance.v1.Allowance"));
-            }
-            using (var channel = GrpcChannel.ForAddress(resources.Single(r => r.Name == "notifications").Endpoints["grpc"]))
-            {
-                Assert.Equal(Contracts.Notifications.V1.Notifications.Descriptor.Methods.Select(m => m.Name),
-                    await ListMethodsAsync(channel, "maternitycloud.notifications.v1.Notifications"));
+                using var channel = GrpcChannel.ForAddress(platform.Endpoint(service, "grpc"));
+                Assert.Equal(descriptor.Methods.Select(m => m.Name), await ListMethodsAsync(channel, descriptor.FullName));
             }
 
-            // A service that crashes is restarted (after its backoff) and becomes healthy again.
-            var prenatal = resources.Single(r => r.Name == "prenatal");
-            Signals.Send(prenatal.Pid!.Value, Signals.SIGKILL);
-            var restarted = await Eventually.Get(async () =>
+            pids.AddRange(platform.ResourceNames.Select(platform.ProcessId).OfType<int>());
+            Assert.Equal(11, pids.Count); // PostgreSQL, Redis, RabbitMQ and its epmd, five services, the gateway, operations; databases are not processes
+
+            // A service that crashes is started again (after its backoff) and becomes healthy.
+            var prenatal = platform.ProcessId("prenatal")!.Value;
+            ProcessTree.Kill(prenatal);
+            var restarted = (int)await Eventually.Get<object>(() =>
             {
-                var now = (await http.GetFromJsonAsync<List<ResourceSnapshot>>("/api/resources"))!.Single(r => r.Name == "prenatal");
-                return now is { Restarts: 1, Health: "Healthy", State: "Running" } && now.Pid != prenatal.Pid ? now : null;
-            }, TimeSpan.FromSeconds(60), "prenatal restarted and healthy after kill -9");
-            Assert.Equal(137, restarted.ExitCode); // 128 + SIGKILL, as the resource list reports it
-
-            resources = (await http.GetFromJsonAsync<List<ResourceSnapshot>>("/api/resources"))!;
-            var pids = resources.Where(r => r.Pid is not null).Select(r => r.Pid!.Value).Append(prenatal.Pid!.Value).ToList();
-            Assert.Equal(11, pids.Count); // PostgreSQL, Redis, RabbitMQ and its epmd, five services (one twice), the local gateway; databases are not processes
-            Assert.NotEmpty(ChildProcess.FindByStateMarker(state));
-
-            Signals.Send(apphost.Id, Signals.SIGTERM);
-            var exited = apphost.WaitForExitAsync();
-            Assert.Same(exited, await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(90))));
-
-            Assert.Equal(0, apphost.ExitCode);
-            Assert.DoesNotContain(pids, pid => Directory.Exists($"/proc/{pid}") && !IsZombie(pid));
-            Assert.Empty(ChildProcess.FindByStateMarker(state));
-        }
-        catch (Exception e)
-        {
-            throw new Exception($"{e.Message}\nAppHost output:\n{string.Join('\n', output.TakeLast(60))}", e);
+                var now = platform.Snapshot("prenatal");
+                return Task.FromResult(now.State?.Text == KnownResourceStates.Running && now.HealthStatus == HealthStatus.Healthy
+                    && platform.ProcessId("prenatal") is { } pid && pid != prenatal ? (object?)pid : null);
+            }, TimeSpan.FromSeconds(90), "prenatal started again and healthy after kill -9");
+            pids.Add(restarted);
+            pids.AddRange(pids.SelectMany(ProcessTree.Children).ToList()); // and whatever they started (postgres' backends, dotnet run's service)
         }
         finally
         {
-            await AppHostProcess.CleanUpAsync(apphost, state);
+            await platform.DisposeAsync();
         }
+        await Eventually.True(() => Task.FromResult(!pids.Any(ProcessTree.IsAlive)), TimeSpan.FromSeconds(30), "every process the platform started to exit");
+        Assert.Empty(ProcessTree.Mentioning(state));
+        try { Directory.Delete(state, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
-
 
     private static async Task<List<string>> ListServicesAsync(GrpcChannel channel)
     {
@@ -135,11 +100,5 @@ public sealed class AppHostTests
         await call.RequestStream.CompleteAsync();
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
         return call.ResponseStream.Current;
-    }
-
-    private static bool IsZombie(int pid)
-    {
-        try { return File.ReadAllText($"/proc/{pid}/stat").Split(") ")[1].StartsWith('Z'); }
-        catch (IOException) { return false; }
     }
 }

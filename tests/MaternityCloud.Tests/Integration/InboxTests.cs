@@ -56,9 +56,9 @@ public sealed class InboxTests(TestServers servers) : IAsyncLifetime
         await _bus.Publish(e);
 
         await Eventually.True(async () =>
-            (await servers.Messaging.GetQueueCountsAsync(_isolation.VirtualHost, Queue + "_error", CancellationToken.None)).Ready == 1,
+            (await servers.Broker.GetQueueCountsAsync(_isolation.VirtualHost, Queue + "_error", CancellationToken.None)).Ready == 1,
             TimeSpan.FromSeconds(30), "the message in the _error queue");
-        var main = await servers.Messaging.GetQueueCountsAsync(_isolation.VirtualHost, Queue, CancellationToken.None);
+        var main = await servers.Broker.GetQueueCountsAsync(_isolation.VirtualHost, Queue, CancellationToken.None);
         Assert.Equal(0, main.Ready + main.Unacknowledged);
         // Each attempt rolled back: no recipient, no inbox row, so a replay after the fix will take effect.
         Assert.Equal(0L, await _isolation.CountAsync("notificationsdb", "SELECT count(*) FROM recipient WHERE person_id = $1", e.PersonId));
@@ -68,7 +68,7 @@ public sealed class InboxTests(TestServers servers) : IAsyncLifetime
     private async Task WaitUntilAcknowledgedAsync(string queue, long acknowledged) =>
         await Eventually.True(async () =>
         {
-            var counts = await servers.Messaging.GetQueueCountsAsync(_isolation.VirtualHost, queue, CancellationToken.None);
+            var counts = await servers.Broker.GetQueueCountsAsync(_isolation.VirtualHost, queue, CancellationToken.None);
             return counts.Acknowledged >= acknowledged && counts.Ready + counts.Unacknowledged == 0;
         }, TimeSpan.FromSeconds(30), $"{acknowledged} messages acknowledged on {queue}");
 }

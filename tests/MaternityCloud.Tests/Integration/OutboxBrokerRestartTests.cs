@@ -1,4 +1,4 @@
-using MaternityCloud.AppHost.Hosting;
+using MaternityCloud.Hosting.Testing;
 using MaternityCloud.Contracts.Enrollment.V1;
 using MaternityCloud.Enrollment.Grpc;
 using MaternityCloud.Notifications.Grpc;
@@ -11,33 +11,22 @@ namespace MaternityCloud.Tests.Integration;
 
 /// <summary>
 /// A registration committed while RabbitMQ is down is not lost: the relay keeps its outbox row, retries with backoff,
-/// and publishes it once the broker is back; Notifications then records it once. Uses a broker of its own (same
-/// state folder and ports across the restart, as a real restart would) so the shared broker stays up for other tests.
+/// and publishes it once the broker is back; Notifications then records it once. Uses a broker of its own,
+/// stopped and started again by Aspire's resource commands (same state folder and ports, as a real restart), so the
+/// shared broker stays up for other tests.
 /// </summary>
 [Collection(ServersCollection.Name)]
 public sealed class OutboxBrokerRestartTests(TestServers servers)
 {
     private readonly string _brokerState = Path.Combine(Path.GetTempPath(), "maternitycloud-broker-" + Guid.NewGuid().ToString("N")[..8]);
-    private readonly int[] _ports = FreePorts.Take(4);
-
-    private async Task<(Platform Platform, RabbitMQResource Broker)> StartBrokerAsync()
-    {
-        var builder = PlatformBuilder.Create(["--state-dir", _brokerState], _ => { });
-        var broker = builder.AddRabbitMQ("messaging", (_ports[0], _ports[1], _ports[2], _ports[3]));
-        var platform = builder.Build();
-        await platform.StartAsync();
-        await platform.WaitForHealthyAsync(TimeSpan.FromMinutes(1));
-        return (platform, broker);
-    }
-
     [Fact]
     public async Task An_event_committed_while_the_broker_is_down_arrives_after_it_comes_back()
     {
-        var (platform, broker) = await StartBrokerAsync();
+        var broker = await RunningPlatform.StartServersAsync(_brokerState, Servers.Messaging);
         var shared = await servers.CreateIsolationAsync("outbox", "enrollmentdb", "notificationsdb");
         var isolation = shared with
         {
-            ConnectionStrings = new Dictionary<string, string>(shared.ConnectionStrings) { ["messaging"] = broker.ConnectionString },
+            ConnectionStrings = new Dictionary<string, string>(shared.ConnectionStrings) { ["messaging"] = (await broker.ConnectionStringAsync("messaging"))! },
         };
         await using var enrollmentHost = new ServiceHost<EnrollmentGrpcService>(isolation);
         await using var notificationsHost = new ServiceHost<NotificationsGrpcService>(isolation);
@@ -51,7 +40,7 @@ public sealed class OutboxBrokerRestartTests(TestServers servers)
                 CorporateAccount = new BankAccount { BankName = "中国银行福州分行", AccountNumber = "407360000000123", AccountName = "福州示例贸易有限公司" },
             });
 
-            await platform.StopAsync();
+            await broker.StopResourceAsync("messaging");
             var person = await enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
             {
                 Region = "330300", IdNumber = TestData.IdNumber(), Name = "郑雨欣", Kind = InsuredKind.Employee,
@@ -63,7 +52,7 @@ public sealed class OutboxBrokerRestartTests(TestServers servers)
                     "SELECT count(*) FROM outbox_message WHERE sent_at IS NULL AND attempts > 0 AND last_error IS NOT NULL") == 1,
                 TimeSpan.FromSeconds(30), "a failed publish attempt recorded on the outbox row");
 
-            (platform, _) = await StartBrokerAsync();
+            await broker.StartResourceAsync("messaging");
 
             var recipient = await Eventually.Get(async () =>
                     await notifications.GetRecipientAsync(new GetRecipientRequest { PersonId = person.PersonId }),
@@ -73,7 +62,7 @@ public sealed class OutboxBrokerRestartTests(TestServers servers)
         }
         finally
         {
-            await platform.StopAsync();
+            await broker.DisposeAsync();
             try { Directory.Delete(_brokerState, recursive: true); } catch (IOException) { }
         }
     }

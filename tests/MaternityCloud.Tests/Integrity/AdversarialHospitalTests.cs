@@ -1,7 +1,4 @@
-using System.Net;
-using System.Net.Http.Headers;
 using Grpc.Core;
-using MaternityCloud.AppHost.Dashboard;
 using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.Contracts.Allowance.V1;
 using MaternityCloud.Contracts.Claims.V1;
@@ -343,26 +340,7 @@ public sealed class AdversarialHospitalTests(TestServers servers, ITestOutputHel
                 catch (RpcException e) { return e.StatusCode == StatusCode.PermissionDenied ? null : $"answered {e.StatusCode}, not PermissionDenied"; }
             }));
 
-        // 11. The operators' API answers on its own port only.
-        attacks.Add(new("reach the dashboard's API through the OTLP port with the dashboard's Host header", async () =>
-        {
-            var ports = FreePorts.Take(3);
-            var options = new DashboardOptions
-            {
-                Port = ports[0], OtlpGrpcPort = ports[1], OtlpHttpPort = ports[2], Token = TestCredentials.For(TestCredentials.Administrator),
-                IssuerPublicKey = TestCredentials.IssuerPublicKeyPem,
-            };
-            await using var dashboard = DashboardServer.Build(options, platform: null);
-            await dashboard.StartAsync();
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{options.OtlpHttpPort}") };
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/resources");
-            request.Headers.Host = $"127.0.0.1:{options.Port}";
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
-            var response = await http.SendAsync(request);
-            return response.StatusCode == HttpStatusCode.NotFound ? null : $"answered {response.StatusCode}";
-        }));
-
-        // 12. Reads are audited; the audit log cannot be undone through the service's own connection.
+        // 11. Reads are audited; the audit log cannot be undone through the service's own connection.
         attacks.Add(new("pre-settle any ID number without a trace in the audit log", async () =>
         {
             var person = await _platform.EligibleMotherAsync();

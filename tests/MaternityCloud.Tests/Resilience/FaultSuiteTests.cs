@@ -4,8 +4,10 @@ using System.Globalization;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
-using MaternityCloud.AppHost;
-using MaternityCloud.AppHost.Hosting;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using MaternityCloud.Hosting.Testing;
 using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.Contracts.Claims.V1;
 using MaternityCloud.Contracts.Enrollment.V1;
@@ -18,9 +20,11 @@ using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.Enrol
 namespace MaternityCloud.Tests.Resilience;
 
 /// <summary>
-/// The fault suite: the whole platform as processes, a steady mix of settlements (prenatal checks and childbirths) from
+/// The fault suite: the whole platform as the AppHost runs it (through Aspire.Hosting.Testing), a steady mix of settlements (prenatal checks and childbirths) from
 /// several hospitals that retry as hospitals do, and during it kill -9 of Allowance while it consumes, a RabbitMQ
-/// restart, Redis stopped for a while, a PostgreSQL restart and Enrollment stopped (filling Allowance's error queue). After recovery the error queues are replayed and the
+/// restart, Redis stopped for a while, a PostgreSQL restart and Enrollment stopped (filling Allowance's error queue),
+/// each done with Aspire's own resource commands. After recovery the error queues are replayed through the operations
+/// app and the
 /// reconciliation proves that nothing was lost or doubled. MATERNITYCLOUD_FAULT_MINUTES lengthens the run into the soak
 /// (`make soak`), which also reports every process's memory and the open connections at start and end.
 /// </summary>
@@ -36,20 +40,19 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         var drive = TimeSpan.FromMinutes(minutes);
         var perSecond = 4.0; // settlements per second over all hospitals: half prenatal checks, half childbirths
         var state = Path.Combine(Path.GetTempPath(), "maternitycloud-faults-" + Guid.NewGuid().ToString("N")[..8]);
-        var (builder, platform) = Describe(state);
+        var platform = await RunningPlatform.StartAsync(state, ShortRetries, timeout: TimeSpan.FromMinutes(4));
         try
         {
-            await platform.StartAsync();
-            await platform.WaitForHealthyAsync(TimeSpan.FromMinutes(3));
             Say($"platform healthy; driving {perSecond}/s for {drive.TotalMinutes} min with faults");
-            string Grpc(string name) => platform.Snapshot().Single(r => r.Name == name).Endpoints["grpc"];
-            var issue = (Caller c) => builder.Context.Issuer.Issue(c, TimeSpan.FromHours(4));
+            string Grpc(string name) => platform.Endpoint(name, "grpc").ToString().TrimEnd('/');
+            var issuer = platform.Issuer;
+            var issue = (Caller c) => issuer.Issue(c, TimeSpan.FromHours(4));
 
             var mothers = await PrepareMothersAsync(Grpc("enrollment"), issue, (int)(perSecond * drive.TotalSeconds / 2) + 20);
             var ledger = new Ledger();
             var hospitals = Hospitals.Select(code => new ClaimsClient(GrpcChannel.ForAddress(Grpc("claims"))
                 .Intercept(meta => { meta.Add("authorization", "Bearer " + issue(Caller.Institution(code))); return meta; }))).ToArray();
-            var start = Resources.Measure(platform, builder);
+            var start = await Resources.MeasureAsync(platform);
 
             using var stop = new CancellationTokenSource();
             var load = DriveAsync(hospitals, mothers, ledger, perSecond, stop.Token);
@@ -58,16 +61,16 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             await load;
             Say($"driving stopped: {ledger.Acknowledged.Count} settlements acknowledged; waiting for recovery");
 
-            await platform.WaitForHealthyAsync(TimeSpan.FromMinutes(3));
-            var reconciliation = new Reconciliation(platform);
+            await platform.WaitHealthyAsync(TimeSpan.FromMinutes(3));
+            var reconciliation = await Reconciliation.ForAsync(platform);
             await reconciliation.WaitUntilDrainedAsync(TimeSpan.FromMinutes(3));
-            var replayed = await reconciliation.ReplayErrorQueuesAsync();
+            var replayed = await reconciliation.ReplayErrorQueuesAsync(issue(Caller.Operator("fault-suite", OperatorRole.Administrator, "fund-centre")));
             await reconciliation.WaitUntilDrainedAsync(TimeSpan.FromMinutes(2));
             // The fund pays every approved case, as the day's batch does, and the bank answers every line paid.
             var paid = await PayEverythingApprovedAsync(Grpc("allowance"), issue);
             await reconciliation.WaitUntilDrainedAsync(TimeSpan.FromMinutes(2));
             var report = await reconciliation.ReconcileAsync(ledger.Acknowledged.Values.ToList(), ledger.Reversed.Keys.ToHashSet(), paid, replayed);
-            var end = Resources.Measure(platform, builder);
+            var end = await Resources.MeasureAsync(platform);
 
             Say("faults survived: " + string.Join("; ", faults.Select(f => f.Name)));
             foreach (var line in report.Lines) Say(line);
@@ -82,7 +85,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             if (idleFor > TimeSpan.Zero)
             {
                 await Task.Delay(idleFor);
-                foreach (var line in Resources.Compare(start, Resources.Measure(platform, builder))) Say($"after {idleFor.TotalSeconds:F0} s idle: " + line);
+                foreach (var line in Resources.Compare(start, await Resources.MeasureAsync(platform))) Say($"after {idleFor.TotalSeconds:F0} s idle: " + line);
             }
 
             Assert.True(report.Consistent, string.Join("\n", report.Lines));
@@ -103,18 +106,16 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
     }
 
     /// <summary>The platform `make run` starts, on free ports, with short consumer retries so outages reach the error queues.</summary>
-    private static (PlatformBuilder, Platform) Describe(string state)
+    private static void ShortRetries(IDistributedApplicationTestingBuilder builder)
     {
-        var builder = PlatformBuilder.Create(["--dynamic-ports", "--state-dir", state], _ => { });
-        foreach (var (name, service) in MaternityCloudPlatform.Describe(builder))
+        foreach (var service in builder.Resources.OfType<ProjectResource>().Where(p => p.Name is not ("localgateway" or "operations")))
         {
-            if (name == "localgateway") continue;
-            service.Environment["OTEL_SDK_DISABLED"] = "true";
-            service.Environment["Messaging__RetryLimit"] = "2";
-            service.Environment["Messaging__RetryMinInterval"] = "00:00:00.200";
-            service.Environment["Messaging__RetryMaxInterval"] = "00:00:00.500";
+            builder.CreateResourceBuilder(service)
+                .WithEnvironment("OTEL_SDK_DISABLED", "true")
+                .WithEnvironment("Messaging__RetryLimit", "2")
+                .WithEnvironment("Messaging__RetryMinInterval", "00:00:00.200")
+                .WithEnvironment("Messaging__RetryMaxInterval", "00:00:00.500");
         }
-        return (builder, builder.Build());
     }
 
     /// <summary>Eligible employees with phones, of employers whose wage is known: each childbirth's allowance can be approved at once.</summary>
@@ -257,7 +258,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<List<Fault>> InjectFaultsAsync(Platform platform, TimeSpan drive, Ledger ledger)
+    private static async Task<List<Fault>> InjectFaultsAsync(RunningPlatform platform, TimeSpan drive, Ledger ledger)
     {
         var faults = new List<Fault>();
         var clock = Stopwatch.StartNew();
@@ -273,8 +274,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         await At(0.15);
         await Run("kill -9 allowance while it consumes", () =>
         {
-            var pid = platform.Snapshot().Single(r => r.Name == "allowance").Pid!.Value;
-            Signals.Send(pid, Signals.SIGKILL); // the AppHost restarts it after its backoff
+            ProcessTree.Kill(platform.ProcessId("allowance")!.Value); // the AppHost starts it again after its backoff
             return Task.CompletedTask;
         });
         await At(0.35);
@@ -284,7 +284,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         {
             await platform.StopResourceAsync("redis");
             await Task.Delay(TimeSpan.FromSeconds(10));
-            platform.StartResource("redis");
+            await platform.StartResourceAsync("redis");
         });
         await At(0.7);
         await Run("restart PostgreSQL", () => platform.RestartResourceAsync("postgres"));
@@ -295,7 +295,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         {
             await platform.StopResourceAsync("enrollment");
             await Task.Delay(TimeSpan.FromSeconds(40));
-            platform.StartResource("enrollment");
+            await platform.StartResourceAsync("enrollment");
         });
         await At(1.0);
         return faults;

@@ -1,6 +1,6 @@
-using MaternityCloud.AppHost.Dashboard.Queues;
-using MaternityCloud.AppHost.Dashboard.Telemetry;
-using MaternityCloud.AppHost.Hosting;
+using System.Net.Http.Json;
+using System.Text.Json;
+using MaternityCloud.Hosting.Testing;
 using Npgsql;
 using static MaternityCloud.Tests.Resilience.FaultSuiteTests;
 
@@ -10,29 +10,34 @@ namespace MaternityCloud.Tests.Resilience;
 /// After an outage, proves from the owners' databases and the broker what the fund must be able to show: every
 /// settlement a hospital was told succeeded is recorded exactly once, every eligible childbirth has exactly one
 /// allowance case, every approved allowance exactly one reminder per channel, and no message is stuck anywhere but an
-/// error queue (which is replayed first, through the dashboard's own replay).
+/// error queue (which is replayed first, as an operator does, through the operations app).
 /// </summary>
-public sealed class Reconciliation(Platform platform)
+public sealed class Reconciliation(RunningPlatform platform, IReadOnlyDictionary<string, string> databases)
 {
     private static readonly string[] Databases = ["enrollmentdb", "prenataldb", "claimsdb", "allowancedb", "notificationsdb"];
-    private string Database(string name) => platform.Resources.OfType<PostgresDatabaseResource>().Single(d => d.Name == name).ConnectionString;
-    private RabbitMQResource Broker => platform.Resources.OfType<RabbitMQResource>().Single();
+    private string Database(string name) => databases[name];
 
-    private BrokerQueues Queues() => new(new BrokerAddress(new Uri(Broker.ConnectionString), new Uri(Broker.ManagementUrl)),
-        new TelemetryStore(new TelemetryOptions(), TimeProvider.System), TimeProvider.System);
+    public static async Task<Reconciliation> ForAsync(RunningPlatform platform)
+    {
+        var databases = new Dictionary<string, string>();
+        foreach (var name in Databases) databases[name] = (await platform.ConnectionStringAsync(name))!;
+        return new Reconciliation(platform, databases);
+    }
+
+    private async Task<IReadOnlyList<(string Name, long Ready, long Unacknowledged)>> QueuesAsync() =>
+        await platform.BrokerManagement().QueuesAsync(CancellationToken.None);
 
     public sealed record Report(bool Consistent, IReadOnlyList<string> Lines);
 
     /// <summary>Until every outbox row is published, every queue but the error queues is empty, and the counts stop moving.</summary>
     public async Task WaitUntilDrainedAsync(TimeSpan timeout)
     {
-        await using var queues = Queues();
         var until = DateTime.UtcNow + timeout;
         string last = "";
         while (DateTime.UtcNow < until)
         {
             var unsent = await UnsentOutboxRowsAsync();
-            var waiting = (await queues.PollAsync(CancellationToken.None)).Where(q => !q.IsErrorQueue).Sum(q => q.Ready + q.Unacknowledged);
+            var waiting = (await QueuesAsync()).Where(q => !IsErrorQueue(q.Name)).Sum(q => q.Ready + q.Unacknowledged);
             var now = $"{unsent}/{waiting}/{await CountAsync("allowancedb", "SELECT count(*) FROM allowance_case")}/{await CountAsync("notificationsdb", "SELECT count(*) FROM message")}";
             if (unsent == 0 && waiting == 0 && now == last) return;
             last = now;
@@ -40,24 +45,27 @@ public sealed class Reconciliation(Platform platform)
         }
     }
 
-    /// <summary>Every message in every error queue, sent back to its queue as an operator's Replay button does.</summary>
-    public async Task<int> ReplayErrorQueuesAsync()
+    /// <summary>Every message in every error queue, sent back to its queue by an administrator through the operations app.</summary>
+    public async Task<long> ReplayErrorQueuesAsync(string administratorCredential)
     {
-        await using var queues = Queues();
-        var replayed = 0;
+        using var operations = new HttpClient { BaseAddress = platform.Endpoint("operations", "http"), Timeout = TimeSpan.FromMinutes(2) };
+        operations.DefaultRequestHeaders.Authorization = new("Bearer", administratorCredential);
+        long replayed = 0;
         for (var round = 0; round < 5; round++)
         {
-            var errors = (await queues.PollAsync(CancellationToken.None)).Where(q => q.IsErrorQueue && q.Ready > 0).ToList();
-            if (errors.Count == 0) break;
-            foreach (var queue in errors)
-                foreach (var message in await queues.PeekAsync(queue.Name, 500, CancellationToken.None))
-                    if (await queues.ReplayAsync(queue.Name, message.MessageId, CancellationToken.None)) replayed++;
+            if (!(await QueuesAsync()).Any(q => IsErrorQueue(q.Name) && q.Ready > 0)) break;
+            using var response = await operations.PostAsync("/api/queues/replay", null);
+            response.EnsureSuccessStatusCode();
+            var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
+            replayed += answer.GetProperty("replayed").EnumerateObject().Sum(q => q.Value.GetInt64());
             await Task.Delay(TimeSpan.FromSeconds(6));
         }
         return replayed;
     }
 
-    public async Task<Report> ReconcileAsync(IReadOnlyList<Acknowledgement> acknowledged, IReadOnlySet<string> reversed, decimal paid, int replayed)
+    private static bool IsErrorQueue(string queue) => queue.EndsWith("_error", StringComparison.Ordinal);
+
+    public async Task<Report> ReconcileAsync(IReadOnlyList<Acknowledgement> acknowledged, IReadOnlySet<string> reversed, decimal paid, long replayed)
     {
         var lines = new List<string>();
         var consistent = true;
@@ -110,10 +118,9 @@ public sealed class Reconciliation(Platform platform)
             $"childbirths reversed {births.Count - standingBirths.Count}, allowance approved or paid for them {payableForReversed}; paid {paid:0.00} yuan for {paidCases} cases, approved cases of standing settlements {dueForStanding:0.00}");
 
         // 5. Nothing stuck: every outbox row published, every queue but the error queues empty.
-        await using var queues = Queues();
-        var states = await queues.PollAsync(CancellationToken.None);
-        var stuck = states.Where(q => !q.IsErrorQueue).Sum(q => q.Ready + q.Unacknowledged);
-        var inErrorQueues = states.Where(q => q.IsErrorQueue).Sum(q => q.Ready);
+        var states = await QueuesAsync();
+        var stuck = states.Where(q => !IsErrorQueue(q.Name)).Sum(q => q.Ready + q.Unacknowledged);
+        var inErrorQueues = states.Where(q => IsErrorQueue(q.Name)).Sum(q => q.Ready);
         var unsent = await UnsentOutboxRowsAsync();
         Check(stuck == 0 && unsent == 0 && inErrorQueues == 0,
             $"messages stuck in queues {stuck}, unsent outbox rows {unsent}; error-queue messages replayed {replayed}, left {inErrorQueues}");

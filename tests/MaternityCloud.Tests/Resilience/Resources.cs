@@ -1,4 +1,4 @@
-using MaternityCloud.AppHost.Hosting;
+using MaternityCloud.Hosting.Testing;
 using Npgsql;
 
 namespace MaternityCloud.Tests.Resilience;
@@ -8,23 +8,26 @@ public static class Resources
 {
     public sealed record Sample(Dictionary<string, long> RssKb, Dictionary<string, long> Connections);
 
-    public static Sample Measure(Platform platform, PlatformBuilder builder)
+    public static async Task<Sample> MeasureAsync(RunningPlatform platform)
     {
         var rss = new Dictionary<string, long>();
-        foreach (var r in platform.Snapshot().Where(r => r.Pid is not null))
-            if (Rss(r.Pid!.Value) is { } kb) rss[r.Name] = kb;
+        var services = new List<(string Name, int Pid)>();
+        foreach (var name in platform.ResourceNames)
+        {
+            if (platform.ProcessId(name) is not { } pid) continue;
+            if (Rss(pid) is { } kb) rss[name] = kb;
+            if (platform.Snapshot(name).ResourceType == "Project") services.Add((name, pid));
+        }
         var connections = new Dictionary<string, long>();
-        var postgres = platform.Resources.OfType<PostgresServerResource>().Single();
         try
         {
-            using var connection = new NpgsqlConnection(postgres.ConnectionString);
-            connection.Open();
-            using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'", connection);
-            connections["postgres client connections"] = (long)command.ExecuteScalar()! - 1; // not this one
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(await platform.ConnectionStringAsync("postgres")) { Pooling = false }.ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'", connection);
+            connections["postgres client connections"] = (long)(await command.ExecuteScalarAsync())! - 1; // not this one
         }
         catch (NpgsqlException) { }
-        foreach (var r in platform.Snapshot().Where(r => r.Pid is not null && r.Type == "Project"))
-            connections[$"{r.Name} open sockets"] = Sockets(r.Pid!.Value);
+        foreach (var (name, pid) in services) connections[$"{name} open sockets"] = Sockets(pid);
         return new Sample(rss, connections);
     }
 

@@ -1,0 +1,125 @@
+using MaternityCloud.BuildingBlocks.Domain;
+using MaternityCloud.Hosting;
+using MaternityCloud.Hosting.Servers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MaternityCloud.AppHost;
+
+/// <summary>How the AppHost adds the platform's own projects: the conventions every service shares, said once.</summary>
+public static class PlatformResources
+{
+    /// <summary>
+    /// A service with its two endpoints on loopback, not proxied (DCP's proxy would sit in every settlement's path):
+    /// "grpc" (HTTP/2 only, the API) and "http" (HTTP/1.1: health, JSON, pages). It trusts the platform's issuer and
+    /// calls other services with a credential of its own, and is healthy when its /health says so.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddPlatformService<TProject>(this IDistributedApplicationBuilder builder,
+        string name, (int Grpc, int Http) ports) where TProject : IProjectMetadata, new() =>
+        builder.AddProject<TProject>(name, o => o.ExcludeLaunchProfile = true)
+            .WithLoopbackEndpoint("grpc", ports.Grpc, "Http2")
+            .WithLoopbackEndpoint("http", ports.Http, "Http1")
+            .WithPlatformCredential(name)
+            .WithHttpHealthCheck("/health", endpointName: "http")
+            .WithRestartOnCrash();
+
+    /// <summary>The operations web app: one HTTP endpoint, and an administrator's sign-in link printed when it is ready.</summary>
+    public static IResourceBuilder<ProjectResource> AddOperations<TProject>(this IDistributedApplicationBuilder builder,
+        string name, int httpPort) where TProject : IProjectMetadata, new()
+    {
+        var issuer = DevelopmentIssuer.Of(builder);
+        var operations = builder.AddProject<TProject>(name, o => o.ExcludeLaunchProfile = true)
+            .WithLoopbackEndpoint("http", httpPort, "Http1")
+            .WithPlatformCredential(name)
+            .WithHttpHealthCheck("/health", endpointName: "http")
+            .WithRestartOnCrash()
+            .WithUrlForEndpoint("http", url => url.DisplayText = "Operations: business views and error-queue replay")
+            .WithIconName("DataBarVertical");
+        operations.OnResourceReady((resource, e, _) =>
+        {
+            var credential = issuer.Issue(Caller.Operator("apphost-administrator", OperatorRole.Administrator, "fund-centre"), TimeSpan.FromDays(1));
+            e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MaternityCloud.AppHost")
+                .LogInformation("Operations (business views, error-queue replay): {Url}/login?t={Credential}",
+                    resource.GetEndpoint("http").Url, credential);
+            return Task.CompletedTask;
+        });
+        return operations;
+    }
+
+    /// <summary>The service's own database on the platform's PostgreSQL, created when missing; it starts once that answers.</summary>
+    public static IResourceBuilder<ProjectResource> WithDatabase(this IResourceBuilder<ProjectResource> service,
+        IResourceBuilder<IResourceWithConnectionString> postgres, string databaseName)
+    {
+        var database = postgres.AddDatabase(databaseName);
+        return service.WithReference(database).WaitFor(database);
+    }
+
+    /// <summary>A development platform starts with designated institutions to settle at; a deployment registers its own.</summary>
+    public static IResourceBuilder<ProjectResource> WithDevelopmentInstitutions(this IResourceBuilder<ProjectResource> enrollment) =>
+        enrollment.WithEnvironment("Enrollment__InstitutionSeed",
+            Path.Combine(PlatformState.Of(enrollment.ApplicationBuilder).RepositoryRoot, "AppHost", "Development", "institutions.json"));
+
+    /// <summary>Where the operations app reads queue depths: the local broker's management API (a given broker's is configured).</summary>
+    public static IResourceBuilder<ProjectResource> WithBrokerManagement(this IResourceBuilder<ProjectResource> operations,
+        IResourceBuilder<IResourceWithConnectionString> messaging) =>
+        messaging.Resource is RabbitMQServerResource broker
+            ? operations.WithEnvironment("Operations__BrokerManagementUrl", broker.Management)
+            : operations;
+
+    /// <summary>
+    /// "Replay error queues" on the messaging resource in the Aspire dashboard: the operations app moves every message
+    /// of every error queue back to the queue it failed on (the consumers' inboxes make a second delivery harmless).
+    /// The AppHost acts as its administrator, so the replay is logged like any other.
+    /// </summary>
+    public static IResourceBuilder<IResourceWithConnectionString> WithErrorQueueReplay(this IResourceBuilder<IResourceWithConnectionString> messaging,
+        IResourceBuilder<ProjectResource> operations)
+    {
+        var issuer = DevelopmentIssuer.Of(messaging.ApplicationBuilder);
+        return messaging.WithCommand("replay-error-queues", "Replay error queues", async context =>
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(operations.GetEndpoint("http").Url), Timeout = TimeSpan.FromMinutes(2) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/queues/replay");
+            request.Headers.Authorization = new("Bearer",
+                issuer.Issue(Caller.Operator("apphost-administrator", OperatorRole.Administrator, "fund-centre"), TimeSpan.FromMinutes(5)));
+            using var response = await http.SendAsync(request, context.CancellationToken);
+            var body = await response.Content.ReadAsStringAsync(context.CancellationToken);
+            return response.IsSuccessStatusCode
+                ? CommandResults.Success()
+                : CommandResults.Failure($"operations answered {(int)response.StatusCode}: {body}");
+        }, new CommandOptions
+        {
+            Description = "Move every message in every _error queue back to its queue",
+            IconName = "ArrowRepeatAll",
+            ConfirmationMessage = "Replay every message waiting in the error queues?",
+            UpdateState = context => context.ResourceSnapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy
+                ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+        });
+    }
+
+    private static IResourceBuilder<ProjectResource> WithLoopbackEndpoint(this IResourceBuilder<ProjectResource> project,
+        string name, int preferredPort, string protocols)
+    {
+        var port = PlatformState.Of(project.ApplicationBuilder).Port(preferredPort);
+        return project
+            .WithEndpoint(name, e =>
+            {
+                e.Port = port;
+                e.TargetPort = port;
+                e.UriScheme = "http";
+                e.IsProxied = false;
+                e.TargetHost = "127.0.0.1";
+            }, createIfNotExists: true)
+            .WithEnvironment($"Kestrel__Endpoints__{name}__Url", "http://127.0.0.1:" + port)
+            .WithEnvironment($"Kestrel__Endpoints__{name}__Protocols", protocols);
+    }
+
+    private static IResourceBuilder<ProjectResource> WithPlatformCredential(this IResourceBuilder<ProjectResource> project, string name)
+    {
+        var issuer = DevelopmentIssuer.Of(project.ApplicationBuilder);
+        return project
+            .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
+            .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
+            .WithEnvironment("Auth__IssuerPublicKey", issuer.PublicKeyPem)
+            .WithEnvironment("Auth__Credential", issuer.Issue(Caller.Service(name), TimeSpan.FromDays(30)));
+    }
+}

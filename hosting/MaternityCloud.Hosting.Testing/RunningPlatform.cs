@@ -1,0 +1,236 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using MaternityCloud.Hosting.Servers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MaternityCloud.Hosting.Testing;
+
+/// <summary>
+/// A platform started for a test or a benchmark, through Aspire: either the whole AppHost (every server and service,
+/// as `make run` starts it) or only the servers, from the same resource definitions. Ports are free ones and the state
+/// folder is the caller's, so two platforms never share anything. Disposing stops every process it started.
+/// </summary>
+public sealed class RunningPlatform : IAsyncDisposable
+{
+    private RunningPlatform(DistributedApplication app, string stateDirectory)
+    {
+        App = app;
+        StateDirectory = stateDirectory;
+    }
+
+    public DistributedApplication App { get; }
+    public string StateDirectory { get; }
+
+    /// <summary>The issuer whose key the AppHost made in the state folder: credentials it signs are the platform's.</summary>
+    public DevelopmentIssuer Issuer => DevelopmentIssuer.From(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), StateDirectory);
+
+    /// <summary>
+    /// The whole platform as the AppHost describes it. <paramref name="configure"/> may change resources before start
+    /// (environment for faster retries, a server setting); the dashboard runs only when asked for.
+    /// </summary>
+    public static async Task<RunningPlatform> StartAsync(string stateDirectory, Action<IDistributedApplicationTestingBuilder>? configure = null,
+        bool dashboard = false, string[]? args = null, TimeSpan? timeout = null, CancellationToken ct = default)
+    {
+        string[] arguments = [.. Arguments(stateDirectory), .. args ?? []];
+        var entryPoint = typeof(MaternityCloud.AppHost.PlatformResources);
+        var builder = dashboard
+            ? await DistributedApplicationTestingBuilder.CreateAsync(entryPoint, new DistributedApplicationTestingBuilderOptions { EnableDashboard = true }, arguments, ct)
+            : await DistributedApplicationTestingBuilder.CreateAsync(entryPoint, arguments, (options, _) => options.DisableDashboard = true, ct);
+        configure?.Invoke(builder);
+        return await RunAsync(builder, stateDirectory, timeout ?? TimeSpan.FromMinutes(4), ct);
+    }
+
+    /// <summary>Only the servers, each from its resource definition in MaternityCloud.Hosting.</summary>
+    public static async Task<RunningPlatform> StartServersAsync(string stateDirectory, Servers servers, TimeSpan? timeout = null, CancellationToken ct = default)
+    {
+        var builder = DistributedApplicationTestingBuilder.Create([.. Arguments(stateDirectory)], (options, _) => options.DisableDashboard = true);
+        if (servers.HasFlag(Servers.Postgres)) builder.AddLocalPostgres("postgres", 17432);
+        if (servers.HasFlag(Servers.Redis)) builder.AddLocalRedis("redis", 17379);
+        if (servers.HasFlag(Servers.Messaging)) builder.AddLocalRabbitMQ("messaging", (17672, 17673, 17674, 17369));
+        return await RunAsync(builder, stateDirectory, timeout ?? TimeSpan.FromMinutes(2), ct);
+    }
+
+    private static string[] Arguments(string stateDirectory) =>
+        ["--Platform:DynamicPorts=true", $"--Platform:StateDirectory={stateDirectory}"];
+
+    private static async Task<RunningPlatform> RunAsync(IDistributedApplicationTestingBuilder builder, string stateDirectory, TimeSpan timeout, CancellationToken ct)
+    {
+        // The testing builder copies every resource's console into this process's log: on two cores, a platform under
+        // load spends a core on that alone. Only warnings and worse come through (MATERNITYCLOUD_RESOURCE_LOGS=1: all).
+        if (Environment.GetEnvironmentVariable("MATERNITYCLOUD_RESOURCE_LOGS") != "1")
+            builder.Services.AddLogging(logging => logging.AddFilter((category, level) =>
+                level >= LogLevel.Warning || category?.Contains(".Resources.", StringComparison.Ordinal) != true));
+        var names = builder.Resources.Where(IsPlatformResource).Select(r => r.Name).ToList();
+        var app = await builder.BuildAsync(ct);
+        var platform = new RunningPlatform(app, stateDirectory);
+        try
+        {
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            limit.CancelAfter(timeout);
+            await app.StartAsync(limit.Token);
+            await platform.WaitHealthyAsync(names, limit.Token);
+            return platform;
+        }
+        catch
+        {
+            await platform.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The platform's resources: not parameters, nor what starts only on request (the hidden helper that rebuilds a project).</summary>
+    public IEnumerable<string> ResourceNames =>
+        App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Where(IsPlatformResource).Select(r => r.Name);
+
+    private static bool IsPlatformResource(IResource resource) =>
+        resource is not ParameterResource && !resource.Annotations.OfType<ExplicitStartupAnnotation>().Any();
+
+    public async Task WaitHealthyAsync(IEnumerable<string> names, CancellationToken ct)
+    {
+        var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
+        await Task.WhenAll(names.Select(name => notifications.WaitForResourceHealthyAsync(name, ct)));
+    }
+
+    public async Task WaitHealthyAsync(TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        await WaitHealthyAsync(ResourceNames, limit.Token);
+    }
+
+    public Task<string?> ConnectionStringAsync(string resource, CancellationToken ct = default) => App.GetConnectionStringAsync(resource, ct).AsTask();
+
+    /// <summary>A resource's endpoint, e.g. ("claims", "grpc") or ("messaging", "management").</summary>
+    public Uri Endpoint(string resource, string endpoint) => App.GetEndpoint(resource, endpoint);
+
+    public RabbitMQManagement BrokerManagement(string resource = "messaging") => new(Endpoint(resource, RabbitMQServerResource.ManagementEndpointName));
+
+    /// <summary>The resource's current snapshot: state, health, exit code, properties.</summary>
+    public CustomResourceSnapshot Snapshot(string resource) =>
+        App.Services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState(resource, out var e)
+            ? e.Snapshot : throw new InvalidOperationException($"no resource '{resource}'");
+
+    /// <summary>
+    /// The process of a running resource. DCP starts a project under `dotnet run`; the service itself is that
+    /// wrapper's child, and that is the process returned.
+    /// </summary>
+    public int? ProcessId(string resource)
+    {
+        var snapshot = Snapshot(resource);
+        var pid = snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value switch
+        {
+            int i => i,
+            long l => (int)l,
+            string s when int.TryParse(s, out var p) => p,
+            _ => (int?)null,
+        };
+        if (pid is null) return null;
+        return ProcessTree.WorkingProcess(pid.Value);
+    }
+
+    /// <summary>Runs one of the resource's commands (Aspire's resource-start, resource-stop, resource-restart, or the platform's).</summary>
+    public async Task CommandAsync(string resource, string command, CancellationToken ct = default)
+    {
+        var result = await App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(resource, command, ct);
+        if (!result.Success) throw new InvalidOperationException($"{command} on {resource} failed: {result.Message}");
+    }
+
+    /// <summary>
+    /// Aspire's stop command. DCP asks the process to stop and checks for about 20 s; a server still finishing its
+    /// shutdown under load (PostgreSQL's checkpoint, RabbitMQ closing its connections) can take longer, and DCP may then
+    /// report the state as unknown. So when the command gives up, this waits (up to a minute) for the process itself,
+    /// as found in /proc before the stop, to be gone.
+    /// </summary>
+    public async Task StopResourceAsync(string resource)
+    {
+        var process = ProcessId(resource);
+        try
+        {
+            await CommandAsync(resource, KnownResourceCommands.StopCommand);
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("Failed to stop", StringComparison.Ordinal) && process is { } pid)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+            while (ProcessTree.IsAlive(pid))
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"{resource} (process {pid}) was still running a minute after its stop", e);
+                await Task.Delay(250);
+            }
+        }
+    }
+
+    public Task StartResourceAsync(string resource) => CommandAsync(resource, KnownResourceCommands.StartCommand);
+
+    /// <summary>Stop, then start: Aspire's restart, with the stop's patience above.</summary>
+    public async Task RestartResourceAsync(string resource)
+    {
+        await StopResourceAsync(resource);
+        await StartResourceAsync(resource);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try { await App.StopAsync(); } catch (Exception e) when (e is OperationCanceledException or InvalidOperationException) { }
+        await App.DisposeAsync();
+    }
+}
+
+[Flags]
+public enum Servers
+{
+    Postgres = 1,
+    Redis = 2,
+    Messaging = 4,
+    All = Postgres | Redis | Messaging,
+}
+
+/// <summary>Processes as /proc shows them.</summary>
+public static class ProcessTree
+{
+    /// <summary>
+    /// The process doing the work under its launchers: DCP starts a project under `dotnet run`, PostgreSQL under a shell
+    /// and RabbitMQ under its start script, each with one child. So: down while a process has exactly one child.
+    /// </summary>
+    public static int WorkingProcess(int pid)
+    {
+        for (var depth = 0; depth < 4; depth++)
+        {
+            var children = Children(pid).Take(2).ToList();
+            if (children.Count != 1) break;
+            pid = children[0];
+        }
+        return pid;
+    }
+
+    public static IEnumerable<int> Children(int pid)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var child)) continue;
+            string stat;
+            try { stat = File.ReadAllText(Path.Combine(dir, "stat")); } catch (IOException) { continue; } catch (UnauthorizedAccessException) { continue; }
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (int.TryParse(fields[1], out var parent) && parent == pid) yield return child;
+        }
+    }
+
+    public static string CommandLine(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline"); } catch (IOException) { return ""; }
+    }
+
+    /// <summary>SIGKILL: the process dies at once, as in a crash.</summary>
+    public static void Kill(int pid) => System.Diagnostics.Process.GetProcessById(pid).Kill();
+
+    /// <summary>Live processes whose command line names <paramref name="text"/> (a state folder, say).</summary>
+    public static IReadOnlyList<int> Mentioning(string text) =>
+        Directory.EnumerateDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && pid != Environment.ProcessId && IsAlive(pid) && CommandLine(pid).Contains(text, StringComparison.Ordinal)).ToList();
+
+    public static bool IsAlive(int pid)
+    {
+        try { return !File.ReadAllText($"/proc/{pid}/stat").Split(") ")[1].StartsWith('Z'); }
+        catch (IOException) { return false; }
+    }
+}
