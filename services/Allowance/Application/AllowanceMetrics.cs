@@ -1,3 +1,4 @@
+using MaternityCloud.BuildingBlocks.Domain;
 using System.Diagnostics.Metrics;
 
 namespace MaternityCloud.Allowance.Application;
@@ -14,7 +15,8 @@ public static class AllowanceMetrics
         "Days from the event to the case's approval, by event kind");
     private static readonly Histogram<double> DaysToPay = Meter.CreateHistogram<double>("allowance.case.days_to_pay", "d",
         "Days from the event to the payment, by event kind");
-    private static readonly Counter<double> Paid = Meter.CreateCounter<double>("allowance.paid", "CNY", "Allowance paid to employers, in yuan");
+    // In fen, as integers: exact, where a floating-point sum of yuan would not be.
+    private static readonly Counter<long> Paid = Meter.CreateCounter<long>("allowance.paid", "{fen}", "Allowance paid to employers, in fen");
 
     public static void RecordApproved(string eventKind, DateOnly eventDate, DateOnly approvedOn) =>
         DaysToApproval.Record(approvedOn.DayNumber - eventDate.DayNumber, new KeyValuePair<string, object?>("event_kind", eventKind));
@@ -22,6 +24,6 @@ public static class AllowanceMetrics
     public static void RecordPaid(string eventKind, DateOnly eventDate, DateOnly paidOn, decimal amount)
     {
         DaysToPay.Record(paidOn.DayNumber - eventDate.DayNumber, new KeyValuePair<string, object?>("event_kind", eventKind));
-        Paid.Add((double)amount);
+        Paid.Add(Yuan.ToFen(amount));
     }
 }

@@ -1,3 +1,4 @@
+using MaternityCloud.BuildingBlocks.Domain;
 using System.Diagnostics.Metrics;
 
 namespace MaternityCloud.Claims.Application;
@@ -11,21 +12,22 @@ public static class SettlementMetrics
 {
     public static readonly Meter Meter = new("MaternityCloud.Claims");
     private static readonly Counter<long> Settled = Meter.CreateCounter<long>("claims.settlements", "{settlement}", "Settlements committed, by medical type");
-    private static readonly Counter<double> FundPaid = Meter.CreateCounter<double>("claims.fund_paid", "CNY", "The fund's share of committed settlements, in yuan, by medical type");
+    // Money counts in fen, as integers: exact, where a floating-point sum of yuan would not be.
+    private static readonly Counter<long> FundPaid = Meter.CreateCounter<long>("claims.fund_paid", "{fen}", "The fund's share of committed settlements, in fen, by medical type");
     private static readonly Counter<long> Reversed = Meter.CreateCounter<long>("claims.reversals", "{settlement}", "Settlements reversed, by medical type");
-    private static readonly Counter<double> FundReversed = Meter.CreateCounter<double>("claims.fund_reversed", "CNY", "The fund's share of reversed settlements, in yuan, by medical type");
+    private static readonly Counter<long> FundReversed = Meter.CreateCounter<long>("claims.fund_reversed", "{fen}", "The fund's share of reversed settlements, in fen, by medical type");
 
     public static void RecordSettled(string medicalType, decimal fund)
     {
         var tag = new KeyValuePair<string, object?>("medical_type", medicalType);
         Settled.Add(1, tag);
-        FundPaid.Add((double)fund, tag);
+        FundPaid.Add(Yuan.ToFen(fund), tag);
     }
 
     public static void RecordReversed(string medicalType, decimal fund)
     {
         var tag = new KeyValuePair<string, object?>("medical_type", medicalType);
         Reversed.Add(1, tag);
-        FundReversed.Add((double)fund, tag);
+        FundReversed.Add(Yuan.ToFen(fund), tag);
     }
 }
