@@ -30,7 +30,7 @@ public sealed class RunningPlatform : IAsyncDisposable
 
     public TimeSpan StartedIn { get; }
     public string State => _platform.StateDirectory;
-    public string RepositoryRoot { get; } = FindRepositoryRoot();
+    public string RepositoryRoot { get; } = MaternityCloud.Hosting.PlatformState.FindRepositoryRoot();
 
     /// <summary>
     /// Starts the platform and returns once every resource reports healthy. <paramref name="environment"/> is set on every
@@ -104,12 +104,6 @@ public sealed class RunningPlatform : IAsyncDisposable
         BenchState.Remove(State);
     }
 
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MaternityCloud.sln"))) return dir.FullName;
-        throw new InvalidOperationException("MaternityCloud.sln not found above the bench");
-    }
 
     /// <summary>A process's environment, from /proc (what the orchestrator gave it).</summary>
     public static Dictionary<string, string> EnvironmentOf(int pid) =>

@@ -65,15 +65,16 @@ public sealed class PlatformState
         }
     }
 
-    private static string FindRepositoryRoot(string start)
+    /// <summary>The folder holding MaternityCloud.sln, above <paramref name="start"/>, the running program or the current folder.</summary>
+    public static string FindRepositoryRoot(string? start = null)
     {
-        foreach (var from in new[] { start, AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        foreach (var from in new[] { start ?? AppContext.BaseDirectory, AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
         {
             for (var dir = new DirectoryInfo(from); dir is not null; dir = dir.Parent)
             {
                 if (File.Exists(Path.Combine(dir.FullName, "MaternityCloud.sln"))) return dir.FullName;
             }
         }
-        throw new InvalidOperationException("MaternityCloud.sln was not found above the AppHost: run it from the repository.");
+        throw new InvalidOperationException("MaternityCloud.sln was not found above this program: run it from the repository.");
     }
 }

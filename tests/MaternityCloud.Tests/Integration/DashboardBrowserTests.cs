@@ -25,7 +25,7 @@ namespace MaternityCloud.Tests.Integration;
 [Collection(AppHostCollection.Name)]
 public sealed class DashboardBrowserTests
 {
-    public static readonly string ScreenshotFolder = Path.Combine(RepositoryRoot(), "artifacts", "dashboard");
+    public static readonly string ScreenshotFolder = Path.Combine(MaternityCloud.Hosting.PlatformState.FindRepositoryRoot(), "artifacts", "dashboard");
 
     [Fact]
     public async Task An_operator_follows_a_settlement_through_its_trace_in_the_Aspire_dashboard_and_reads_todays_figures_in_operations()
@@ -149,12 +149,6 @@ public sealed class DashboardBrowserTests
     private static Task Screenshot(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MaternityCloud.sln"))) return dir.FullName;
-        throw new InvalidOperationException("MaternityCloud.sln not found above the tests");
-    }
 
     private static async Task<string> EligibleMotherAsync(EnrollmentClient enrollment)
     {
