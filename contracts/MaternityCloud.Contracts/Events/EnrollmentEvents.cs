@@ -34,6 +34,17 @@ public sealed record InsuranceEnded(
     DateOnly LastDay,
     string Reason) : IIntegrationEvent;
 
+/// <summary>
+/// Public security recorded a person's death (死亡, 户籍注销) on <see cref="DiedOn"/>: no benefit for an event after that
+/// day. <see cref="PersonId"/> is null when the person is not insured here; consumers match by ID number.
+/// </summary>
+public sealed record InsuredPersonDied(
+    Guid EventId,
+    DateTimeOffset OccurredAt,
+    Guid? PersonId,
+    string IdNumber,
+    DateOnly DiedOn) : IIntegrationEvent;
+
 /// <summary>The unemployed spouse of an insured male employee was filed (备案) and verified against the marriage record.</summary>
 public sealed record SpouseFiled(
     Guid EventId,

@@ -24,6 +24,7 @@ public static class PlatformCredentials
         var claims = new Dictionary<string, object> { ["sub"] = caller.Id, ["kind"] = caller.Kind.ToString(), ["jti"] = Guid.NewGuid().ToString("N") };
         if (caller.Role is { } role) claims["role"] = role.ToString();
         if (caller.Site is { } site) claims["site"] = site;
+        if (caller.Department is { } department) claims["department"] = department.ToString();
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
@@ -43,6 +44,15 @@ public static class PlatformCredentials
         var id = Get("sub");
         if (string.IsNullOrWhiteSpace(id)) return (null, "the credential names no subject");
         if (!Enum.TryParse<CallerKind>(Get("kind"), out var kind) || !Enum.IsDefined(kind)) return (null, "the credential names no caller kind");
+        if (kind == CallerKind.Department)
+        {
+            if (!Enum.TryParse<Department>(Get("department"), out var department) || !Enum.IsDefined(department))
+                return (null, "a department's credential names no department");
+            var region = Get("site");
+            return region is { Length: 6 } && region.All(char.IsAsciiDigit)
+                ? (Caller.OfDepartment(id, department, region), null)
+                : (null, "a department's credential names no region (6 digits)");
+        }
         if (kind != CallerKind.Operator) return (new Caller(kind, id), null);
         if (!Enum.TryParse<OperatorRole>(Get("role"), out var role) || !Enum.IsDefined(role)) return (null, "an operator's credential names no role");
         var site = Get("site");

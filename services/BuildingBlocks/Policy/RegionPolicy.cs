@@ -65,4 +65,11 @@ public sealed record EligibilityParameters(
     bool MustBeInsuredOnEventDate,
     IReadOnlySet<string> AllowanceExcludedKinds,
     bool SpouseReceivesAllowance,
-    NewbornWaitingPeriod NewbornWaitingPeriod);
+    NewbornWaitingPeriod NewbornWaitingPeriod)
+{
+    /// <summary>
+    /// Benefits are suspended while the person is imprisoned or detained (服刑、羁押期间暂停医保待遇), as justice or public
+    /// security reports it. Optional in a parameter file; most regions suspend.
+    /// </summary>
+    public bool ImprisonmentSuspendsBenefits { get; init; } = true;
+}

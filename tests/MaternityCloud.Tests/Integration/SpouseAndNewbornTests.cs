@@ -1,19 +1,20 @@
 using System.Globalization;
 using Google.Rpc;
 using Grpc.Core;
-using MassTransit;
 using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.Contracts.Enrollment.V1;
 using MaternityCloud.Contracts.Events;
 using MaternityCloud.Enrollment.Grpc;
 using MaternityCloud.Tests.Infrastructure;
+using DepartmentExchangeClient = MaternityCloud.Contracts.Enrollment.V1.DepartmentExchange.DepartmentExchangeClient;
 using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
 
 namespace MaternityCloud.Tests.Integration;
 
 /// <summary>
-/// Facts from other departments arriving as events (civil affairs' marriages, the health commission's births) and
-/// what Enrollment does with them: spouse filings verified against the marriage record, newborn reminders and enrolment.
+/// Facts from other departments arriving through the department exchange (civil affairs' marriages, the health
+/// commission's births) and what Enrollment does with them: spouse filings verified against the marriage record, newborn
+/// reminders and enrolment.
 /// </summary>
 [Collection(ServersCollection.Name)]
 public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
@@ -23,21 +24,19 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
     private ServiceHost<EnrollmentGrpcService> _host = null!;
     private EnrollmentClient _enrollment = null!;
     private Isolation _isolation = null!;
-    private IBusControl _departments = null!;
+    private DepartmentExchangeClient _civilAffairs = null!;
+    private DepartmentExchangeClient _healthCommission = null!;
 
     public async Task InitializeAsync()
     {
         _isolation = await servers.CreateIsolationAsync("departments", "enrollmentdb");
         _host = new ServiceHost<EnrollmentGrpcService>(_isolation);
         _enrollment = new EnrollmentClient(_host.Channel());
-        _departments = await TestBus.StartAsync(_isolation.ConnectionStrings["messaging"]);
+        _civilAffairs = new DepartmentExchangeClient(_host.Channel(Departments.CivilAffairs));
+        _healthCommission = new DepartmentExchangeClient(_host.Channel(Departments.HealthCommission));
     }
 
-    public async Task DisposeAsync()
-    {
-        await _departments.StopAsync();
-        await _host.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     private static string Date(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
@@ -89,8 +88,11 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
         var unverified = await Assert.ThrowsAsync<RpcException>(() => _enrollment.FileSpouseAsync(filing).ResponseAsync);
         Assert.Equal("marriage-verified", Assert.Single(unverified.GetRpcStatus()!.GetDetail<PreconditionFailure>().Violations).Type);
 
-        await _departments.Publish(new MarriageRegistered(Guid.NewGuid(), DateTimeOffset.UtcNow, certificate, husband.IdNumber, wifeId, new DateOnly(2021, 5, 20)));
-        var filed = await Eventually.Get(async () => await _enrollment.FileSpouseAsync(filing), TimeSpan.FromSeconds(30), "the marriage record to arrive");
+        await _civilAffairs.RecordMarriageAsync(new MarriageRegistration
+        {
+            RecordId = "MZ-" + Guid.NewGuid(), CertificateNumber = certificate, HusbandIdNumber = husband.IdNumber, WifeIdNumber = wifeId, RegisteredOn = "2021-05-20",
+        });
+        var filed = await _enrollment.FileSpouseAsync(filing); // the record is there once the department's call returns
         var repeated = await _enrollment.FileSpouseAsync(filing);
 
         Assert.Equal(filed.FilingId, repeated.FilingId);
@@ -116,20 +118,36 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
         var birth = Today.AddDays(-120);
         const string certificate = "Q330012345";
         var guardian = IdNumber(male: false);
-        var issued = new BirthCertificateIssued(Guid.NewGuid(), DateTimeOffset.UtcNow, certificate, birth, "张小宝",
-            guardian, guardian, "李娜", "13912345678", Wenzhou);
+        var issued = new BirthCertificate
+        {
+            RecordId = "WJ-" + Guid.NewGuid(), CertificateNumber = certificate, BirthDate = Date(birth), NewbornName = "张小宝",
+            MotherIdNumber = guardian, GuardianIdNumber = guardian, GuardianName = "李娜", GuardianMobilePhone = "13912345678",
+        };
 
-        await _departments.Publish(issued);
-        await _departments.Publish(issued);                                   // redelivered
-        await _departments.Publish(issued with { EventId = Guid.NewGuid() }); // reported twice by the department
+        var first = await _healthCommission.RecordBirthCertificateAsync(issued);
+        var resent = await _healthCommission.RecordBirthCertificateAsync(issued);           // the department retries
+        var again = issued.Clone();
+        again.RecordId = "WJ-" + Guid.NewGuid();
+        var reported = await _healthCommission.RecordBirthCertificateAsync(again);          // reported twice by the department
+        Assert.False(first.Repeated);
+        Assert.True(resent.Repeated);
+        Assert.Equal(first.ReceivedAt, resent.ReceivedAt);
+        Assert.Equal(first.Effects, resent.Effects);
+        Assert.Equal(["birth certificate already recorded: nothing changed"], reported.Effects);
 
         var reminder = await reminders.FirstAsync(r => r.BirthCertificateNumber == certificate, "the guardian reminder");
         Assert.Equal(birth.AddDays(90), reminder.EnrolBefore);
         Assert.Equal("李娜", reminder.GuardianName);
-        await Eventually.True(async () => await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM inbox_message") == 2,
-            TimeSpan.FromSeconds(30), "both birth events to be handled");
+        Assert.Equal(Wenzhou, reminder.Region); // the health commission's region, from its credential
         await Task.Delay(500);
         Assert.Single(reminders.Received);
+        Assert.Equal(1L, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM outbox_message WHERE message_type LIKE '%BirthCertificateIssued'"));
+
+        // The same record id with other content is a conflict, and changes nothing.
+        var conflicting = issued.Clone();
+        conflicting.NewbornName = "张大宝";
+        var conflict = await Assert.ThrowsAsync<RpcException>(() => _healthCommission.RecordBirthCertificateAsync(conflicting).ResponseAsync);
+        Assert.Equal(StatusCode.AlreadyExists, conflict.StatusCode);
 
         // Enrolled 120 days after birth: later than Wenzhou's 90-day window, so covered from the next month.
         var newborn = await _enrollment.EnrollNewbornAsync(new EnrollNewbornRequest
@@ -175,10 +193,11 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
         var early = await Assert.ThrowsAsync<RpcException>(() => _enrollment.EnrollNewbornAsync(request).ResponseAsync);
         Assert.Equal("birth-record-required", Assert.Single(early.GetRpcStatus()!.GetDetail<PreconditionFailure>().Violations).Type);
 
-        await _departments.Publish(new BirthCertificateIssued(Guid.NewGuid(), DateTimeOffset.UtcNow, "Q330099887", birth, "王一诺",
-            IdNumber(male: false), guardian, "王强", null, Wenzhou));
-        await Eventually.True(async () => await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM birth_record") == 1,
-            TimeSpan.FromSeconds(30), "the birth record");
+        await _healthCommission.RecordBirthCertificateAsync(new BirthCertificate
+        {
+            RecordId = "WJ-" + Guid.NewGuid(), CertificateNumber = "Q330099887", BirthDate = Date(birth), NewbornName = "王一诺",
+            MotherIdNumber = IdNumber(male: false), GuardianIdNumber = guardian, GuardianName = "王强", Region = Wenzhou,
+        });
 
         // What the request states must agree with the record and the platform's day.
         var backdated = request.Clone();
