@@ -28,7 +28,7 @@ public sealed class AppHostTests
         try
         {
             Assert.Equal(
-                ["allowance", "allowancedb", "claims", "claimsdb", "enrollment", "enrollmentdb", "localgateway", "messaging", "messaging-epmd",
+                ["allowance", "allowancedb", "claims", "claimsdb", "departments", "enrollment", "enrollmentdb", "localgateway", "messaging", "messaging-epmd",
                  "notifications", "notificationsdb", "operations", "postgres", "prenatal", "prenataldb", "redis"],
                 platform.ResourceNames.Order());
             Assert.All(platform.ResourceNames, name => Assert.Equal(HealthStatus.Healthy, platform.Snapshot(name).HealthStatus));
@@ -46,7 +46,8 @@ public sealed class AppHostTests
             // Reflection serves exactly the contract's methods: what a hospital's grpcurl sees is what contracts/ declares.
             foreach (var (service, descriptor) in new[]
             {
-                ("enrollment", Contracts.Enrollment.V1.Enrollment.Descriptor), ("prenatal", Contracts.Prenatal.V1.Prenatal.Descriptor),
+                ("enrollment", Contracts.Enrollment.V1.Enrollment.Descriptor), ("enrollment", Contracts.Enrollment.V1.DepartmentExchange.Descriptor),
+                ("prenatal", Contracts.Prenatal.V1.Prenatal.Descriptor),
                 ("claims", Contracts.Claims.V1.Claims.Descriptor), ("allowance", Contracts.Allowance.V1.Allowance.Descriptor),
                 ("notifications", Contracts.Notifications.V1.Notifications.Descriptor),
             })
@@ -56,7 +57,23 @@ public sealed class AppHostTests
             }
 
             pids.AddRange(platform.ResourceNames.Select(platform.ProcessId).OfType<int>());
-            Assert.Equal(11, pids.Count); // PostgreSQL, Redis, RabbitMQ and its epmd, five services, the gateway, operations; databases are not processes
+            Assert.Equal(12, pids.Count); // PostgreSQL, Redis, RabbitMQ and its epmd, five services, the gateway, the departments, operations; databases are not processes
+
+            // The departments' stand-in sends a record with the health commission's own credential, and Enrollment takes it.
+            using (var departments = new HttpClient { BaseAddress = platform.Endpoint("departments", "http") })
+            {
+                var birth = await departments.PostAsync("/api/records/birth-certificate", new StringContent($$"""
+                    { "certificate_number": "Q330300{{Random.Shared.Next(100000, 999999)}}", "birth_date": "{{DateTime.Now.AddDays(-1):yyyy-MM-dd}}",
+                      "newborn_name": "张小宝", "mother_id_number": "{{TestData.IdNumber()}}", "guardian_id_number": "{{TestData.IdNumber()}}", "guardian_name": "李娜" }
+                    """));
+                var receipt = await birth.Content.ReadAsStringAsync();
+                Assert.True(birth.IsSuccessStatusCode, receipt);
+                Assert.Contains("birth certificate recorded", receipt);
+                var refused = await departments.PostAsync("/api/records/death?department=HealthCommission", new StringContent($$"""
+                    { "id_number": "{{TestData.IdNumber()}}", "died_on": "{{DateTime.Now.AddDays(-1):yyyy-MM-dd}}" }
+                    """));
+                Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
+            }
 
             // A service that crashes is started again (after its backoff) and becomes healthy.
             var prenatal = platform.ProcessId("prenatal")!.Value;
