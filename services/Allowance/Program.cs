@@ -17,6 +17,7 @@ builder.AddMessaging("allowance", events => events
     .Handle<SettlementCompleted, AllowanceHandlers>()
     .Handle<SettlementReversed, AllowanceHandlers>()
     .Handle<BirthCertificateIssued, AllowanceHandlers>()
+    .Handle<InsuredPersonDied, AllowanceHandlers>()
     .Handle<RegionPolicyLoaded, RegionPolicyReplica>());
 
 // Eligibility, employers' wages and accounts come from Enrollment, found by discovery (services__enrollment__grpc__0).

@@ -26,6 +26,7 @@ builder.AddMessaging("notifications", events => events
     .Handle<NewbornEnrolled, NoticeEvents>()
     .Handle<PrenatalRegistered, NoticeEvents>()
     .Handle<ReimbursementCaseChanged, NoticeEvents>()
+    .Handle<InsuredPersonDied, DeceasedPersons>()
     .Handle<RegionPolicyLoaded, RegionPolicyReplica>());
 
 // SMS and the official account through their HTTP gateways (the local gateway in development), then the dispatcher.

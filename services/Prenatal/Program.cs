@@ -16,6 +16,7 @@ builder.AddRegionPolicies();
 builder.AddMessaging("prenatal", events => events
     .Handle<SettlementCompleted, PrenatalHandlers>()
     .Handle<SettlementReversed, PrenatalHandlers>()
+    .Handle<InsuredPersonDied, PrenatalHandlers>()
     .Handle<RegionPolicyLoaded, RegionPolicyReplica>());
 
 // The person's region and the hospital's standing come from Enrollment, found by discovery (services__enrollment__grpc__0).

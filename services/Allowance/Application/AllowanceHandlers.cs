@@ -32,7 +32,8 @@ public sealed partial class AllowanceHandlers(
     WorkingDayCalendar calendar,
     TimeProvider clock,
     ILogger<AllowanceHandlers> logger)
-    : IIntegrationEventHandler<SettlementCompleted>, IIntegrationEventHandler<SettlementReversed>, IIntegrationEventHandler<BirthCertificateIssued>
+    : IIntegrationEventHandler<SettlementCompleted>, IIntegrationEventHandler<SettlementReversed>, IIntegrationEventHandler<BirthCertificateIssued>,
+      IIntegrationEventHandler<InsuredPersonDied>
 {
     private sealed record Assessment(CaseState State, IReadOnlyList<Finding> Findings, string? Employer, AllowanceComputation? Computation,
         DateOnly? ApprovedOn, DateOnly? DueDate, string Region, string PolicyVersion);
@@ -69,6 +70,20 @@ public sealed partial class AllowanceHandlers(
         if (!await store.RecordBirthAsync(tx, e.CertificateNumber.Trim().ToUpperInvariant(), mother, e.BirthDate, ct)) return;
         foreach (var c in await store.NearAsync(tx.Connection, mother, e.BirthDate, ct))
             if (c is { State: CaseState.PendingReview, FactsVerifiedBy: null }) await ReconsiderAsync(tx, c, null, ct);
+    }
+
+    /// <summary>
+    /// Public security recorded a death: a case not yet handed to the bank whose event is after the day of death is
+    /// judged again, and Enrollment's answer (deceased) refuses it with the reason; a case for an event on or before that
+    /// day is paid to the employer as usual. A case opened after the death record is refused by the same answer, so the
+    /// order the two arrive in does not matter.
+    /// </summary>
+    public async Task HandleAsync(InsuredPersonDied e, OutboxTransaction tx, CancellationToken ct)
+    {
+        var person = e.IdNumber.Trim().ToUpperInvariant();
+        await store.LockPersonAsync(tx, person, ct);
+        foreach (var c in await store.AfterAsync(tx.Connection, person, e.DiedOn, ct))
+            if (c.BeforePayment && c.State != CaseState.Cancelled) await ReconsiderAsync(tx, c, null, ct);
     }
 
     /// <summary>

@@ -43,6 +43,10 @@ public sealed class AllowanceStore
         await ReadAsync(connection.Command(Columns + " WHERE id_number = $1 AND event_date BETWEEN $2 AND $3 ORDER BY opened_at FOR UPDATE",
             idNumber, date.AddDays(-BirthEvent.SameEventWindowDays), date.AddDays(BirthEvent.SameEventWindowDays)), ct);
 
+    /// <summary>The person's cases for events after a date, in every state, locked.</summary>
+    public async Task<IReadOnlyList<AllowanceCase>> AfterAsync(NpgsqlConnection connection, string idNumber, DateOnly date, CancellationToken ct) =>
+        await ReadAsync(connection.Command(Columns + " WHERE id_number = $1 AND event_date > $2 ORDER BY opened_at FOR UPDATE", idNumber, date), ct);
+
     /// <summary>Remembers a reversed settlement; true when it was not known yet.</summary>
     public async Task<bool> RememberReversalAsync(OutboxTransaction tx, Guid settlementId, string idNumber, string reason, DateTimeOffset at, CancellationToken ct)
     {

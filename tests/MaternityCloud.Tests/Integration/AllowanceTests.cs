@@ -10,6 +10,7 @@ using MaternityCloud.Enrollment.Grpc;
 using MaternityCloud.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using AllowanceClient = MaternityCloud.Contracts.Allowance.V1.Allowance.AllowanceClient;
+using DepartmentExchangeClient = MaternityCloud.Contracts.Enrollment.V1.DepartmentExchange.DepartmentExchangeClient;
 using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
 
 namespace MaternityCloud.Tests.Integration;
@@ -135,6 +136,43 @@ public sealed class AllowanceTests(TestServers servers) : IAsyncLifetime
         Assert.Equal([Channel.Settlement, Channel.HospitalJointForm, Channel.GrassrootsPoint], one.Reports.Select(r => r.Channel).OrderBy(c => c));
         Assert.Equal(settled.SettlementId.ToString(), one.SettlementId);
         Assert.Equal(1L, await OutboxAsync(nameof(AllowanceApproved)));
+    }
+
+    [Fact]
+    public async Task A_death_before_the_birth_refuses_the_case_with_the_reason_whichever_arrives_first_and_one_after_it_is_paid_as_usual()
+    {
+        var employer = await EmployerAsync();
+        var publicSecurity = new DepartmentExchangeClient(_enrollmentHost.Channel(Departments.PublicSecurity));
+        Task Died(string idNumber, DateOnly on) => publicSecurity.RecordDeathAsync(new DeathRecord
+        {
+            RecordId = "GA-" + Guid.NewGuid(), IdNumber = idNumber, DiedOn = on.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        }).ResponseAsync;
+
+        // The settlement first, approved; the death before the birth arrives after and refuses it before payment.
+        var settledFirst = await InsuredAsync(employer);
+        await _bus.Publish(Childbirth(settledFirst));
+        Assert.Equal(CaseState.Approved, (await CaseOfAsync(settledFirst)).State);
+        await Died(settledFirst, Born.AddDays(-10));
+        // The death first: the settlement arriving after opens a refused case.
+        var diedFirst = await InsuredAsync(employer);
+        await Died(diedFirst, Born.AddDays(-10));
+        await _bus.Publish(Childbirth(diedFirst));
+
+        foreach (var person in new[] { settledFirst, diedFirst })
+        {
+            var refused = await CaseOfAsync(person, c => c.State == CaseState.Refused);
+            Assert.Contains("deceased", refused.Findings.Select(f => f.Code));
+        }
+
+        // A death after the birth changes nothing: the allowance is the employer's, for days before it.
+        var diedAfter = await InsuredAsync(employer);
+        await _bus.Publish(Childbirth(diedAfter));
+        Assert.Equal(CaseState.Approved, (await CaseOfAsync(diedAfter)).State);
+        await Died(diedAfter, Born.AddDays(3));
+        await Eventually.True(async () => await _isolation.CountAsync("allowancedb",
+            "SELECT count(*) FROM inbox_message WHERE message_type LIKE '%InsuredPersonDied%'") >= 3, TimeSpan.FromSeconds(30), "the three deaths handled");
+        Assert.Equal(CaseState.Approved, (await CaseOfAsync(diedAfter)).State);
+        Assert.Equal(2L, await OutboxAsync(nameof(AllowanceRefused)));
     }
 
     [Fact]

@@ -311,6 +311,34 @@ public sealed class NotificationsTests(TestServers servers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_person_recorded_as_dead_is_sent_nothing_and_what_waited_in_the_quiet_hours_is_cancelled()
+    {
+        // A reminder waiting for the morning, then the death: it is cancelled and never sent.
+        var (waiting, waitingPhone) = await _p.InsuredAsync();
+        _p.Clock.MoveTo(new DateTimeOffset(2026, 9, 28, 22, 30, 0, TimeSpan.FromHours(8)));
+        await _p.PublishAsync(Approved(waiting));
+        Assert.Equal(MessageState.Queued, (await _p.MessagesAsync(waiting, 1)).Single().State);
+        await _p.PublishAsync(new InsuredPersonDied(Guid.NewGuid(), DateTimeOffset.UtcNow, null, waiting, Born.AddDays(3)));
+        var cancelled = (await _p.MessagesAsync(waiting, 1, m => m.State == MessageState.Cancelled)).Single();
+        Assert.Contains("death", cancelled.LastError);
+
+        // The death first: the notice that arrives after is recorded, suppressed with the reason, and not sent.
+        var (dead, deadPhone) = await _p.InsuredAsync();
+        await _p.PublishAsync(new InsuredPersonDied(Guid.NewGuid(), DateTimeOffset.UtcNow, null, dead, Born.AddDays(3)));
+        await Eventually.True(async () => await _p.Isolation.CountAsync("notificationsdb", "SELECT count(*) FROM deceased_person WHERE id_number = $1", dead) == 1,
+            TimeSpan.FromSeconds(20), "the death recorded");
+        _p.Clock.MoveTo(new DateTimeOffset(2026, 9, 29, 9, 0, 0, TimeSpan.FromHours(8)));
+        await _p.PublishAsync(Approved(dead));
+        var suppressed = (await _p.MessagesAsync(dead, 1)).Single();
+        Assert.Equal(MessageState.Suppressed, suppressed.State);
+        Assert.Contains("death", suppressed.LastError);
+
+        await Task.Delay(TimeSpan.FromSeconds(1)); // twenty dispatcher passes, past the morning
+        Assert.Empty(await _p.GatewayMessagesAsync(waitingPhone));
+        Assert.Empty(await _p.GatewayMessagesAsync(deadPhone));
+    }
+
+    [Fact]
     public async Task A_person_who_opted_out_or_replied_TD_is_not_messaged_and_the_history_says_why()
     {
         var (optedOut, optedOutPhone) = await _p.InsuredAsync();
