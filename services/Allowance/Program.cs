@@ -18,13 +18,13 @@ builder.AddMessaging("allowance", events => events
     .Handle<SettlementReversed, AllowanceHandlers>()
     .Handle<BirthCertificateIssued, AllowanceHandlers>()
     .Handle<InsuredPersonDied, AllowanceHandlers>()
-    .Handle<RegionPolicyLoaded, RegionPolicyReplica>());
+    .Handle<RegionPolicyLoaded, RegionPolicyReplica>()
+    .Handle<WorkingDayCalendarLoaded, WorkingDayCalendarReplica>());
 
 // Eligibility, employers' wages and accounts come from Enrollment, found by discovery (services__enrollment__grpc__0).
 builder.AddPlatformClient<EnrollmentClient>("enrollment");
 
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(WorkingDayCalendar.Shipped);
 builder.Services.AddSingleton<AllowanceStore>();
 builder.Services.AddSingleton<PaymentStore>();
 builder.Services.AddSingleton<OperationsStore>();
@@ -33,6 +33,7 @@ builder.Services.AddSingleton<IEnrollmentFacts, EnrollmentFacts>();
 builder.Services.AddScoped<AllowanceHandlers>();
 builder.Services.AddScoped<PaymentHandlers>();
 builder.Services.AddHostedService<DailyPaymentRun>();
+builder.Services.AddHostedService<ProvisionalDueDates>();
 
 var app = builder.Build();
 

@@ -18,14 +18,14 @@ builder.AddMessaging("claims", events => events
     .Handle<PrenatalRegistered, PregnancyQuotaEvents>()
     .Handle<PrenatalRegistrationChanged, PregnancyQuotaEvents>()
     .Handle<PregnancyEnded, PregnancyQuotaEvents>()
-    .Handle<RegionPolicyLoaded, RegionPolicyReplica>());
+    .Handle<RegionPolicyLoaded, RegionPolicyReplica>()
+    .Handle<WorkingDayCalendarLoaded, WorkingDayCalendarReplica>());
 
 // Eligibility and registrations come from the services that own them, found by discovery (services__{name}__grpc__0).
 builder.AddPlatformClient<EnrollmentClient>("enrollment");
 builder.AddPlatformClient<PrenatalClient>("prenatal");
 
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(WorkingDayCalendar.Shipped);
 builder.Services.AddSingleton<SettlementStore>();
 builder.Services.AddSingleton<QuotaLedger>();
 builder.Services.AddSingleton<CaseStore>();

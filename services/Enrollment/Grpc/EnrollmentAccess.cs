@@ -32,6 +32,8 @@ public static class EnrollmentAccess
         ["ListInstitutions"] = new(Operators),
         ["LoadRegionPolicy"] = new(Administrator, Change),
         ["ListRegionPolicies"] = new(Institution | Operators),
+        ["LoadWorkingDayCalendar"] = new(Administrator, Change),
+        ["ListWorkingDayCalendars"] = new(Institution | Operators),
     };
 
     /// <summary>Each department sends only the records it keeps (<see cref="DepartmentRecordKinds.Keepers"/>); every record is audited.</summary>

@@ -20,7 +20,9 @@ public sealed class EnrollmentGrpcService(
     InstitutionHandlers institutions,
     RegionPolicyStore policyStore,
     RegionPolicyCatalog policyCatalog,
-    EligibilityCache eligibilityCache) : Contracts.Enrollment.V1.Enrollment.EnrollmentBase
+    EligibilityCache eligibilityCache,
+    CalendarStore calendars,
+    TimeProvider clock) : Contracts.Enrollment.V1.Enrollment.EnrollmentBase
 {
     public override async Task<Employer> RegisterEmployer(RegisterEmployerRequest request, ServerCallContext context)
     {
@@ -165,6 +167,30 @@ public sealed class EnrollmentGrpcService(
         var reply = new ListRegionPoliciesResponse();
         reply.Versions.AddRange(regions.SelectMany(policyCatalog.Versions).Select(ToProto));
         return Task.FromResult(reply);
+    }
+
+    public override async Task<WorkingDayCalendarVersion> LoadWorkingDayCalendar(LoadWorkingDayCalendarRequest request, ServerCallContext context) =>
+        ToProto(await calendars.LoadAsync(request.Document, context.Caller().Id, context.CancellationToken));
+
+    public override async Task<ListWorkingDayCalendarsResponse> ListWorkingDayCalendars(ListWorkingDayCalendarsRequest request, ServerCallContext context)
+    {
+        var versions = await calendars.ListAsync(context.CancellationToken);
+        var thisYear = DateOnly.FromDateTime(clock.GetLocalNow().DateTime).Year;
+        var reply = new ListWorkingDayCalendarsResponse();
+        reply.Versions.AddRange(versions.Select(ToProto));
+        reply.MissingYears.AddRange(new[] { thisYear, thisYear + 1 }.Where(y => !versions.Any(v => v.Year.Year == y)));
+        return reply;
+    }
+
+    private static WorkingDayCalendarVersion ToProto(CalendarVersion v)
+    {
+        var reply = new WorkingDayCalendarVersion
+        {
+            Year = v.Year.Year, Version = v.VersionId, InForce = v.InForce, LoadedBy = v.LoadedBy, LoadedAt = v.LoadedAt.ToString("O"),
+        };
+        reply.Holidays.AddRange(v.Year.Holidays.Select(ProtoValues.Date));
+        reply.AdjustedWorkingDays.AddRange(v.Year.AdjustedWorkingDays.Select(ProtoValues.Date));
+        return reply;
     }
 
     private static async IAsyncEnumerable<Domain.ContributionRow> Rows(

@@ -29,6 +29,7 @@ public sealed class AllowanceTests(TestServers servers) : IAsyncLifetime
     private EnrollmentClient _enrollment = null!;
     private AllowanceClient _allowance = null!;
     private IBusControl _bus = null!;
+    private readonly FixedClock _clock = new(new DateTimeOffset(2026, 9, 28, 2, 0, 0, TimeSpan.Zero));
 
     public async Task InitializeAsync()
     {
@@ -39,7 +40,7 @@ public sealed class AllowanceTests(TestServers servers) : IAsyncLifetime
             services =>
             {
                 ServiceHost<AllowanceGrpcService>.Calls<EnrollmentClient, EnrollmentGrpcService>(_enrollmentHost)(services);
-                services.AddSingleton<TimeProvider>(new FixedClock(new DateTimeOffset(2026, 9, 28, 2, 0, 0, TimeSpan.Zero)));
+                services.AddSingleton<TimeProvider>(_clock);
             });
         _enrollment = new EnrollmentClient(_enrollmentHost.Channel());
         _allowance = new AllowanceClient(_allowanceHost.Channel());
@@ -173,6 +174,33 @@ public sealed class AllowanceTests(TestServers servers) : IAsyncLifetime
             "SELECT count(*) FROM inbox_message WHERE message_type LIKE '%InsuredPersonDied%'") >= 3, TimeSpan.FromSeconds(30), "the three deaths handled");
         Assert.Equal(CaseState.Approved, (await CaseOfAsync(diedAfter)).State);
         Assert.Equal(2L, await OutboxAsync(nameof(AllowanceRefused)));
+    }
+
+    [Fact]
+    public async Task A_due_date_through_a_year_with_no_calendar_is_flagged_provisional_and_counted_again_once_the_year_is_loaded()
+    {
+        // Approved on Monday 28 December 2026: ten working days run into 2027, whose calendar is not loaded.
+        _clock.MoveTo(new DateTimeOffset(2026, 12, 28, 2, 0, 0, TimeSpan.Zero));
+        var person = await InsuredAsync(await EmployerAsync());
+        await _bus.Publish(Childbirth(person));
+        var provisional = await CaseOfAsync(person);
+        Assert.Equal(CaseState.Approved, provisional.State);
+        Assert.Equal("2027-01-11", provisional.DueDate); // Monday to Friday, for now
+        var flag = Assert.Single(provisional.Findings);
+        Assert.Equal("calendar-missing", flag.Code);
+        Assert.Contains("2027", flag.Message);
+        Assert.Equal(1, (await _allowance.GetOperationsSummaryAsync(new OperationsSummaryRequest())).ProvisionalDueDates);
+
+        // An administrator loads 2027 at Enrollment: every service takes it, and the due date is counted again.
+        var admin = new EnrollmentClient(_enrollmentHost.Channel(TestCredentials.Administrator));
+        var loaded = await admin.LoadWorkingDayCalendarAsync(new LoadWorkingDayCalendarRequest
+        {
+            Document = """{ "year": 2027, "holidays": ["2027-01-01"], "adjustedWorkingDays": [] }""",
+        });
+        Assert.True(loaded.InForce);
+        var counted = await CaseOfAsync(person, c => c.DueDate == "2027-01-12");
+        Assert.Empty(counted.Findings);
+        Assert.Equal(0, (await _allowance.GetOperationsSummaryAsync(new OperationsSummaryRequest())).ProvisionalDueDates);
     }
 
     [Fact]
