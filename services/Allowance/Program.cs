@@ -10,6 +10,7 @@ using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.Enrol
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.Services.AddHttpApiDocument("MaternityCloud Allowance");
 builder.AddMethodAccess(AllowanceAccess.Rules);
 builder.AddServiceDatabase("allowancedb", typeof(AllowanceHandlers).Assembly);
 builder.AddRegionPolicies();
@@ -39,5 +40,6 @@ var app = builder.Build();
 
 app.MapGrpcService<AllowanceGrpcService>();
 app.MapDefaultEndpoints();
+app.MapHttpApiDocument();
 
 app.Run();

@@ -11,6 +11,7 @@ using PrenatalClient = MaternityCloud.Contracts.Prenatal.V1.Prenatal.PrenatalCli
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.Services.AddHttpApiDocument("MaternityCloud Claims");
 builder.AddMethodAccess(ClaimsAccess.Rules);
 builder.AddServiceDatabase("claimsdb", typeof(SettlementHandlers).Assembly);
 builder.AddRegionPolicies();
@@ -41,5 +42,6 @@ var app = builder.Build();
 
 app.MapGrpcService<ClaimsGrpcService>();
 app.MapDefaultEndpoints();
+app.MapHttpApiDocument();
 
 app.Run();

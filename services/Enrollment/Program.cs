@@ -10,6 +10,7 @@ using MaternityCloud.ServiceDefaults.Redis;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.Services.AddHttpApiDocument("MaternityCloud Enrollment");
 builder.AddMethodAccess(EnrollmentAccess.Rules, EnrollmentAccess.DepartmentRules);
 builder.AddServiceDatabase("enrollmentdb", typeof(EnrollmentHandlers).Assembly);
 builder.AddRegionPolicies();
@@ -38,5 +39,6 @@ var app = builder.Build();
 app.MapGrpcService<EnrollmentGrpcService>();
 app.MapGrpcService<DepartmentExchangeGrpcService>();
 app.MapDefaultEndpoints();
+app.MapHttpApiDocument();
 
 app.Run();

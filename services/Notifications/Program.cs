@@ -10,6 +10,7 @@ using MaternityCloud.ServiceDefaults.Redis;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.Services.AddHttpApiDocument("MaternityCloud Notifications");
 builder.AddMethodAccess(NotificationsAccess.Rules);
 builder.AddServiceDatabase("notificationsdb", typeof(RecipientQueries).Assembly);
 builder.AddRegionPolicies();
@@ -45,5 +46,6 @@ var app = builder.Build();
 app.MapGrpcService<NotificationsGrpcService>();
 app.MapGatewayCallbacks();
 app.MapDefaultEndpoints();
+app.MapHttpApiDocument();
 
 app.Run();

@@ -10,6 +10,7 @@ using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.Enrol
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.Services.AddHttpApiDocument("MaternityCloud Prenatal");
 builder.AddMethodAccess(PrenatalAccess.Rules);
 builder.AddServiceDatabase("prenataldb", typeof(PrenatalHandlers).Assembly);
 builder.AddRegionPolicies();
@@ -30,5 +31,6 @@ var app = builder.Build();
 
 app.MapGrpcService<PrenatalGrpcService>();
 app.MapDefaultEndpoints();
+app.MapHttpApiDocument();
 
 app.Run();
