@@ -31,6 +31,7 @@ builder.Services.AddSingleton<SettlementStore>();
 builder.Services.AddSingleton<QuotaLedger>();
 builder.Services.AddSingleton<CaseStore>();
 builder.Services.AddSingleton<IEligibility, EnrollmentEligibility>();
+builder.Services.AddSingleton<IVisitCertificates, EnrollmentElectronicCodes>();
 builder.Services.AddSingleton<IPrenatalRegistrations, PrenatalRegistrations>();
 builder.Services.AddSingleton<SettlementHandlers>();
 builder.Services.AddSingleton<OperatorHandlers>();

@@ -28,6 +28,7 @@ builder.Services.AddScoped<EnrollmentHandlers>();
 builder.Services.AddScoped<SpouseFilingHandlers>();
 builder.Services.AddScoped<NewbornHandlers>();
 builder.Services.AddScoped<DepartmentExchangeHandlers>();
+builder.Services.AddScoped<ElectronicCodeHandlers>();
 builder.Services.AddScoped<ContributionImport>();
 builder.Services.AddSingleton<EligibilityQueries>();
 builder.Services.AddSingleton<InstitutionRegistry>();

@@ -22,6 +22,7 @@ public sealed class EnrollmentGrpcService(
     RegionPolicyCatalog policyCatalog,
     EligibilityCache eligibilityCache,
     CalendarStore calendars,
+    ElectronicCodeHandlers codes,
     TimeProvider clock) : Contracts.Enrollment.V1.Enrollment.EnrollmentBase
 {
     public override async Task<Employer> RegisterEmployer(RegisterEmployerRequest request, ServerCallContext context)
@@ -103,6 +104,35 @@ public sealed class EnrollmentGrpcService(
     public override async Task<InsuredPerson> EnrollNewborn(EnrollNewbornRequest request, ServerCallContext context) =>
         ToProto(await newborns.EnrollAsync(new EnrollNewborn(request.BirthCertificateNumber, request.Name, request.BirthDate,
             request.GuardianIdNumber, request.Region, request.EnrolledOn), context.CancellationToken));
+
+    public override async Task<LinkedNewborn> LinkNewborn(LinkNewbornRequest request, ServerCallContext context)
+    {
+        var linked = await codes.LinkNewbornAsync(request.BirthCertificateNumber, request.GuardianIdNumber, context.Caller(), context.CancellationToken);
+        var n = linked.Newborn;
+        return new LinkedNewborn
+        {
+            PersonId = n.PersonId.ToString(), Name = n.Name, BirthDate = ProtoValues.Date(n.BirthDate), BirthCertificateNumber = n.BirthCertificateNumber ?? "",
+            IdNumber = n.IdNumber?.Value ?? "", LinkedAt = linked.LinkedAt.ToString("O"), ElectronicCode = ToProto(linked.Code),
+        };
+    }
+
+    public override async Task<ElectronicCode> IssueElectronicCode(IssueElectronicCodeRequest request, ServerCallContext context) =>
+        ToProto(await codes.IssueAsync(request.IdNumber, context.Caller(), context.CancellationToken));
+
+    public override async Task<ElectronicCodeHolder> ResolveElectronicCode(ResolveElectronicCodeRequest request, ServerCallContext context)
+    {
+        var holder = await codes.ResolveAsync(request.Code, context.CancellationToken)
+            ?? throw new BuildingBlocks.Domain.NotFoundException("electronic code", "given");
+        return new ElectronicCodeHolder
+        {
+            PersonId = holder.PersonId.ToString(), IdNumber = holder.IdNumber ?? "", BirthCertificateNumber = holder.BirthCertificateNumber ?? "",
+        };
+    }
+
+    private static ElectronicCode ToProto(Domain.ElectronicCode c) => new()
+    {
+        Code = c.Code, PersonId = c.PersonId.ToString(), IssuedAt = c.IssuedAt.ToString("O"),
+    };
 
     public override async Task<InsuredPerson> UpdateNewbornIdentity(UpdateNewbornIdentityRequest request, ServerCallContext context) =>
         ToProto(await newborns.UpdateIdentityAsync(new UpdateNewbornIdentity(request.PersonId, request.IdNumber), context.CancellationToken));
