@@ -57,6 +57,7 @@ builder.AddDepartmentsStandIn<Projects.MaternityCloud_LocalDepartments>("departm
 var operations = builder.AddOperations<Projects.MaternityCloud_Operations>("operations", httpPort: 17010)
     .WithReference(messaging).WaitFor(messaging)
     .WithBrokerManagement(messaging)
+    .WithReference(enrollment)
     .WithReference(claims)
     .WithReference(allowance)
     .WithReference(notifications);

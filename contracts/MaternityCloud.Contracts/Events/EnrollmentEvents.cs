@@ -57,7 +57,8 @@ public sealed record SpouseFiled(
 
 /// <summary>
 /// The guardian of a newborn who is not enrolled yet should be reminded to enrol (新生儿参保提醒) before
-/// <see cref="EnrolBefore"/>, the last day of the region's window for cover from birth.
+/// <see cref="EnrolBefore"/>, the last day of the region's window for cover from birth. <see cref="Round"/> is empty for
+/// the reminder the birth record triggers, and names the enrolment drive (参保扩面) that sends it again.
 /// </summary>
 public sealed record GuardianReminderDue(
     Guid EventId,
@@ -69,7 +70,8 @@ public sealed record GuardianReminderDue(
     string GuardianName,
     string? GuardianMobilePhone,
     string Region,
-    DateOnly EnrolBefore) : IIntegrationEvent;
+    DateOnly EnrolBefore,
+    string Round = "") : IIntegrationEvent;
 
 /// <summary>A newborn was enrolled as a resident; benefits start on <see cref="CoveredFrom"/> (the waiting-period rule).</summary>
 public sealed record NewbornEnrolled(

@@ -35,6 +35,8 @@ public static class EnrollmentAccess
         ["ListInstitutions"] = new(Operators),
         ["LoadRegionPolicy"] = new(Administrator, Change),
         ["ListRegionPolicies"] = new(Institution | Operators),
+        ["ListUnenrolledNewborns"] = new MethodAccess(Operators, Read),
+        ["RemindUnenrolledGuardians"] = new(Clerks | Administrator, Change),
         ["LoadWorkingDayCalendar"] = new(Administrator, Change),
         ["ListWorkingDayCalendars"] = new(Institution | Operators),
     };

@@ -23,6 +23,7 @@ public sealed class EnrollmentGrpcService(
     EligibilityCache eligibilityCache,
     CalendarStore calendars,
     ElectronicCodeHandlers codes,
+    EnrollmentDriveHandlers drives,
     TimeProvider clock) : Contracts.Enrollment.V1.Enrollment.EnrollmentBase
 {
     public override async Task<Employer> RegisterEmployer(RegisterEmployerRequest request, ServerCallContext context)
@@ -197,6 +198,27 @@ public sealed class EnrollmentGrpcService(
         var reply = new ListRegionPoliciesResponse();
         reply.Versions.AddRange(regions.SelectMany(policyCatalog.Versions).Select(ToProto));
         return Task.FromResult(reply);
+    }
+
+    public override async Task<ListUnenrolledNewbornsResponse> ListUnenrolledNewborns(ListUnenrolledNewbornsRequest request, ServerCallContext context)
+    {
+        var reply = new ListUnenrolledNewbornsResponse();
+        reply.Newborns.AddRange((await drives.ListAsync(request.Region, request.Street, request.DaysSinceBirth, context.CancellationToken)).Select(n =>
+            new Contracts.Enrollment.V1.UnenrolledNewborn
+            {
+                BirthCertificateNumber = BuildingBlocks.Domain.PersonalData.MaskIdNumber(n.Birth.CertificateNumber), NewbornName = n.Birth.NewbornName,
+                BirthDate = ProtoValues.Date(n.Birth.BirthDate), Street = n.Street, GuardianName = n.Birth.GuardianName,
+                GuardianMobilePhone = n.Birth.GuardianMobilePhone is { } phone ? BuildingBlocks.Domain.PersonalData.MaskPhone(phone) : "",
+                DaysSinceBirth = n.DaysSinceBirth, EnrolBefore = ProtoValues.Date(n.EnrolBefore),
+                WindowPassed = n.EnrolBefore < DateOnly.FromDateTime(clock.GetLocalNow().DateTime), DriveReminders = n.DriveReminders,
+            }));
+        return reply;
+    }
+
+    public override async Task<EnrollmentDrive> RemindUnenrolledGuardians(RemindUnenrolledGuardiansRequest request, ServerCallContext context)
+    {
+        var drive = await drives.RemindAsync(request.Region, request.Street, request.DaysSinceBirth, context.Caller(), context.CancellationToken);
+        return new EnrollmentDrive { Round = drive.Round, Reminded = drive.Reminded, Repeated = drive.Repeated };
     }
 
     public override async Task<WorkingDayCalendarVersion> LoadWorkingDayCalendar(LoadWorkingDayCalendarRequest request, ServerCallContext context) =>

@@ -228,6 +228,50 @@ public sealed class DepartmentExchangeTests(TestServers servers) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task An_enrolment_drive_lists_the_unenrolled_newborns_by_street_and_reminds_their_guardians_once_a_day()
+    {
+        var births = As(Departments.HealthCommission);
+        async Task<string> BirthAsync(int daysAgo, string street)
+        {
+            var certificate = "Q33" + Random.Shared.Next(1000000, 9999999);
+            await births.RecordBirthCertificateAsync(new BirthCertificate
+            {
+                RecordId = Id(), CertificateNumber = certificate, BirthDate = Date(Today.AddDays(-daysAgo)), NewbornName = "王小" + daysAgo,
+                MotherIdNumber = IdNumber(male: false), GuardianIdNumber = IdNumber(male: true), GuardianName = "王强", GuardianMobilePhone = "13912345678",
+                Street = street,
+            });
+            return certificate;
+        }
+        var enrolled = await BirthAsync(45, "五马街道");
+        await BirthAsync(40, "五马街道");
+        await BirthAsync(10, "五马街道"); // too recent for a 30-day drive
+        await BirthAsync(50, "南汇街道");
+        var enrolledBirth = await _isolation.SqlAsync("enrollmentdb", "SELECT guardian_id_number FROM birth_record WHERE certificate_number = $1", enrolled);
+        await _enrollment.EnrollNewbornAsync(new EnrollNewbornRequest
+        {
+            BirthCertificateNumber = enrolled, Name = "王小45", BirthDate = Date(Today.AddDays(-45)), GuardianIdNumber = (string)enrolledBirth!,
+        });
+
+        var all = (await _enrollment.ListUnenrolledNewbornsAsync(new ListUnenrolledNewbornsRequest { Region = Wenzhou, DaysSinceBirth = 30 })).Newborns;
+        Assert.Equal([("五马街道", 40), ("南汇街道", 50)], all.Select(n => (n.Street, n.DaysSinceBirth)).OrderBy(n => n.Item2));
+        Assert.All(all, n => Assert.Equal("139****5678", n.GuardianMobilePhone));
+        Assert.All(all, n => Assert.DoesNotMatch("^Q33[0-9]{7}$", n.BirthCertificateNumber)); // masked
+        Assert.Single((await _enrollment.ListUnenrolledNewbornsAsync(new ListUnenrolledNewbornsRequest { Region = Wenzhou, Street = "五马街道", DaysSinceBirth = 30 })).Newborns);
+
+        var before = await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM outbox_message WHERE message_type LIKE '%GuardianReminderDue'");
+        var drive = await _enrollment.RemindUnenrolledGuardiansAsync(new RemindUnenrolledGuardiansRequest { Region = Wenzhou, DaysSinceBirth = 30 });
+        var again = await _enrollment.RemindUnenrolledGuardiansAsync(new RemindUnenrolledGuardiansRequest { Region = Wenzhou, DaysSinceBirth = 30 });
+        Assert.Equal((2, false), (drive.Reminded, drive.Repeated));
+        Assert.Equal((2, true, drive.Round), (again.Reminded, again.Repeated, again.Round));
+        Assert.Equal(before + 2, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM outbox_message WHERE message_type LIKE '%GuardianReminderDue'"));
+        Assert.All((await _enrollment.ListUnenrolledNewbornsAsync(new ListUnenrolledNewbornsRequest { Region = Wenzhou, DaysSinceBirth = 30 })).Newborns,
+            n => Assert.Equal(1, n.DriveReminders));
+
+        var bad = await Assert.ThrowsAsync<RpcException>(() => _enrollment.ListUnenrolledNewbornsAsync(new ListUnenrolledNewbornsRequest { Region = "999999", DaysSinceBirth = -1 }).ResponseAsync);
+        Assert.Equal(["days_since_birth", "region"], bad.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Select(f => f.Field).Order());
+    }
+
+    [Fact]
     public async Task A_record_sent_again_or_concurrently_takes_effect_once_and_every_record_is_audited()
     {
         var person = await EmployeeAsync();

@@ -106,6 +106,23 @@ public sealed class NotificationsTests(TestServers servers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_enrolment_drive_sends_the_reminder_again_once_per_drive()
+    {
+        var guardianPhone = TestData.MobilePhone();
+        var guardianId = TestData.IdNumber();
+        GuardianReminderDue Reminder(string round) => new(Guid.NewGuid(), DateTimeOffset.UtcNow, "Q330055555", "林小雨", Born, guardianId, "林建国",
+            guardianPhone, "330300", new DateOnly(2026, 12, 19), round);
+
+        await _p.PublishAsync(Reminder(""));
+        await OneSmsAsync(guardianPhone);
+        await _p.PublishAsync(Reminder("drive-330300-*-30-20261110"));
+        await _p.PublishAsync(Reminder("drive-330300-*-30-20261110")); // the same drive's event again
+        await Eventually.True(async () => (await _p.GatewayMessagesAsync(guardianPhone)).Count == 2, TimeSpan.FromSeconds(20), "the drive's reminder");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(2, (await _p.GatewayMessagesAsync(guardianPhone)).Count);
+    }
+
+    [Fact]
     public async Task A_newborns_guardian_is_reminded_to_enrol_at_the_birth_records_number_and_told_when_cover_starts()
     {
         var guardianPhone = TestData.MobilePhone();
