@@ -30,6 +30,7 @@ builder.Services.AddScoped<NewbornHandlers>();
 builder.Services.AddScoped<DepartmentExchangeHandlers>();
 builder.Services.AddScoped<ElectronicCodeHandlers>();
 builder.Services.AddScoped<EnrollmentDriveHandlers>();
+builder.Services.AddScoped<TransferHandlers>();
 builder.Services.AddScoped<ContributionImport>();
 builder.Services.AddSingleton<EligibilityQueries>();
 builder.Services.AddSingleton<InstitutionRegistry>();

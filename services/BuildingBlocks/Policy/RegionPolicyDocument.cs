@@ -91,11 +91,14 @@ public static class RegionPolicyDocument
 
         var imprisonment = !e.TryGetProperty("imprisonmentSuspendsBenefits", out _)
             || Bool(e, "imprisonmentSuspendsBenefits", "eligibility.imprisonmentSuspendsBenefits", v);
+        var transferred = !e.TryGetProperty("transferredMonthsCounted", out _)
+            || Bool(e, "transferredMonthsCounted", "eligibility.transferredMonthsCounted", v);
 
         return newborn is null ? null
             : new EligibilityParameters(medicalKinds, contributing, months, counting, backPayments, insuredOnDate, excluded, spouseAllowance, newborn)
             {
                 ImprisonmentSuspendsBenefits = imprisonment,
+                TransferredMonthsCounted = transferred,
             };
     }
 

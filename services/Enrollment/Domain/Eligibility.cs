@@ -182,7 +182,8 @@ public static class EligibilityRules
     {
         var eventMonth = new DateOnly(eventDate.Year, eventDate.Month, 1);
         var byMonth = contributions.Where(c => c.Month < eventMonth).ToDictionary(c => c.Month);
-        bool Qualifies(ContributionMonth c) => c.PaidInFullOnTime || (c.BackPayment && rules.BackPaymentsCounted);
+        bool Qualifies(ContributionMonth c) => (c.TransferredFrom is null || rules.TransferredMonthsCounted)
+            && (c.PaidInFullOnTime || (c.BackPayment && rules.BackPaymentsCounted));
 
         int counted;
         if (rules.ContributionCounting == ContributionCounting.Continuous)
@@ -200,6 +201,8 @@ public static class EligibilityRules
         var notCounted = rules.BackPaymentsCounted ? 0 : byMonth.Values.Count(c => !c.PaidInFullOnTime && c.BackPayment);
         var how = rules.ContributionCounting == ContributionCounting.Continuous ? "continuous months just" : "months in total";
         var backPaid = notCounted > 0 ? $"; {notCounted} back-paid month(s) do not count here" : "";
+        var transferred = rules.TransferredMonthsCounted ? 0 : byMonth.Values.Count(c => c.TransferredFrom is not null);
+        if (transferred > 0) backPaid += $"; {transferred} month(s) transferred from other regions do not count here";
         reasons.Add(new("contributions-short",
             $"{prefix}{counted} {how} before {eventMonth:yyyy-MM} paid in full and on time; the region requires {rules.MinimumContributionMonths}{backPaid}"));
     }

@@ -24,6 +24,7 @@ public sealed class EnrollmentGrpcService(
     CalendarStore calendars,
     ElectronicCodeHandlers codes,
     EnrollmentDriveHandlers drives,
+    TransferHandlers transfers,
     TimeProvider clock) : Contracts.Enrollment.V1.Enrollment.EnrollmentBase
 {
     public override async Task<Employer> RegisterEmployer(RegisterEmployerRequest request, ServerCallContext context)
@@ -198,6 +199,35 @@ public sealed class EnrollmentGrpcService(
         var reply = new ListRegionPoliciesResponse();
         reply.Versions.AddRange(regions.SelectMany(policyCatalog.Versions).Select(ToProto));
         return Task.FromResult(reply);
+    }
+
+    public override async Task<InsuranceTransfer> TransferIn(TransferInRequest request, ServerCallContext context) =>
+        ToProto(await transfers.TransferInAsync(request.TransferId, request.IdNumber, request.FromRegion,
+            request.Months.Select(m => new Application.TransferMonthRow(m.Month, m.PaidInFullOnTime, m.BackPayment)).ToList(), context.Caller(), context.CancellationToken));
+
+    public override async Task<InsuranceTransfer> TransferOut(TransferOutRequest request, ServerCallContext context) =>
+        ToProto(await transfers.TransferOutAsync(request.TransferId, request.PersonId, request.ToRegion, request.LastDay, context.Caller(), context.CancellationToken));
+
+    public override async Task<ListTransfersResponse> ListTransfers(ListTransfersRequest request, ServerCallContext context)
+    {
+        var reply = new ListTransfersResponse();
+        reply.Transfers.AddRange((await transfers.ListAsync(request.IdNumber, context.CancellationToken)).Select(ToProto));
+        return reply;
+    }
+
+    private static InsuranceTransfer ToProto(Application.TransferRecord t)
+    {
+        var reply = new InsuranceTransfer
+        {
+            TransferId = t.TransferId, Direction = (TransferDirection)(int)t.Direction, PersonId = t.PersonId.ToString(), IdNumber = t.IdNumber,
+            OtherRegion = t.OtherRegion, EffectiveOn = ProtoValues.Date(t.EffectiveOn), Months = t.Months, MonthsAlreadyHere = t.MonthsAlreadyHere,
+            RecordedBy = t.RecordedBy, RecordedAt = t.RecordedAt.ToString("O"),
+        };
+        reply.CertifiedMonths.AddRange(t.CertifiedMonths.Select(m => new Contracts.Enrollment.V1.TransferredMonth
+        {
+            Month = m.Month.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture), PaidInFullOnTime = m.PaidInFullOnTime, BackPayment = m.BackPayment,
+        }));
+        return reply;
     }
 
     public override async Task<ListUnenrolledNewbornsResponse> ListUnenrolledNewborns(ListUnenrolledNewbornsRequest request, ServerCallContext context)

@@ -49,7 +49,7 @@ public sealed class EligibilityStore(NpgsqlDataSource dataSource)
                     WHERE {personCondition} ORDER BY ip.valid_from
                     """, key),
                 Sql.BatchCommand($"""
-                    SELECT c.month, c.paid_in_full_on_time, c.back_payment
+                    SELECT c.month, c.paid_in_full_on_time, c.back_payment, c.transferred_from
                     FROM contribution c JOIN insured_person p USING (person_id)
                     WHERE {personCondition} AND c.month < $2 AND c.month >= $3
                     """, key, eventMonth, oldest),
@@ -95,7 +95,7 @@ public sealed class EligibilityStore(NpgsqlDataSource dataSource)
                 {
                     Sql.BatchCommand($"SELECT {EnrollmentRepository.PeriodColumns} FROM insurance_period WHERE person_id = $1 ORDER BY valid_from",
                         filing.EmployeePersonId),
-                    Sql.BatchCommand("SELECT month, paid_in_full_on_time, back_payment FROM contribution WHERE person_id = $1 AND month < $2 AND month >= $3",
+                    Sql.BatchCommand("SELECT month, paid_in_full_on_time, back_payment, transferred_from FROM contribution WHERE person_id = $1 AND month < $2 AND month >= $3",
                         filing.EmployeePersonId, eventMonth, oldest),
                     Sql.BatchCommand($"SELECT {StatusColumns} FROM person_status WHERE id_number = (SELECT id_number FROM insured_person WHERE person_id = $1)",
                         filing.EmployeePersonId),
@@ -173,7 +173,8 @@ public sealed class EligibilityStore(NpgsqlDataSource dataSource)
     {
         var months = new List<ContributionMonth>();
         while (await reader.ReadAsync(ct))
-            months.Add(new ContributionMonth(reader.GetFieldValue<DateOnly>(0), reader.GetBoolean(1), reader.GetBoolean(2)));
+            months.Add(new ContributionMonth(reader.GetFieldValue<DateOnly>(0), reader.GetBoolean(1), reader.GetBoolean(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3)));
         return months;
     }
 }

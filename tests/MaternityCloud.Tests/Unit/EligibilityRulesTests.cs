@@ -226,4 +226,37 @@ public sealed class EligibilityRulesTests
         Assert.Contains("eligibility.newbornWaitingPeriod", fields);
         Assert.Contains("medical", fields);
     }
+
+    [Fact]
+    public void Months_transferred_from_another_region_count_where_the_region_says_so()
+    {
+        var here = Paid(4, Birth);
+        var transferred = Paid(8, Birth.AddMonths(-4)).Select(m => m with { TransferredFrom = "420281" }).ToList();
+        var own = new InsuranceRecord([Period(InsuredKind.Employee, "2026-02-01")], [.. here, .. transferred]);
+
+        Assert.Empty(Codes(Decide(own, Benefit.Allowance, Wenzhou)));
+        var notCounted = Wenzhou with { Eligibility = Wenzhou.Eligibility with { TransferredMonthsCounted = false } };
+        var refused = Decide(own, Benefit.Allowance, notCounted);
+        Assert.Equal(["contributions-short"], Codes(refused));
+        Assert.Contains("8 month(s) transferred from other regions do not count here", refused.Reasons[0].Message);
+    }
+
+    [Fact]
+    public void Departments_statuses_change_the_kind_and_stop_benefits_from_their_dates()
+    {
+        var history = new List<InsurancePeriod> { Period(InsuredKind.Employee, "2020-01-01") };
+        InsuranceRecord With(params PersonStatus[] statuses) => new(history, Paid(24, Birth), statuses);
+
+        var retired = Decide(With(new PersonStatus(PersonStatusKind.Retirement, Birth.AddDays(-30), null)), Benefit.Allowance, Wenzhou);
+        Assert.Equal(InsuredKind.Retiree, retired.Kind);
+        var benefit = Decide(With(new PersonStatus(PersonStatusKind.UnemploymentBenefit, Birth.AddDays(-30), Birth.AddDays(30))), Benefit.Allowance, Wenzhou);
+        Assert.Equal(InsuredKind.UnemploymentBenefitRecipient, benefit.Kind);
+        Assert.Equal(["excluded-kind"], Codes(benefit));
+        Assert.Equal(["deceased"], Codes(Decide(With(new PersonStatus(PersonStatusKind.Death, Birth.AddDays(-1), null)), Benefit.Allowance, Wenzhou)));
+        Assert.Empty(Codes(Decide(With(new PersonStatus(PersonStatusKind.Death, Birth, null)), Benefit.Allowance, Wenzhou))); // the day itself
+        var prison = With(new PersonStatus(PersonStatusKind.Imprisonment, Birth.AddDays(-10), Birth.AddDays(10)));
+        Assert.Equal(["imprisoned"], Codes(Decide(prison, Benefit.MaternityMedical, Wenzhou)));
+        var noSuspension = Wenzhou with { Eligibility = Wenzhou.Eligibility with { ImprisonmentSuspendsBenefits = false } };
+        Assert.Empty(Codes(Decide(prison, Benefit.MaternityMedical, noSuspension)));
+    }
 }
