@@ -33,7 +33,11 @@ public static class PlatformCredentials
             NotBefore = now.AddMinutes(-1),
             Expires = now + lifetime,
             Claims = claims,
-            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(issuerKey), SecurityAlgorithms.EcdsaSha256),
+            // No cached signature provider: the library caches it by the key's material, so a second key object loaded from the
+            // same file (the CLI loads it twice) would otherwise sign with the first one, already disposed.
+            SigningCredentials = new SigningCredentials(
+                new ECDsaSecurityKey(issuerKey) { CryptoProviderFactory = new CryptoProviderFactory { CacheSignatureProviders = false } },
+                SecurityAlgorithms.EcdsaSha256),
         });
     }
 

@@ -75,6 +75,11 @@ public sealed class AppHostTests
                 Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
             }
 
+            // The README's 出生"一件事", run as a hospital integrator would: the documented script against this platform.
+            var walk = await RunOneThingAsync(platform, state);
+            Assert.True(walk.ExitCode == 0, walk.Output);
+            Assert.Contains("Done: marriage record, spouse filing", walk.Output);
+
             // A service that crashes is started again (after its backoff) and becomes healthy.
             var prenatal = platform.ProcessId("prenatal")!.Value;
             ProcessTree.Kill(prenatal);
@@ -94,6 +99,30 @@ public sealed class AppHostTests
         await Eventually.True(() => Task.FromResult(!pids.Any(ProcessTree.IsAlive)), TimeSpan.FromSeconds(30), "every process the platform started to exit");
         Assert.Empty(ProcessTree.Mentioning(state));
         try { Directory.Delete(state, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>scripts/birth-one-thing.sh with this platform's addresses and issuer key; its output and exit code.</summary>
+    private static async Task<(int ExitCode, string Output)> RunOneThingAsync(RunningPlatform platform, string state)
+    {
+        string Http(string resource, string endpoint = "http") => platform.Endpoint(resource, endpoint).ToString().TrimEnd('/');
+        var root = MaternityCloud.Hosting.PlatformState.FindRepositoryRoot();
+        var start = new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(root, "scripts", "birth-one-thing.sh")])
+        {
+            WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true,
+            Environment =
+            {
+                ["ENROLLMENT"] = Http("enrollment"), ["PRENATAL"] = Http("prenatal"), ["CLAIMS"] = Http("claims"), ["ALLOWANCE"] = Http("allowance"),
+                ["DEPARTMENTS"] = Http("departments"), ["ENROLLMENT_GRPC"] = Http("enrollment", "grpc"),
+                ["CONFIGURATION"] = AppContext.BaseDirectory.Contains("/Release/") ? "Release" : "Debug",
+                ["Auth__IssuerKeyFile"] = platform.Issuer.KeyFile,
+            },
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await errors);
     }
 
     private static async Task<List<string>> ListServicesAsync(GrpcChannel channel)
