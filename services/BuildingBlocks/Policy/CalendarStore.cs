@@ -7,7 +7,7 @@ using Npgsql;
 namespace MaternityCloud.BuildingBlocks.Policy;
 
 /// <summary>One loaded version of a year's calendar, as operators list them.</summary>
-public sealed record CalendarVersion(long VersionId, CalendarYear Year, string LoadedBy, DateTimeOffset LoadedAt, bool InForce);
+public sealed record CalendarVersion(long Version, CalendarYear Year, string LoadedBy, DateTimeOffset LoadedAt, bool InForce);
 
 /// <summary>
 /// The working-day calendars in the service's database (table working_day_calendar), versioned like region parameters,
@@ -21,23 +21,19 @@ public sealed partial class CalendarStore(
         database.InTransactionAsync(async (tx, token) =>
         {
             foreach (var (_, year) in WorkingDayCalendar.ShippedDocuments())
-            {
-                await using var known = tx.Command("SELECT EXISTS (SELECT 1 FROM working_day_calendar WHERE year = $1)", year.Year);
-                if (!(bool)(await known.ExecuteScalarAsync(token))!) await TryStoreAsync(tx, year, "shipped", token);
-            }
+                await TryStoreAsync(tx, year, version: 0, "shipped", token); // version 0: any loaded version of the year wins
         }, ct);
 
     /// <summary>Puts the latest version of every year in force when a version was added (here or at another replica).</summary>
     public async Task RefreshAsync(CancellationToken ct)
     {
+        long generation; // this copy's highest row: it changes whenever a version is stored here
         await using (var check = dataSource.CreateCommand("SELECT coalesce(max(version_id), 0) FROM working_day_calendar"))
-        {
-            if ((long)(await check.ExecuteScalarAsync(ct))! == calendar.Generation && calendar.Generation != 0) return;
-        }
-        var versions = await ListAsync(ct);
-        var inForce = versions.Where(v => v.InForce).ToList();
-        calendar.Replace(inForce.Select(v => v.Year), versions.Count == 0 ? 0 : versions.Max(v => v.VersionId));
-        LogLoaded(string.Join(", ", inForce.Select(v => v.Year.Year).Order()), calendar.Generation);
+            generation = (long)(await check.ExecuteScalarAsync(ct))!;
+        if (generation == calendar.Generation && generation != 0) return;
+        var inForce = (await ListAsync(ct)).Where(v => v.InForce).ToList();
+        calendar.Replace(inForce.Select(v => v.Year), generation);
+        LogLoaded(string.Join(", ", inForce.Select(v => $"{v.Year.Year} v{v.Version}")), generation);
     }
 
     /// <summary>Every version of every year, oldest first; the latest of each year is in force.</summary>
@@ -45,8 +41,8 @@ public sealed partial class CalendarStore(
     {
         await using var read = dataSource.CreateCommand(
             """
-            SELECT version_id, document::text, loaded_by, loaded_at, version_id = max(version_id) OVER (PARTITION BY year)
-            FROM working_day_calendar ORDER BY year, version_id
+            SELECT version, document::text, loaded_by, loaded_at, version = max(version) OVER (PARTITION BY year)
+            FROM working_day_calendar ORDER BY year, version
             """);
         await using var reader = await read.ExecuteReaderAsync(ct);
         var versions = new List<CalendarVersion>();
@@ -57,32 +53,44 @@ public sealed partial class CalendarStore(
     }
 
     /// <summary>
-    /// An operator loads a year (a new one, or a correction of a loaded one): it is a new version in force from now on,
-    /// published so every service counts with it. Due dates already set keep the version they were counted with. The
-    /// same document again returns the stored version.
+    /// An operator loads a year (a new one, or a correction of a loaded one, or back to an earlier document): it is the
+    /// next version of the year, in force from now on, published so every service counts with it. Due dates already set
+    /// keep the version they were counted with. The document the version in force already holds returns that version.
     /// </summary>
     public async Task<CalendarVersion> LoadAsync(string json, string loadedBy, CancellationToken ct)
     {
         var year = WorkingDayCalendar.Parse(json);
         await database.InTransactionAsync(async (tx, token) =>
         {
-            if (await TryStoreAsync(tx, year, loadedBy, token))
-                tx.Publish(new WorkingDayCalendarLoaded(Guid.CreateVersion7(), clock.GetUtcNow(), year.Year, Document(year), loadedBy));
+            await tx.LockAsync("calendar:" + year.Year, token); // one load of a year at a time: versions stay in order
+            await using (var inForce = tx.Command(
+                "SELECT document = $2::jsonb FROM working_day_calendar WHERE year = $1 ORDER BY version DESC LIMIT 1", year.Year, Document(year)))
+            {
+                if (await inForce.ExecuteScalarAsync(token) is true) return; // the version in force already says this
+            }
+            await using var insert = tx.Command(
+                """
+                INSERT INTO working_day_calendar (year, version, document, loaded_by)
+                VALUES ($1, (SELECT coalesce(max(version), 0) + 1 FROM working_day_calendar WHERE year = $1), $2::jsonb, $3)
+                RETURNING version
+                """, year.Year, Document(year), loadedBy);
+            var version = (long)(await insert.ExecuteScalarAsync(token))!;
+            tx.Publish(new WorkingDayCalendarLoaded(Guid.CreateVersion7(), clock.GetUtcNow(), year.Year, Document(year), loadedBy, version));
         }, ct);
         await RefreshAsync(ct);
-        return (await ListAsync(ct)).Last(v => v.Year.Year == year.Year && Document(v.Year) == Document(year));
+        return (await ListAsync(ct)).Single(v => v.Year.Year == year.Year && v.InForce);
     }
 
     /// <summary>Stores a version loaded elsewhere; the calendar picks it up on its next refresh.</summary>
     internal static async Task StoreReplicaAsync(OutboxTransaction tx, WorkingDayCalendarLoaded loaded, CancellationToken ct) =>
-        await TryStoreAsync(tx, WorkingDayCalendar.Parse(loaded.Document), loaded.LoadedBy, ct);
+        await TryStoreAsync(tx, WorkingDayCalendar.Parse(loaded.Document), loaded.Version, loaded.LoadedBy, ct);
 
-    private static async Task<bool> TryStoreAsync(OutboxTransaction tx, CalendarYear year, string loadedBy, CancellationToken ct)
+    private static async Task TryStoreAsync(OutboxTransaction tx, CalendarYear year, long version, string loadedBy, CancellationToken ct)
     {
         await using var insert = tx.Command(
-            "INSERT INTO working_day_calendar (year, document, loaded_by) VALUES ($1, $2::jsonb, $3) ON CONFLICT DO NOTHING",
-            year.Year, Document(year), loadedBy);
-        return await insert.ExecuteNonQueryAsync(ct) == 1;
+            "INSERT INTO working_day_calendar (year, version, document, loaded_by) VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT (year, version) DO NOTHING",
+            year.Year, version, Document(year), loadedBy);
+        await insert.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>The normalised document: the same year's dates always serialise alike, so a repeat is recognised.</summary>

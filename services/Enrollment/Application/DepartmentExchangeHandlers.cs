@@ -217,12 +217,17 @@ public sealed partial class DepartmentExchangeHandlers(
             }
         }
         // The spouse filed through this marriage is covered up to the dissolution: her answers change.
-        await using var filings = tx.Command("SELECT spouse_id_number FROM spouse_filing WHERE marriage_certificate_number = $1", certificate);
+        await using var filings = tx.Command(
+            """
+            SELECT f.spouse_id_number, p.person_id FROM spouse_filing f LEFT JOIN insured_person p ON p.id_number = f.spouse_id_number
+            WHERE f.marriage_certificate_number = $1
+            """, certificate);
         await using var reader = await filings.ExecuteReaderAsync(ct);
         var spouses = 0;
         while (await reader.ReadAsync(ct))
         {
             change.AffectsSubject(EligibilitySubject.ForIdNumber(reader.GetString(0)));
+            if (!reader.IsDBNull(1)) change.Affects(reader.GetGuid(1)); // her answers asked by person id too
             spouses++;
         }
         return spouses == 0

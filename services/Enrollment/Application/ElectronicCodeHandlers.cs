@@ -24,13 +24,14 @@ public sealed partial class ElectronicCodeHandlers(
 
         return await changes.Database.InTransactionAsync(async (tx, token) =>
         {
+            // Only the guardian on the health commission's record, asked first: anyone else learns nothing, not even whether
+            // the newborn is enrolled.
+            var record = await repository.FindBirthRecordAsync(tx.Connection, certificate, token);
+            if (record is null || record.GuardianIdNumber != guardian)
+                throw new PermissionDeniedException("no birth record names this guardian for this birth certificate");
             var newborn = await repository.FindPersonByBirthCertificateAsync(tx.Connection, certificate, token)
                 ?? throw new RuleViolationException("newborn-enrolled",
                     $"no newborn is enrolled with birth certificate {PersonalData.MaskIdNumber(certificate)}: enrol the newborn first (EnrollNewborn)");
-            var record = await repository.FindBirthRecordAsync(tx.Connection, certificate, token);
-            // Only the guardian on the health commission's record; asked for anyone else's newborn, nothing is revealed.
-            if (record is null || record.GuardianIdNumber != guardian)
-                throw new PermissionDeniedException("the birth record names another guardian for this newborn");
             tx.About(guardian.Value);
 
             var now = clock.GetUtcNowForDatabase();

@@ -19,8 +19,8 @@ public sealed record TransferRecord(
 /// <summary>
 /// 医保关系转移接续: a person's insurance moving between pooling regions. In: the months paid in the other region, from
 /// its transfer form, are kept naming that region and count for eligibility where this region's rules say so (a month
-/// already paid here stays as it was). Out: insurance here ends on the last day, and the months paid here are certified
-/// for the other region to take. Each transfer is kept by its form's number: recording it again answers the first.
+/// already paid here stays as it was). Out: insurance here ends on the last day, and every month on record is certified
+/// (kept with the transfer) for the other region to take. Each transfer is kept by its form's number: recording it again answers the first.
 /// </summary>
 public sealed partial class TransferHandlers(
     EnrollmentChanges changes, EnrollmentRepository repository, TimeProvider clock, ILogger<TransferHandlers> logger)
@@ -58,6 +58,7 @@ public sealed partial class TransferHandlers(
             if (insured.Region == from)
                 throw new ValidationFailedException([new FieldViolation("from_region", $"is the region the person is insured in here ({from}): a transfer comes from another region")]);
             tx.About(person.Value);
+            await tx.LockAsync("transfer:" + id, token); // one form number, one transfer, even when two arrive at once
             await tx.LockAsync("person:" + insured.PersonId, token);
             if (await FindAsync(tx, id, token) is { } earlier) return Same(earlier, fingerprint, id);
 
@@ -98,6 +99,7 @@ public sealed partial class TransferHandlers(
             var person = await repository.FindPersonAsync(tx.Connection, personId, token, forUpdate: true)
                 ?? throw new NotFoundException("insured person", personIdText);
             tx.About(person.IdNumber?.Value ?? person.PersonId.ToString());
+            await tx.LockAsync("transfer:" + id, token);
             if (await FindAsync(tx, id, token) is { } earlier) return Same(earlier, fingerprint, id);
             if (person.Region == to)
                 throw new ValidationFailedException([new FieldViolation("to_region", $"is the region the person is insured in here ({to}): a transfer goes to another region")]);
@@ -105,7 +107,7 @@ public sealed partial class TransferHandlers(
             var history = person.WithEnd(lastDay);
             await repository.ClosePeriodAsync(tx, personId, history[^1], token);
             tx.Publish(new InsuranceEnded(Guid.CreateVersion7(), clock.GetUtcNow(), personId, lastDay, $"transferred out to {to} ({id})"));
-            var certified = await PaidHereAsync(tx, personId, token, before: lastDay);
+            var certified = await MonthsOnRecordAsync(tx, personId, lastDay, token);
             var transfer = new TransferRecord(id, TransferWay.Out, personId, person.IdNumber?.Value ?? "", to, lastDay, certified.Count, 0, certified,
                 caller.Id, clock.GetUtcNowForDatabase());
             await InsertAsync(tx, transfer, fingerprint, token);
@@ -126,15 +128,12 @@ public sealed partial class TransferHandlers(
             await using var read = tx.Command(
                 $"SELECT {Columns} FROM insurance_transfer t JOIN insured_person p USING (person_id) WHERE p.id_number = $1 ORDER BY t.recorded_at", person.Value);
             var transfers = await ReadAsync(read, token);
-            var withMonths = new List<TransferRecord>();
-            foreach (var t in transfers)
-                withMonths.Add(t.Direction == TransferWay.Out ? t with { CertifiedMonths = await PaidHereAsync(tx, t.PersonId, token, before: t.EffectiveOn) } : t);
-            return withMonths;
+            return transfers;
         }, ct);
     }
 
     private const string Columns =
-        "t.transfer_id, t.direction, t.person_id, coalesce(p.id_number, ''), t.other_region, t.effective_on, t.months, t.months_already_here, t.recorded_by, t.recorded_at, t.fingerprint";
+        "t.transfer_id, t.direction, t.person_id, coalesce(p.id_number, ''), t.other_region, t.effective_on, t.months, t.months_already_here, t.recorded_by, t.recorded_at, t.fingerprint, t.certified_months::text";
 
     private static string TransferId(Validator v, string? text)
     {
@@ -158,8 +157,7 @@ public sealed partial class TransferHandlers(
             if (!await reader.ReadAsync(ct)) return null;
             (transfer, fingerprint) = (Read(reader), reader.GetString(10));
         }
-        return (transfer.Direction == TransferWay.Out
-            ? transfer with { CertifiedMonths = await PaidHereAsync(tx, transfer.PersonId, ct, before: transfer.EffectiveOn) } : transfer, fingerprint);
+        return (transfer, fingerprint);
     }
 
     private static async Task<IReadOnlyList<TransferRecord>> ReadAsync(Npgsql.NpgsqlCommand command, CancellationToken ct)
@@ -172,31 +170,45 @@ public sealed partial class TransferHandlers(
 
     private static TransferRecord Read(Npgsql.NpgsqlDataReader r) =>
         new(r.GetString(0), Enum.Parse<TransferWay>(r.GetString(1)), r.GetGuid(2), r.GetString(3), r.GetString(4), r.GetFieldValue<DateOnly>(5),
-            r.GetInt32(6), r.GetInt32(7), [], r.GetString(8), r.GetFieldValue<DateTimeOffset>(9));
+            r.GetInt32(6), r.GetInt32(7), ReadMonths(r.GetString(11)), r.GetString(8), r.GetFieldValue<DateTimeOffset>(9));
+
+    /// <summary>The certificate as issued, kept with the transfer: reading it later gives the same months.</summary>
+    private static IReadOnlyList<ContributionMonth> ReadMonths(string json) =>
+        System.Text.Json.JsonSerializer.Deserialize<List<CertifiedMonth>>(json)!
+            .Select(m => new ContributionMonth(DateOnly.ParseExact(m.Month, "yyyy-MM-dd", CultureInfo.InvariantCulture), m.PaidInFullOnTime, m.BackPayment, m.PaidIn))
+            .ToList();
+
+    private sealed record CertifiedMonth(string Month, bool PaidInFullOnTime, bool BackPayment, string? PaidIn);
+
+    private static string MonthsJson(IEnumerable<ContributionMonth> months) => System.Text.Json.JsonSerializer.Serialize(
+        months.Select(m => new CertifiedMonth(m.Month.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), m.PaidInFullOnTime, m.BackPayment, m.TransferredFrom)));
 
     private static async Task InsertAsync(BuildingBlocks.Messaging.OutboxTransaction tx, TransferRecord t, string fingerprint, CancellationToken ct)
     {
         await using var insert = tx.Command(
             """
             INSERT INTO insurance_transfer (transfer_id, direction, person_id, other_region, effective_on, months, months_already_here, fingerprint,
-                                            recorded_by, recorded_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-            """, t.TransferId, t.Direction.ToString(), t.PersonId, t.OtherRegion, t.EffectiveOn, t.Months, t.MonthsAlreadyHere, fingerprint, t.RecordedBy, t.RecordedAt);
+                                            recorded_by, recorded_at, certified_months)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)
+            """, t.TransferId, t.Direction.ToString(), t.PersonId, t.OtherRegion, t.EffectiveOn, t.Months, t.MonthsAlreadyHere, fingerprint, t.RecordedBy, t.RecordedAt,
+            MonthsJson(t.CertifiedMonths));
         await insert.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>The months paid here (not transferred in), up to a last day: what a transfer out certifies.</summary>
-    private static async Task<IReadOnlyList<ContributionMonth>> PaidHereAsync(BuildingBlocks.Messaging.OutboxTransaction tx, Guid personId, CancellationToken ct,
-        DateOnly? before = null)
+    /// <summary>
+    /// Every month on the person's record up to the last day, paid here or brought in by an earlier transfer (缴费年限累计:
+    /// the next region counts them all), each naming where it was paid: what a transfer out certifies.
+    /// </summary>
+    private static async Task<IReadOnlyList<ContributionMonth>> MonthsOnRecordAsync(BuildingBlocks.Messaging.OutboxTransaction tx, Guid personId,
+        DateOnly lastDay, CancellationToken ct)
     {
         await using var read = tx.Command(
-            """
-            SELECT month, paid_in_full_on_time, back_payment FROM contribution
-            WHERE person_id = $1 AND transferred_from IS NULL AND ($2::date IS NULL OR month <= $2) ORDER BY month
-            """, personId, before);
+            "SELECT month, paid_in_full_on_time, back_payment, transferred_from FROM contribution WHERE person_id = $1 AND month <= $2 ORDER BY month",
+            personId, lastDay);
         await using var reader = await read.ExecuteReaderAsync(ct);
         var months = new List<ContributionMonth>();
-        while (await reader.ReadAsync(ct)) months.Add(new ContributionMonth(reader.GetFieldValue<DateOnly>(0), reader.GetBoolean(1), reader.GetBoolean(2)));
+        while (await reader.ReadAsync(ct))
+            months.Add(new ContributionMonth(reader.GetFieldValue<DateOnly>(0), reader.GetBoolean(1), reader.GetBoolean(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
         return months;
     }
 

@@ -88,6 +88,7 @@ public static class EligibilityRules
         {
             var employeePeriod = PeriodFor(employee, eventDate, rules);
             CheckDeath(facts.Own, eventDate, reasons, prefix: "");
+            CheckImprisonment(facts.Own, eventDate, rules, reasons, prefix: "");
             if (facts.MarriageDissolvedOn is { } dissolved && dissolved < eventDate)
                 reasons.Add(new("marriage-dissolved",
                     $"civil affairs dissolved the marriage the spouse was filed through on {dissolved:yyyy-MM-dd}: the filing covers nothing after that day"));
@@ -128,18 +129,19 @@ public static class EligibilityRules
         var containing = history.FirstOrDefault(p => p.Contains(date));
         var lastBegun = history.Where(p => p.ValidFrom <= date).MaxBy(p => p.ValidFrom);
 
+        // A period registered since the benefit began (re-employed, say) is newer than the benefit and stands.
         if (record.Statuses.FirstOrDefault(s => s.Kind == PersonStatusKind.UnemploymentBenefit && s.Contains(date)) is { } benefit
-            && (containing ?? lastBegun) is { } insured)
+            && (containing ?? lastBegun) is { } insured && insured.ValidFrom < benefit.From)
             return insured with
             {
                 Kind = InsuredKind.UnemploymentBenefitRecipient, EmployerCreditCode = null, ValidFrom = benefit.From, ValidTo = benefit.To,
                 CoveredFrom = insured.CoveredFrom > benefit.From ? insured.CoveredFrom : benefit.From, Reason = "unemployment benefit (人社)",
             };
-        // Retirement makes the insurance in force a retiree's, and continues insurance a clerk closed the day before it
-        // began; it revives nothing that had ended earlier.
+        // Retirement makes the insurance in force a retiree's, and continues insurance that ran until it began (a clerk may
+        // close the employee period on the eve, the day or the month's end); it revives nothing that had ended earlier.
         if (record.Statuses.Where(s => s.Kind == PersonStatusKind.Retirement && s.From <= date).MinBy(s => s.From) is { } retirement
             && (containing ?? lastBegun) is { } basis
-            && (containing is not null || basis.ValidTo == retirement.From.AddDays(-1)))
+            && (containing is not null || basis.ValidTo >= retirement.From.AddDays(-1)))
             return basis with
             {
                 Kind = InsuredKind.Retiree, EmployerCreditCode = null, ValidFrom = retirement.From > basis.ValidFrom ? retirement.From : basis.ValidFrom,
@@ -157,15 +159,20 @@ public static class EligibilityRules
             reasons.Add(new("deceased", $"{prefix}public security recorded the death on {died:yyyy-MM-dd}: no benefit for an event after that day"));
     }
 
+    private static void CheckImprisonment(InsuranceRecord? record, DateOnly eventDate, EligibilityParameters rules, List<EligibilityReason> reasons, string prefix)
+    {
+        if (rules.ImprisonmentSuspendsBenefits
+            && record?.Statuses.FirstOrDefault(s => s.Kind == PersonStatusKind.Imprisonment && s.Contains(eventDate)) is { } prison)
+            reasons.Add(new("imprisoned",
+                $"{prefix}imprisoned or detained from {prison.From:yyyy-MM-dd}{(prison.To is { } to ? $" to {to:yyyy-MM-dd}" : "")}: benefits are suspended meanwhile in this region",
+                prison.To?.AddDays(1)));
+    }
+
     private static void CheckOwn(InsuranceRecord record, InsurancePeriod period, Benefit benefit, DateOnly eventDate,
         EligibilityParameters rules, List<EligibilityReason> reasons, string prefix)
     {
         CheckDeath(record, eventDate, reasons, prefix);
-        if (rules.ImprisonmentSuspendsBenefits
-            && record.Statuses.FirstOrDefault(s => s.Kind == PersonStatusKind.Imprisonment && s.Contains(eventDate)) is { } prison)
-            reasons.Add(new("imprisoned",
-                $"{prefix}imprisoned or detained from {prison.From:yyyy-MM-dd}{(prison.To is { } to ? $" to {to:yyyy-MM-dd}" : "")}: benefits are suspended meanwhile in this region",
-                prison.To?.AddDays(1)));
+        CheckImprisonment(record, eventDate, rules, reasons, prefix);
         var kind = period.Kind.ToString();
         if (!rules.MaternityMedicalKinds.Contains(kind))
             reasons.Add(new("kind-not-covered", $"{prefix}{kind} is not covered by maternity insurance in this region"));

@@ -226,6 +226,7 @@ public sealed class EnrollmentGrpcService(
         reply.CertifiedMonths.AddRange(t.CertifiedMonths.Select(m => new Contracts.Enrollment.V1.TransferredMonth
         {
             Month = m.Month.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture), PaidInFullOnTime = m.PaidInFullOnTime, BackPayment = m.BackPayment,
+            PaidIn = m.TransferredFrom ?? "",
         }));
         return reply;
     }
@@ -268,7 +269,7 @@ public sealed class EnrollmentGrpcService(
     {
         var reply = new WorkingDayCalendarVersion
         {
-            Year = v.Year.Year, Version = v.VersionId, InForce = v.InForce, LoadedBy = v.LoadedBy, LoadedAt = v.LoadedAt.ToString("O"),
+            Year = v.Year.Year, Version = v.Version, InForce = v.InForce, LoadedBy = v.LoadedBy, LoadedAt = v.LoadedAt.ToString("O"),
         };
         reply.Holidays.AddRange(v.Year.Holidays.Select(ProtoValues.Date));
         reply.AdjustedWorkingDays.AddRange(v.Year.AdjustedWorkingDays.Select(ProtoValues.Date));

@@ -41,15 +41,6 @@ public sealed class DepartmentExchangeTests(TestServers servers) : IAsyncLifetim
 
     private static string Id() => "R-" + Guid.NewGuid().ToString("N");
 
-    private static string IdNumber(bool male)
-    {
-        while (true)
-        {
-            var id = TestData.IdNumber();
-            if (ResidentIdNumber.TryParse(id, out var parsed, out _) && parsed.IsMale == male) return id;
-        }
-    }
-
     /// <summary>A woman insured as an employee since 2018 with a year of contributions: eligible for both benefits today.</summary>
     private async Task<InsuredPerson> EmployeeAsync(bool male = false, string? idNumber = null)
     {
@@ -60,7 +51,7 @@ public sealed class DepartmentExchangeTests(TestServers servers) : IAsyncLifetim
         });
         var person = await _enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
         {
-            Region = Wenzhou, IdNumber = idNumber ?? IdNumber(male), Name = male ? "张伟" : "李娜", Kind = InsuredKind.Employee,
+            Region = Wenzhou, IdNumber = idNumber ?? TestData.IdNumber(male), Name = male ? "张伟" : "李娜", Kind = InsuredKind.Employee,
             EmployerCreditCode = employer.CreditCode, InsuredFrom = "2018-03-01",
         });
         Assert.Equal(14, (await _enrollment.RecordContributionsAsync(EnrollmentCalls.PaidMonths(person.IdNumber, 14, Today))).Stored);
@@ -75,7 +66,7 @@ public sealed class DepartmentExchangeTests(TestServers servers) : IAsyncLifetim
     [Fact]
     public async Task Each_department_sends_only_the_records_it_keeps_and_an_unknown_caller_nothing()
     {
-        var death = new DeathRecord { RecordId = Id(), IdNumber = IdNumber(male: true), DiedOn = Date(Today.AddDays(-3)) };
+        var death = new DeathRecord { RecordId = Id(), IdNumber = TestData.IdNumber(male: true), DiedOn = Date(Today.AddDays(-3)) };
 
         foreach (var stranger in new[] { Departments.HealthCommission, Departments.CivilAffairs, TestCredentials.Administrator, Caller.Institution("H33030200001") })
         {
@@ -112,8 +103,8 @@ public sealed class DepartmentExchangeTests(TestServers servers) : IAsyncLifetim
 
         var birth = await Assert.ThrowsAsync<RpcException>(() => As(Departments.HealthCommission).RecordBirthCertificateAsync(new BirthCertificate
         {
-            RecordId = Id(), CertificateNumber = "Q330000001", BirthDate = Date(Today), NewbornName = "王小明", MotherIdNumber = IdNumber(male: false),
-            GuardianIdNumber = IdNumber(male: true), GuardianName = "王强", Region = "420281", // another department's region
+            RecordId = Id(), CertificateNumber = "Q330000001", BirthDate = Date(Today), NewbornName = "王小明", MotherIdNumber = TestData.IdNumber(male: false),
+            GuardianIdNumber = TestData.IdNumber(male: true), GuardianName = "王强", Region = "420281", // another department's region
         }).ResponseAsync);
         Assert.Equal("region", Assert.Single(birth.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
 
@@ -127,7 +118,7 @@ public sealed class DepartmentExchangeTests(TestServers servers) : IAsyncLifetim
     {
         var died = Today.AddDays(-10);
         // Reported before the person is insured here: kept by ID number, and it applies once she is.
-        var early = IdNumber(male: false);
+        var early = TestData.IdNumber(male: false);
         var receipt = await As(Departments.PublicSecurity).RecordDeathAsync(new DeathRecord { RecordId = Id(), IdNumber = early, DiedOn = Date(died) });
         Assert.Contains("not insured here yet", Assert.Single(receipt.Effects));
         await EmployeeAsync(idNumber: early);
@@ -188,7 +179,7 @@ public sealed class DepartmentExchangeTests(TestServers servers) : IAsyncLifetim
     {
         var civil = As(Departments.CivilAffairs);
         var husband = await EmployeeAsync(male: true);
-        var wife = IdNumber(male: false);
+        var wife = TestData.IdNumber(male: false);
         var filing = new FileSpouseRequest
         {
             EmployeeIdNumber = husband.IdNumber, SpouseIdNumber = wife, SpouseName = "李娜", MarriageCertificateNumber = "J330302-2020-000001", InstitutionCode = "H33030200001",
@@ -215,7 +206,7 @@ public sealed class DepartmentExchangeTests(TestServers servers) : IAsyncLifetim
 
         // A dissolution that arrives before its marriage is kept; the marriage then cannot be filed against.
         var husband2 = await EmployeeAsync(male: true);
-        var wife2 = IdNumber(male: false);
+        var wife2 = TestData.IdNumber(male: false);
         await civil.RecordMarriageDissolutionAsync(new MarriageDissolution { RecordId = Id(), CertificateNumber = "J330302-2019-000002", DissolvedOn = Date(dissolved) });
         await civil.RecordMarriageAsync(new MarriageRegistration
         {
@@ -237,7 +228,7 @@ public sealed class DepartmentExchangeTests(TestServers servers) : IAsyncLifetim
             await births.RecordBirthCertificateAsync(new BirthCertificate
             {
                 RecordId = Id(), CertificateNumber = certificate, BirthDate = Date(Today.AddDays(-daysAgo)), NewbornName = "王小" + daysAgo,
-                MotherIdNumber = IdNumber(male: false), GuardianIdNumber = IdNumber(male: true), GuardianName = "王强", GuardianMobilePhone = "13912345678",
+                MotherIdNumber = TestData.IdNumber(male: false), GuardianIdNumber = TestData.IdNumber(male: true), GuardianName = "王强", GuardianMobilePhone = "13912345678",
                 Street = street,
             });
             return certificate;
@@ -287,7 +278,7 @@ public sealed class DepartmentExchangeTests(TestServers servers) : IAsyncLifetim
         Assert.Equal(StatusCode.AlreadyExists, (await Assert.ThrowsAsync<RpcException>(() => hr.RecordRetirementAsync(changed).ResponseAsync)).StatusCode);
 
         // A batch: a good record, a repeat, a bad one; each good record is audited about its own person.
-        var other = IdNumber(male: true);
+        var other = TestData.IdNumber(male: true);
         using var batch = hr.RecordBatch();
         await batch.RequestStream.WriteAsync(new DepartmentRecord { Employment = new EmploymentRecord { RecordId = Id(), IdNumber = other, EmployerCreditCode = TestData.CreditCode(), EmployedFrom = "2024-02-01" } });
         await batch.RequestStream.WriteAsync(new DepartmentRecord { Retirement = retirement });

@@ -68,21 +68,26 @@ public sealed class InsuranceTransferTests(TestServers servers) : IAsyncLifetime
         var changed = Form("ZY-420281-2026-0001", person.IdNumber, 3, 15);
         Assert.Equal(StatusCode.AlreadyExists, (await Assert.ThrowsAsync<RpcException>(() => _enrollment.TransferInAsync(changed).ResponseAsync)).StatusCode);
         Assert.Equal(11L, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM contribution WHERE transferred_from = '420281'"));
+        // A month the form brought in that the employer's feed then reports as paid here becomes this region's.
+        await _enrollment.RecordContributionsAsync(EnrollmentCalls.PaidMonths(person.IdNumber, 1, Today, skipFirst: 4));
+        Assert.Equal(10L, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM contribution WHERE transferred_from = '420281'"));
 
         var bad = Form("ZY-bad", person.IdNumber, 1, 2);
         (bad.FromRegion, bad.Months[1].Month) = ("330300", "2026-13");
         var refused = await Assert.ThrowsAsync<RpcException>(() => _enrollment.TransferInAsync(bad).ResponseAsync);
         Assert.Equal(["months[1].month"], refused.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Select(f => f.Field));
 
-        // Out to Daye: insurance here ends, and only the months paid here are certified.
+        // Out to Daye: insurance here ends, and every month on record is certified, each naming where it was paid.
         var lastDay = Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var outbound = await _enrollment.TransferOutAsync(new TransferOutRequest { TransferId = "ZC-330300-2026-0009", PersonId = person.PersonId, ToRegion = "420281", LastDay = lastDay });
-        Assert.Equal([Month(3), Month(2), Month(1)], outbound.CertifiedMonths.Select(m => m.Month));
+        Assert.Equal(Enumerable.Range(1, 14).Reverse().Select(Month), outbound.CertifiedMonths.Select(m => m.Month));
+        Assert.Equal(10, outbound.CertifiedMonths.Count(m => m.PaidIn == "420281"));
         var ended = await _enrollment.GetInsuredPersonAsync(new GetInsuredPersonRequest { PersonId = person.PersonId });
         Assert.Equal(lastDay, ended.History[^1].ValidTo);
 
         var history = (await _enrollment.ListTransfersAsync(new ListTransfersRequest { IdNumber = person.IdNumber })).Transfers;
         Assert.Equal([TransferDirection.In, TransferDirection.Out], history.Select(t => t.Direction));
-        Assert.Equal(3, history[1].CertifiedMonths.Count);
+        Assert.Equal(outbound.CertifiedMonths, history[1].CertifiedMonths); // as issued
+        Assert.Equal(StatusCode.AlreadyExists, (await Assert.ThrowsAsync<RpcException>(() => _enrollment.TransferInAsync(Form("ZC-330300-2026-0009", person.IdNumber, 20, 21)).ResponseAsync)).StatusCode);
     }
 }

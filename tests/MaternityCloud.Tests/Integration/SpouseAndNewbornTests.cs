@@ -40,16 +40,6 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
 
     private static string Date(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    /// <summary>An ID number of the given sex: the 17th character is odd for men.</summary>
-    private static string IdNumber(bool male, DateOnly? birth = null)
-    {
-        while (true)
-        {
-            var id = TestData.IdNumber(birth);
-            if (ResidentIdNumber.TryParse(id, out var parsed, out _) && parsed.IsMale == male) return id;
-        }
-    }
-
     private async Task<InsuredPerson> MaleEmployeeWithContributionsAsync()
     {
         var employer = await _enrollment.RegisterEmployerAsync(new RegisterEmployerRequest
@@ -59,7 +49,7 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
         });
         var husband = await _enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
         {
-            Region = "330300", IdNumber = IdNumber(male: true), Name = "张伟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode, InsuredFrom = "2018-03-01",
+            Region = "330300", IdNumber = TestData.IdNumber(male: true), Name = "张伟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode, InsuredFrom = "2018-03-01",
         });
         Assert.Equal(12, (await _enrollment.RecordContributionsAsync(EnrollmentCalls.PaidMonths(husband.IdNumber, 12, Today))).Stored);
         return husband;
@@ -72,7 +62,7 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
     public async Task An_unemployed_wife_filed_against_a_verified_marriage_is_covered_through_her_husband()
     {
         var husband = await MaleEmployeeWithContributionsAsync();
-        var wifeId = IdNumber(male: false);
+        var wifeId = TestData.IdNumber(male: false);
         const string certificate = "J330302-2021-004517";
         var filing = new FileSpouseRequest
         {
@@ -105,7 +95,7 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
 
         // A marriage record that names someone else verifies nothing.
         var other = filing.Clone();
-        other.SpouseIdNumber = IdNumber(male: false);
+        other.SpouseIdNumber = TestData.IdNumber(male: false);
         var mismatch = await Assert.ThrowsAsync<RpcException>(() => _enrollment.FileSpouseAsync(other).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, mismatch.StatusCode);
         Assert.Contains("names other persons", mismatch.Status.Detail);
@@ -117,7 +107,7 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
         await using var reminders = await EventProbe<GuardianReminderDue>.StartAsync(_isolation);
         var birth = Today.AddDays(-120);
         const string certificate = "Q330012345";
-        var guardian = IdNumber(male: false);
+        var guardian = TestData.IdNumber(male: false);
         var issued = new BirthCertificate
         {
             RecordId = "WJ-" + Guid.NewGuid(), CertificateNumber = certificate, BirthDate = Date(birth), NewbornName = "张小宝",
@@ -183,7 +173,7 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
     public async Task A_newborn_is_enrolled_only_from_the_health_commissions_record_and_on_the_platforms_day()
     {
         var birth = Today.AddDays(-2);
-        var guardian = IdNumber(male: true);
+        var guardian = TestData.IdNumber(male: true);
         var request = new EnrollNewbornRequest
         {
             BirthCertificateNumber = "Q330099887", Name = "王一诺", BirthDate = Date(birth), GuardianIdNumber = guardian, Region = Wenzhou,
@@ -196,14 +186,14 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
         await _healthCommission.RecordBirthCertificateAsync(new BirthCertificate
         {
             RecordId = "WJ-" + Guid.NewGuid(), CertificateNumber = "Q330099887", BirthDate = Date(birth), NewbornName = "王一诺",
-            MotherIdNumber = IdNumber(male: false), GuardianIdNumber = guardian, GuardianName = "王强", Region = Wenzhou,
+            MotherIdNumber = TestData.IdNumber(male: false), GuardianIdNumber = guardian, GuardianName = "王强", Region = Wenzhou,
         });
 
         // What the request states must agree with the record and the platform's day.
         var backdated = request.Clone();
         backdated.EnrolledOn = Date(birth);
         var otherGuardian = request.Clone();
-        otherGuardian.GuardianIdNumber = IdNumber(male: true);
+        otherGuardian.GuardianIdNumber = TestData.IdNumber(male: true);
         var otherDay = request.Clone();
         otherDay.BirthDate = Date(birth.AddDays(-1));
         foreach (var (wrong, field) in new[] { (backdated, "enrolled_on"), (otherGuardian, "guardian_id_number"), (otherDay, "birth_date") })

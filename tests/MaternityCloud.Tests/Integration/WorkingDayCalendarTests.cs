@@ -62,6 +62,13 @@ public sealed class WorkingDayCalendarTests(TestServers servers) : IAsyncLifetim
         Assert.Equal([$"{year}-01-01", $"{year}-10-01", $"{year}-10-02"], versions[1].Holidays);
         Assert.DoesNotContain(year, after.MissingYears);
 
+        // Back to the first document: a version of its own, in force (not the old one silently kept).
+        var reverted = await _admin.LoadWorkingDayCalendarAsync(new LoadWorkingDayCalendarRequest { Document = document });
+        Assert.True(reverted.Version > corrected.Version);
+        Assert.Equal(first.Holidays, reverted.Holidays);
+        Assert.Equal([reverted.Version], (await _admin.ListWorkingDayCalendarsAsync(new ListWorkingDayCalendarsRequest())).Versions
+            .Where(v => v.Year == year && v.InForce).Select(v => v.Version));
+
         var clerk = new EnrollmentClient(_host.Channel(MaternityCloud.BuildingBlocks.Domain.Caller.Operator("clerk-1",
             MaternityCloud.BuildingBlocks.Domain.OperatorRole.GrassrootsClerk, "wz-01")));
         var refused = await Assert.ThrowsAsync<RpcException>(() => clerk.LoadWorkingDayCalendarAsync(new LoadWorkingDayCalendarRequest { Document = document }).ResponseAsync);

@@ -258,5 +258,21 @@ public sealed class EligibilityRulesTests
         Assert.Equal(["imprisoned"], Codes(Decide(prison, Benefit.MaternityMedical, Wenzhou)));
         var noSuspension = Wenzhou with { Eligibility = Wenzhou.Eligibility with { ImprisonmentSuspendsBenefits = false } };
         Assert.Empty(Codes(Decide(prison, Benefit.MaternityMedical, noSuspension)));
+
+        // Employed again during the benefit's stretch: the newer employee period stands.
+        var reemployed = new InsuranceRecord([Period(InsuredKind.Employee, "2020-01-01", Birth.AddDays(-21).ToString("yyyy-MM-dd")),
+            Period(InsuredKind.Employee, Birth.AddDays(-20).ToString("yyyy-MM-dd"))], Paid(24, Birth),
+            [new PersonStatus(PersonStatusKind.UnemploymentBenefit, Birth.AddDays(-30), Birth.AddDays(60))]);
+        Assert.Equal(InsuredKind.Employee, Decide(reemployed, Benefit.Allowance, Wenzhou).Kind);
+        // Retired with the employee period closed on the retirement day itself: still insured, as a retiree.
+        var closedOnTheDay = new InsuranceRecord([Period(InsuredKind.Employee, "2020-01-01", Birth.AddDays(-30).ToString("yyyy-MM-dd"))], Paid(24, Birth),
+            [new PersonStatus(PersonStatusKind.Retirement, Birth.AddDays(-30), null)]);
+        Assert.Equal(InsuredKind.Retiree, Decide(closedOnTheDay, Benefit.Allowance, Wenzhou).Kind);
+        // A filed spouse's own imprisonment suspends what the filing covers.
+        var husband = new InsuranceRecord([Period(InsuredKind.Employee, "2020-01-01")], Paid(24, Birth));
+        var filing = new SpouseFiling(Guid.NewGuid(), ResidentIdNumber.FromStored(TestData.IdNumber(male: false)), "李娜", Guid.NewGuid(), "J1",
+            new DateOnly(2024, 1, 1), "clerk", "H33030200001", DateTimeOffset.UtcNow);
+        var wife = new InsuranceRecord([], [], [new PersonStatus(PersonStatusKind.Imprisonment, Birth.AddDays(-5), null)]);
+        Assert.Contains("imprisoned", Codes(EligibilityRules.Decide(new EligibilityFacts(wife, filing, husband), Benefit.MaternityMedical, Birth, Wenzhou)));
     }
 }
