@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CONFIGURATION ?= Debug
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
-.PHONY: run test setup build clean bench-build bench bench-eligibility bench-settlement bench-allowance bench-notifications bench-micro import-contributions \
+.PHONY: one-thing run test setup build clean bench-build bench bench-eligibility bench-settlement bench-allowance bench-notifications bench-micro import-contributions \
 	access bad-input attacks faults soak issue-credential
 
 setup:
@@ -44,10 +44,15 @@ soak: build
 	@MATERNITYCLOUD_FAULT_MINUTES=$(or $(MINUTES),10) $(SUITE) --filter "FullyQualifiedName~FaultSuiteTests" | grep -a -E "\[faults\]|Passed!|Failed!|MISMATCH"
 
 # A platform credential from the development issuer key (.state/credentials/issuer.key), e.g.
-#   make issue-credential WHO="institution H33030200001"   or   WHO="operator wang FundAuditor fund-centre"
+#   make issue-credential WHO="institution H33030200001"   or   WHO="operator wang FundAuditor fund-centre"   or   WHO="department MZ330300 CivilAffairs 330300"
 issue-credential:
 	@$(DOTNET) build tools/Cli -c $(CONFIGURATION) -nologo -clp:NoSummary -v minimal >/dev/null
 	@$(DOTNET) tools/Cli/bin/$(CONFIGURATION)/net10.0/maternitycloud.dll issue-credential $(WHO)
+
+# 出生"一件事" end to end against the running platform (`make run` in another terminal): see README "One matter, end to end".
+one-thing:
+	@$(DOTNET) build tools/Cli -c $(CONFIGURATION) -nologo -clp:NoSummary -v minimal >/dev/null
+	@CONFIGURATION=$(CONFIGURATION) ./scripts/birth-one-thing.sh
 
 # Benchmarks (not tests): tables with same-run baselines, see docs/performance.md.
 #   make bench (the whole performance table) | bench-eligibility | bench-settlement | bench-allowance | bench-notifications | bench-micro   [ARGS="--option value ..."]

@@ -46,6 +46,40 @@ public static class PlatformResources
         return operations;
     }
 
+    /// <summary>
+    /// The other departments' stand-in (development only): a page and a JSON API that send marriage, birth, employment,
+    /// retirement, death and imprisonment records to Enrollment, each with the credential the platform's issuer gives
+    /// that department for <paramref name="region"/>. A deployment issues credentials to the real departments instead.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddDepartmentsStandIn<TProject>(this IDistributedApplicationBuilder builder,
+        string name, int httpPort, string region) where TProject : IProjectMetadata, new()
+    {
+        var issuer = DevelopmentIssuer.Of(builder);
+        var departments = builder.AddProject<TProject>(name, o => o.ExcludeLaunchProfile = true)
+            .WithLoopbackEndpoint("http", httpPort, "Http1")
+            .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
+            .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
+            .WithEnvironment("LocalDepartments__Region", region)
+            .WithHttpHealthCheck("/health", endpointName: "http")
+            .WithRestartOnCrash()
+            .WithUrlForEndpoint("http", url => url.DisplayText = "Departments stand-in: marriage, birth, employment, death records")
+            .WithIconName("BuildingGovernment");
+        foreach (var department in Enum.GetValues<Department>())
+            departments.WithEnvironment($"LocalDepartments__Credentials__{department}",
+                issuer.Issue(Caller.OfDepartment(DepartmentCode(department, region), department, region), TimeSpan.FromDays(30)));
+        return departments;
+    }
+
+    /// <summary>A department's code in its credential: the department's initials (民政 MZ, 卫健 WJ, …) and its region.</summary>
+    public static string DepartmentCode(Department department, string region) => department switch
+    {
+        Department.CivilAffairs => "MZ",
+        Department.HealthCommission => "WJ",
+        Department.HumanResources => "RS",
+        Department.PublicSecurity => "GA",
+        _ => "SF",
+    } + region;
+
     /// <summary>The service's own database on the platform's PostgreSQL, created when missing; it starts once that answers.</summary>
     public static IResourceBuilder<ProjectResource> WithDatabase(this IResourceBuilder<ProjectResource> service,
         IResourceBuilder<IResourceWithConnectionString> postgres, string databaseName)

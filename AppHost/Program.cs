@@ -47,11 +47,17 @@ var gateway = builder.AddPlatformService<Projects.MaternityCloud_LocalGateway>("
     .WithReference(notifications);
 notifications.WithReference(gateway);
 
+// The other departments' stand-in: civil affairs, the health commission, human resources, public security and justice
+// send their records to Enrollment from its page or JSON API (http://127.0.0.1:17020), each with its own credential.
+builder.AddDepartmentsStandIn<Projects.MaternityCloud_LocalDepartments>("departments", httpPort: 17020, region: "330300")
+    .WithReference(enrollment).WaitFor(enrollment);
+
 // What no generic dashboard has: the business views and error-queue replay, for operators signed in with a platform
 // credential. Replay is also a command on the messaging resource in the Aspire dashboard.
 var operations = builder.AddOperations<Projects.MaternityCloud_Operations>("operations", httpPort: 17010)
     .WithReference(messaging).WaitFor(messaging)
     .WithBrokerManagement(messaging)
+    .WithReference(enrollment)
     .WithReference(claims)
     .WithReference(allowance)
     .WithReference(notifications);

@@ -44,7 +44,7 @@ public static class ServiceDefaultsExtensions
             o.Interceptors.Add<StorableTextInterceptor>();
             o.Interceptors.Add<DomainExceptionInterceptor>();
             o.EnableDetailedErrors = builder.Environment.IsDevelopment();
-        }).AddJsonTranscoding(); // read methods annotated with google.api.http answer JSON on the http endpoint
+        }).AddJsonTranscoding(o => o.TypeRegistry = HttpApiExtensions.ErrorDetails); // methods annotated with google.api.http answer JSON on the http endpoint
         builder.Services.AddSingleton<MethodAccessRules>();
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();

@@ -14,6 +14,9 @@ command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 # page's Chinese labels (直接结算率, 生育津贴) need a CJK font to render as text rather than boxes.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+# `make one-thing` (and the AppHost test that runs it) drives the JSON API with curl and reads the answers with jq.
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
 
 if ! command -v dotnet >/dev/null 2>&1; then
   say "the .NET SDK (dotnet) is not on PATH: install .NET SDK 10 first"
@@ -21,7 +24,7 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  say "present: PostgreSQL, Redis, RabbitMQ, Chromium, a CJK font"
+  say "present: PostgreSQL, Redis, RabbitMQ, Chromium, a CJK font, curl, jq"
   exit 0
 fi
 

@@ -13,6 +13,12 @@ public enum Callers
     FundAuditor = 16,
     Administrator = 32,
 
+    CivilAffairs = 64,
+    HealthCommission = 128,
+    HumanResources = 256,
+    PublicSecurity = 512,
+    Justice = 1024,
+
     Clerks = GrassrootsClerk | ServiceStationClerk,
     FundCentre = FundAuditor | Administrator,
     Operators = Clerks | FundCentre,
@@ -35,10 +41,21 @@ public sealed record MethodAccess(Callers Who, AuditKind Audit = AuditKind.None)
     /// <summary>Who the rule admits, for a refusal's words.</summary>
     public string Describe() => Services.Count == 0 ? Who.ToString() : $"{Who} and the services {string.Join(", ", Services.Order())}";
 
+    public static Callers Of(Department department) => department switch
+    {
+        Department.CivilAffairs => Callers.CivilAffairs,
+        Department.HealthCommission => Callers.HealthCommission,
+        Department.HumanResources => Callers.HumanResources,
+        Department.PublicSecurity => Callers.PublicSecurity,
+        Department.Justice => Callers.Justice,
+        _ => Callers.None,
+    };
+
     public static Callers Flag(Caller caller) => caller.Kind switch
     {
         CallerKind.Institution => Callers.Institution,
         CallerKind.Service => Callers.None,
+        CallerKind.Department => caller.Department is { } department ? Of(department) : Callers.None,
         _ => caller.Role switch
         {
             OperatorRole.GrassrootsClerk => Callers.GrassrootsClerk,

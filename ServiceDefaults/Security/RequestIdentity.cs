@@ -8,7 +8,7 @@ namespace MaternityCloud.ServiceDefaults.Security;
 /// <summary>
 /// The fields of a request or reply that name who acts: the institution (<c>institution_code</c>, <c>hospital_code</c>),
 /// whoever acts (<c>operator</c>, <c>operator_id</c>, <c>filed_by</c>, <c>reviewer</c>, <c>changed_by</c>,
-/// <c>applicant</c>, <c>loaded_by</c>, <c>published_by</c>: the operator's id, the institution's code or the service's
+/// <c>applicant</c>, <c>loaded_by</c>, <c>published_by</c>, <c>recorded_by</c>, <c>started_by</c>: the operator's id, the institution's code or the service's
 /// name) and an operator's CaseOperator message. The credential decides them: a field left empty is filled from it, and
 /// one naming someone else refuses the call. Found once per message type by reflection, so every method of every service
 /// is held to the same rule without code of its own.
@@ -16,7 +16,8 @@ namespace MaternityCloud.ServiceDefaults.Security;
 internal static class RequestIdentity
 {
     internal static readonly string[] InstitutionFields = ["institution_code", "hospital_code"];
-    internal static readonly string[] OperatorFields = ["operator", "operator_id", "filed_by", "reviewer", "changed_by", "applicant", "loaded_by", "published_by"];
+    internal static readonly string[] OperatorFields =
+        ["operator", "operator_id", "filed_by", "reviewer", "changed_by", "applicant", "loaded_by", "published_by", "recorded_by", "started_by"];
     private static readonly string[] SubjectFields = ["id_number", "settlement_id", "case_id", "registration_id", "message_id", "batch_id", "credit_code"];
 
     private sealed record Shape(

@@ -14,14 +14,14 @@ public static class SecurityExtensions
     /// Puts the service's gRPC methods behind credentials and the rules in <paramref name="table"/>. The issuer's
     /// public key (<c>Auth:IssuerPublicKey</c>, PEM) is required: a service that cannot check credentials does not start.
     /// </summary>
-    public static IHostApplicationBuilder AddMethodAccess(this IHostApplicationBuilder builder, MethodAccessTable table)
+    public static IHostApplicationBuilder AddMethodAccess(this IHostApplicationBuilder builder, params MethodAccessTable[] tables)
     {
         var publicKey = builder.Configuration[IssuerPublicKeySetting];
         if (string.IsNullOrWhiteSpace(publicKey))
             throw new InvalidOperationException(
                 $"{IssuerPublicKeySetting} is missing: set Auth__IssuerPublicKey to the platform issuer's public key (PEM); the AppHost does in development.");
         builder.Services.AddSingleton(new CredentialVerifier(publicKey));
-        builder.Services.AddSingleton(table);
+        foreach (var table in tables) builder.Services.AddSingleton(table);
         return builder;
     }
 }

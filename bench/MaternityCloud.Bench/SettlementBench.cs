@@ -76,7 +76,7 @@ public static class SettlementBench
         var request = new SettleRequest
         {
             InstitutionCode = "H33030200001", RequestId = Guid.NewGuid().ToString("N"), IdNumber = id, Region = "330300",
-            CertificateType = VisitCertificateType.IdCard, MedicalType = medicalType, MaternityCategory = category, GestationalWeeks = 20,
+            CertificateType = VisitCertificateType.IdCard, CertificateNumber = id, MedicalType = medicalType, MaternityCategory = category, GestationalWeeks = 20,
             FetusCount = 1, ServiceDate = day,
         };
         request.Lines.AddRange(lines.Select(l => new FeeLine { ItemCode = l.Code, Quantity = "1", UnitPrice = l.Amount, Amount = l.Amount }));

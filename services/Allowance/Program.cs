@@ -10,6 +10,7 @@ using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.Enrol
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.Services.AddHttpApiDocument("MaternityCloud Allowance");
 builder.AddMethodAccess(AllowanceAccess.Rules);
 builder.AddServiceDatabase("allowancedb", typeof(AllowanceHandlers).Assembly);
 builder.AddRegionPolicies();
@@ -17,13 +18,14 @@ builder.AddMessaging("allowance", events => events
     .Handle<SettlementCompleted, AllowanceHandlers>()
     .Handle<SettlementReversed, AllowanceHandlers>()
     .Handle<BirthCertificateIssued, AllowanceHandlers>()
-    .Handle<RegionPolicyLoaded, RegionPolicyReplica>());
+    .Handle<InsuredPersonDied, AllowanceHandlers>()
+    .Handle<RegionPolicyLoaded, RegionPolicyReplica>()
+    .Handle<WorkingDayCalendarLoaded, WorkingDayCalendarReplica>());
 
 // Eligibility, employers' wages and accounts come from Enrollment, found by discovery (services__enrollment__grpc__0).
 builder.AddPlatformClient<EnrollmentClient>("enrollment");
 
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(WorkingDayCalendar.Shipped);
 builder.Services.AddSingleton<AllowanceStore>();
 builder.Services.AddSingleton<PaymentStore>();
 builder.Services.AddSingleton<OperationsStore>();
@@ -32,10 +34,12 @@ builder.Services.AddSingleton<IEnrollmentFacts, EnrollmentFacts>();
 builder.Services.AddScoped<AllowanceHandlers>();
 builder.Services.AddScoped<PaymentHandlers>();
 builder.Services.AddHostedService<DailyPaymentRun>();
+builder.Services.AddHostedService<ProvisionalDueDates>();
 
 var app = builder.Build();
 
 app.MapGrpcService<AllowanceGrpcService>();
 app.MapDefaultEndpoints();
+app.MapHttpApiDocument();
 
 app.Run();

@@ -11,6 +11,7 @@ using PrenatalClient = MaternityCloud.Contracts.Prenatal.V1.Prenatal.PrenatalCli
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.Services.AddHttpApiDocument("MaternityCloud Claims");
 builder.AddMethodAccess(ClaimsAccess.Rules);
 builder.AddServiceDatabase("claimsdb", typeof(SettlementHandlers).Assembly);
 builder.AddRegionPolicies();
@@ -18,18 +19,19 @@ builder.AddMessaging("claims", events => events
     .Handle<PrenatalRegistered, PregnancyQuotaEvents>()
     .Handle<PrenatalRegistrationChanged, PregnancyQuotaEvents>()
     .Handle<PregnancyEnded, PregnancyQuotaEvents>()
-    .Handle<RegionPolicyLoaded, RegionPolicyReplica>());
+    .Handle<RegionPolicyLoaded, RegionPolicyReplica>()
+    .Handle<WorkingDayCalendarLoaded, WorkingDayCalendarReplica>());
 
 // Eligibility and registrations come from the services that own them, found by discovery (services__{name}__grpc__0).
 builder.AddPlatformClient<EnrollmentClient>("enrollment");
 builder.AddPlatformClient<PrenatalClient>("prenatal");
 
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(WorkingDayCalendar.Shipped);
 builder.Services.AddSingleton<SettlementStore>();
 builder.Services.AddSingleton<QuotaLedger>();
 builder.Services.AddSingleton<CaseStore>();
 builder.Services.AddSingleton<IEligibility, EnrollmentEligibility>();
+builder.Services.AddSingleton<IVisitCertificates, EnrollmentElectronicCodes>();
 builder.Services.AddSingleton<IPrenatalRegistrations, PrenatalRegistrations>();
 builder.Services.AddSingleton<SettlementHandlers>();
 builder.Services.AddSingleton<OperatorHandlers>();
@@ -41,5 +43,6 @@ var app = builder.Build();
 
 app.MapGrpcService<ClaimsGrpcService>();
 app.MapDefaultEndpoints();
+app.MapHttpApiDocument();
 
 app.Run();

@@ -10,13 +10,12 @@ using MaternityCloud.ServiceDefaults.Redis;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddMethodAccess(EnrollmentAccess.Rules);
+builder.Services.AddHttpApiDocument("MaternityCloud Enrollment");
+builder.AddMethodAccess(EnrollmentAccess.Rules, EnrollmentAccess.DepartmentRules);
 builder.AddServiceDatabase("enrollmentdb", typeof(EnrollmentHandlers).Assembly);
 builder.AddRegionPolicies();
 builder.AddRedisStore("enrollment");
-builder.AddMessaging("enrollment", events => events
-    .Handle<BirthCertificateIssued, NewbornHandlers>()
-    .Handle<MarriageRegistered, SpouseFilingHandlers>());
+builder.AddMessaging("enrollment"); // Enrollment only publishes: the departments' records come by gRPC (DepartmentExchange)
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<EnrollmentRepository>();
@@ -26,6 +25,12 @@ builder.Services.AddSingleton<EligibilityCache>();
 builder.Services.AddSingleton<EnrollmentChanges>();
 builder.Services.AddSingleton<IMarriageRegistry, FedMarriageRegistry>();
 builder.Services.AddScoped<EnrollmentHandlers>();
+builder.Services.AddScoped<SpouseFilingHandlers>();
+builder.Services.AddScoped<NewbornHandlers>();
+builder.Services.AddScoped<DepartmentExchangeHandlers>();
+builder.Services.AddScoped<ElectronicCodeHandlers>();
+builder.Services.AddScoped<EnrollmentDriveHandlers>();
+builder.Services.AddScoped<TransferHandlers>();
 builder.Services.AddScoped<ContributionImport>();
 builder.Services.AddSingleton<EligibilityQueries>();
 builder.Services.AddSingleton<InstitutionRegistry>();
@@ -35,6 +40,8 @@ builder.Services.AddInstitutionRegistry(builder.Configuration);
 var app = builder.Build();
 
 app.MapGrpcService<EnrollmentGrpcService>();
+app.MapGrpcService<DepartmentExchangeGrpcService>();
 app.MapDefaultEndpoints();
+app.MapHttpApiDocument();
 
 app.Run();

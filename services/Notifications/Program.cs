@@ -10,6 +10,7 @@ using MaternityCloud.ServiceDefaults.Redis;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.Services.AddHttpApiDocument("MaternityCloud Notifications");
 builder.AddMethodAccess(NotificationsAccess.Rules);
 builder.AddServiceDatabase("notificationsdb", typeof(RecipientQueries).Assembly);
 builder.AddRegionPolicies();
@@ -26,6 +27,7 @@ builder.AddMessaging("notifications", events => events
     .Handle<NewbornEnrolled, NoticeEvents>()
     .Handle<PrenatalRegistered, NoticeEvents>()
     .Handle<ReimbursementCaseChanged, NoticeEvents>()
+    .Handle<InsuredPersonDied, DeceasedPersons>()
     .Handle<RegionPolicyLoaded, RegionPolicyReplica>());
 
 // SMS and the official account through their HTTP gateways (the local gateway in development), then the dispatcher.
@@ -44,5 +46,6 @@ var app = builder.Build();
 app.MapGrpcService<NotificationsGrpcService>();
 app.MapGatewayCallbacks();
 app.MapDefaultEndpoints();
+app.MapHttpApiDocument();
 
 app.Run();

@@ -18,6 +18,15 @@ public static class OperationsEndpoints
         api.MapGet("/business", async (BusinessViews business, CancellationToken ct) =>
             Results.Content(await business.SummaryJsonAsync(ct), "application/json"));
 
+        // The enrolment drive: the follow-up list (JSON or CSV) and the reminder sent again, with the operator's own credential.
+        api.MapGet("/enrollment-drive", (HttpContext context, EnrollmentDrives drives, string region, string? street, int? days, CancellationToken ct) =>
+            Forwarded(async () => Results.Ok(await drives.ListAsync(OperatorSignIn.CredentialOf(context), region, street, days ?? 30, ct))));
+        api.MapGet("/enrollment-drive.csv", (HttpContext context, EnrollmentDrives drives, string region, string? street, int? days, CancellationToken ct) =>
+            Forwarded(async () => Results.File(EnrollmentDrives.Csv(await drives.ListAsync(OperatorSignIn.CredentialOf(context), region, street, days ?? 30, ct)),
+                "text/csv; charset=utf-8", $"unenrolled-newborns-{region}.csv")));
+        api.MapPost("/enrollment-drive/remind", (HttpContext context, EnrollmentDrives drives, string region, string? street, int? days, CancellationToken ct) =>
+            Forwarded(async () => Results.Ok(await drives.RemindAsync(OperatorSignIn.CredentialOf(context), region, street, days ?? 30, ct))));
+
         api.MapGet("/queues", (BrokerQueues queues) => queues.Latest);
         api.MapGet("/queues/{queue}/messages", async (string queue, BrokerQueues queues, CancellationToken ct) =>
             Results.Ok(await queues.PeekAsync(queue, 50, ct)));
@@ -35,6 +44,24 @@ public static class OperationsEndpoints
                 string.Join(", ", replayed.Select(r => $"{r.Value} from {r.Key}")));
             return Results.Ok(new { replayed });
         });
+    }
+
+    /// <summary>A service's refusal passed on to the operator with its status and words.</summary>
+    private static async Task<IResult> Forwarded(Func<Task<IResult>> call)
+    {
+        try { return await call(); }
+        catch (Grpc.Core.RpcException e)
+        {
+            var status = e.StatusCode switch
+            {
+                Grpc.Core.StatusCode.InvalidArgument or Grpc.Core.StatusCode.FailedPrecondition => 400,
+                Grpc.Core.StatusCode.PermissionDenied => 403,
+                Grpc.Core.StatusCode.Unauthenticated => 401,
+                Grpc.Core.StatusCode.NotFound => 404,
+                _ => 503,
+            };
+            return Results.Json(new { error = e.Status.Detail }, statusCode: status);
+        }
     }
 
     /// <summary>One HTML page, its script and its style, embedded (served with no internet).</summary>

@@ -34,6 +34,7 @@ public static class OperatorSignIn
                 if (HttpMethods.IsGet(context.Request.Method) || caller.Role == OperatorRole.Administrator)
                 {
                     context.Items[OperatorKey] = caller;
+                    context.Items[CredentialKey] = presented;
                     await next(context);
                     return;
                 }
@@ -62,6 +63,14 @@ public static class OperatorSignIn
             return Results.Redirect("/");
         });
     }
+
+    /// <summary>
+    /// The signed-in operator's own credential: calls made for them (the enrolment drive's personal data) carry it, so
+    /// the service decides their access and audits the operator, not this app.
+    /// </summary>
+    public static string CredentialOf(HttpContext context) => (string)context.Items[CredentialKey]!;
+
+    private const string CredentialKey = "operator-credential";
 
     // Probes are for the orchestrator; they reveal nothing but "up".
     private static bool IsPublic(PathString path) =>

@@ -17,6 +17,9 @@ builder.AddPlatformClient<ClaimsClient>("claims");
 builder.AddPlatformClient<AllowanceClient>("allowance");
 builder.AddPlatformClient<NotificationsClient>("notifications");
 builder.Services.AddSingleton<BusinessViews>();
+// The enrolment drive calls Enrollment with the signed-in operator's own credential, not this app's.
+builder.Services.AddGrpcClient<MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient>(o => o.Address = new Uri("http://_grpc.enrollment"));
+builder.Services.AddSingleton<EnrollmentDrives>();
 
 // The broker: AMQP from ConnectionStrings__messaging, its management API from Operations:BrokerManagementUrl.
 builder.Services.AddSingleton(sp => new BrokerAddress(

@@ -10,12 +10,14 @@ using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.Enrol
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.Services.AddHttpApiDocument("MaternityCloud Prenatal");
 builder.AddMethodAccess(PrenatalAccess.Rules);
 builder.AddServiceDatabase("prenataldb", typeof(PrenatalHandlers).Assembly);
 builder.AddRegionPolicies();
 builder.AddMessaging("prenatal", events => events
     .Handle<SettlementCompleted, PrenatalHandlers>()
     .Handle<SettlementReversed, PrenatalHandlers>()
+    .Handle<InsuredPersonDied, PrenatalHandlers>()
     .Handle<RegionPolicyLoaded, RegionPolicyReplica>());
 
 // The person's region and the hospital's standing come from Enrollment, found by discovery (services__enrollment__grpc__0).
@@ -29,5 +31,6 @@ var app = builder.Build();
 
 app.MapGrpcService<PrenatalGrpcService>();
 app.MapDefaultEndpoints();
+app.MapHttpApiDocument();
 
 app.Run();

@@ -7,7 +7,7 @@ using MaternityCloud.Cli;
 using MaternityCloud.Contracts.Enrollment.V1;
 
 // maternitycloud import-contributions <file.csv> [--enrollment URL] [--credential C]
-// maternitycloud issue-credential institution <code> | operator <id> <role> <site> | service <name> [--days N] [--issuer-key FILE]
+// maternitycloud issue-credential institution <code> | operator <id> <role> <site> | service <name> | department <code> <department> <region> [--days N] [--issuer-key FILE]
 return args.FirstOrDefault() switch
 {
     "import-contributions" when args.Length >= 2 => await ImportContributionsAsync(),
@@ -22,6 +22,7 @@ int Usage()
                maternitycloud issue-credential institution <code> [--days N] [--issuer-key FILE] [--enrollment <grpc address>]
                maternitycloud issue-credential operator <id> <GrassrootsClerk|ServiceStationClerk|FundAuditor|Administrator> <site> [...]
                maternitycloud issue-credential service <name> [...]
+               maternitycloud issue-credential department <code> <CivilAffairs|HealthCommission|HumanResources|PublicSecurity|Justice> <region> [...]
         A credential comes from --credential, MATERNITYCLOUD_CREDENTIAL, or (development) is issued to an administrator
         from the AppHost's issuer key (.state/credentials/issuer.key, or --issuer-key). An institution's credential is
         issued only for an institution the registry holds with an agreement in force (asked of the running Enrollment).
@@ -35,6 +36,8 @@ async Task<int> IssueCredentialAsync()
     {
         "institution" => Caller.Institution(args[2]),
         "service" => Caller.Service(args[2]),
+        "department" when args.Length >= 5 && Enum.TryParse<Department>(args[3], ignoreCase: true, out var department) && Enum.IsDefined(department) =>
+            Caller.OfDepartment(args[2], department, args[4]),
         "operator" when args.Length >= 5 && Enum.TryParse<OperatorRole>(args[3], ignoreCase: true, out var role) && Enum.IsDefined(role) =>
             Caller.Operator(args[2], role, args[4]),
         _ => null,

@@ -6,7 +6,7 @@ namespace MaternityCloud.Contracts.Events;
 /// Claims settled a visit. <see cref="Visit"/> is the visit classified once from the national codes (what it is, its
 /// category, whether it ends the pregnancy and which allowance event it is), so consumers never decode codes again.
 /// Amounts are yuan as decimal. <see cref="Region"/> is the person's pooling region, from their insurance record,
-/// whose rules (<see cref="PolicyVersion"/>) were applied. <see cref="PregnancyId"/> is the pregnancy whose prenatal
+/// whose rules (<see cref="PolicyVersion"/>) were applied. <see cref="RegistrationId"/> is the prenatal registration whose
 /// quota a prenatal check used.
 /// </summary>
 public sealed record SettlementCompleted(

@@ -34,6 +34,17 @@ public sealed record InsuranceEnded(
     DateOnly LastDay,
     string Reason) : IIntegrationEvent;
 
+/// <summary>
+/// Public security recorded a person's death (死亡, 户籍注销) on <see cref="DiedOn"/>: no benefit for an event after that
+/// day. <see cref="PersonId"/> is null when the person is not insured here; consumers match by ID number.
+/// </summary>
+public sealed record InsuredPersonDied(
+    Guid EventId,
+    DateTimeOffset OccurredAt,
+    Guid? PersonId,
+    string IdNumber,
+    DateOnly DiedOn) : IIntegrationEvent;
+
 /// <summary>The unemployed spouse of an insured male employee was filed (备案) and verified against the marriage record.</summary>
 public sealed record SpouseFiled(
     Guid EventId,
@@ -46,7 +57,8 @@ public sealed record SpouseFiled(
 
 /// <summary>
 /// The guardian of a newborn who is not enrolled yet should be reminded to enrol (新生儿参保提醒) before
-/// <see cref="EnrolBefore"/>, the last day of the region's window for cover from birth.
+/// <see cref="EnrolBefore"/>, the last day of the region's window for cover from birth. <see cref="Round"/> is empty for
+/// the reminder the birth record triggers, and names the enrolment drive (参保扩面) that sends it again.
 /// </summary>
 public sealed record GuardianReminderDue(
     Guid EventId,
@@ -58,7 +70,8 @@ public sealed record GuardianReminderDue(
     string GuardianName,
     string? GuardianMobilePhone,
     string Region,
-    DateOnly EnrolBefore) : IIntegrationEvent;
+    DateOnly EnrolBefore,
+    string Round = "") : IIntegrationEvent;
 
 /// <summary>A newborn was enrolled as a resident; benefits start on <see cref="CoveredFrom"/> (the waiting-period rule).</summary>
 public sealed record NewbornEnrolled(

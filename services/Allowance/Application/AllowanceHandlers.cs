@@ -32,7 +32,8 @@ public sealed partial class AllowanceHandlers(
     WorkingDayCalendar calendar,
     TimeProvider clock,
     ILogger<AllowanceHandlers> logger)
-    : IIntegrationEventHandler<SettlementCompleted>, IIntegrationEventHandler<SettlementReversed>, IIntegrationEventHandler<BirthCertificateIssued>
+    : IIntegrationEventHandler<SettlementCompleted>, IIntegrationEventHandler<SettlementReversed>, IIntegrationEventHandler<BirthCertificateIssued>,
+      IIntegrationEventHandler<InsuredPersonDied>
 {
     private sealed record Assessment(CaseState State, IReadOnlyList<Finding> Findings, string? Employer, AllowanceComputation? Computation,
         DateOnly? ApprovedOn, DateOnly? DueDate, string Region, string PolicyVersion);
@@ -69,6 +70,20 @@ public sealed partial class AllowanceHandlers(
         if (!await store.RecordBirthAsync(tx, e.CertificateNumber.Trim().ToUpperInvariant(), mother, e.BirthDate, ct)) return;
         foreach (var c in await store.NearAsync(tx.Connection, mother, e.BirthDate, ct))
             if (c is { State: CaseState.PendingReview, FactsVerifiedBy: null }) await ReconsiderAsync(tx, c, null, ct);
+    }
+
+    /// <summary>
+    /// Public security recorded a death: a case not yet handed to the bank whose event is after the day of death is
+    /// judged again, and Enrollment's answer (deceased) refuses it with the reason; a case for an event on or before that
+    /// day is paid to the employer as usual. A case opened after the death record is refused by the same answer, so the
+    /// order the two arrive in does not matter.
+    /// </summary>
+    public async Task HandleAsync(InsuredPersonDied e, OutboxTransaction tx, CancellationToken ct)
+    {
+        var person = e.IdNumber.Trim().ToUpperInvariant();
+        await store.LockPersonAsync(tx, person, ct);
+        foreach (var c in await store.AfterAsync(tx.Connection, person, e.DiedOn, ct))
+            if (c.BeforePayment && c.State != CaseState.Cancelled) await ReconsiderAsync(tx, c, null, ct);
     }
 
     /// <summary>
@@ -349,9 +364,44 @@ public sealed partial class AllowanceHandlers(
                 [new Finding("employer-wage-missing", $"employer {employer} has no average monthly wage for {wageYear} (上年度职工月平均工资)")], employer, null, null, null,
                 policy.Region, policy.Version);
         var today = clock.GetLocalToday();
-        return new Assessment(CaseState.Approved, [], employer, AllowanceRules.Compute(policy.Allowance, e, wage, wageYear), today,
-            calendar.AddWorkingDays(today, policy.Allowance.PaymentDueWorkingDays).Date, policy.Region, policy.Version);
+        var due = calendar.AddWorkingDays(today, policy.Allowance.PaymentDueWorkingDays);
+        return new Assessment(CaseState.Approved, due.Provisional ? [CalendarMissing(due)] : [], employer,
+            AllowanceRules.Compute(policy.Allowance, e, wage, wageYear), today, due.Date, policy.Region, policy.Version);
     }
+
+    /// <summary>
+    /// A due date counted through a year with no working-day calendar loaded: counted Monday to Friday for now and flagged
+    /// to operators, never trusted; set again once the year is loaded (<see cref="SetProvisionalDueDatesAsync"/>).
+    /// </summary>
+    private static Finding CalendarMissing(WorkingDayDeadline due) => new(CalendarMissingCode,
+        $"the due date {due.Date:yyyy-MM-dd} is provisional: it is counted through {due.MissingYear}, whose working-day calendar is not loaded " +
+        "(counted Monday to Friday); an administrator loads it (LoadWorkingDayCalendar) and the date is counted again");
+
+    public const string CalendarMissingCode = "calendar-missing";
+
+    /// <summary>
+    /// After a working-day calendar is loaded: every approved case whose due date was provisional is counted again from
+    /// its approval day; the flag stays only where a year on the way is still missing.
+    /// </summary>
+    public async Task<int> SetProvisionalDueDatesAsync(CancellationToken ct) =>
+        await database.InTransactionAsync(async (tx, token) =>
+        {
+            var changed = 0;
+            foreach (var c in await store.ProvisionalDueAsync(tx, CalendarMissingCode, token))
+            {
+                if (c.ApprovedOn is not { } approvedOn) continue;
+                var due = calendar.AddWorkingDays(approvedOn, Policy(c.Region, c.Event.Date).Allowance.PaymentDueWorkingDays);
+                var next = c with
+                {
+                    DueDate = due.Date,
+                    Findings = [.. c.Findings.Where(f => f.Code != CalendarMissingCode), .. due.Provisional ? [CalendarMissing(due)] : Array.Empty<Finding>()],
+                };
+                if (Same(c, next)) continue;
+                await store.UpdateAsync(tx, next, clock.GetUtcNowForDatabase(), token);
+                changed++;
+            }
+            return changed;
+        }, ct);
 
     private static AllowanceCase Apply(AllowanceCase c, Assessment a) => c with
     {

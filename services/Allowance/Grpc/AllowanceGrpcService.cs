@@ -17,7 +17,7 @@ public sealed class AllowanceGrpcService(AllowanceHandlers cases, PaymentHandler
         var (figures, daysToPay, today) = await operations.SummaryAsync(request.WindowDays, context.CancellationToken);
         var reply = new OperationsSummary
         {
-            OverdueForPayment = figures.OverdueForPayment, PaidInWindow = daysToPay.Cases,
+            OverdueForPayment = figures.OverdueForPayment, ProvisionalDueDates = figures.ProvisionalDueDates, PaidInWindow = daysToPay.Cases,
             DaysToPayAverage = daysToPay.Average?.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) ?? "",
             DaysToPayP50 = daysToPay.Median, DaysToPayMax = daysToPay.Max,
         };

@@ -43,6 +43,15 @@ public sealed class AllowanceStore
         await ReadAsync(connection.Command(Columns + " WHERE id_number = $1 AND event_date BETWEEN $2 AND $3 ORDER BY opened_at FOR UPDATE",
             idNumber, date.AddDays(-BirthEvent.SameEventWindowDays), date.AddDays(BirthEvent.SameEventWindowDays)), ct);
 
+    /// <summary>Approved or in-payment cases whose due date carries the given finding (a provisional date), locked.</summary>
+    public async Task<IReadOnlyList<AllowanceCase>> ProvisionalDueAsync(OutboxTransaction tx, string findingCode, CancellationToken ct) =>
+        await ReadAsync(tx.Command(Columns + " WHERE state IN ('Approved', 'InPayment') AND findings @> jsonb_build_array(jsonb_build_object('code', $1::text)) ORDER BY case_id FOR UPDATE",
+            findingCode), ct);
+
+    /// <summary>The person's cases for events after a date, in every state, locked.</summary>
+    public async Task<IReadOnlyList<AllowanceCase>> AfterAsync(NpgsqlConnection connection, string idNumber, DateOnly date, CancellationToken ct) =>
+        await ReadAsync(connection.Command(Columns + " WHERE id_number = $1 AND event_date > $2 ORDER BY opened_at FOR UPDATE", idNumber, date), ct);
+
     /// <summary>Remembers a reversed settlement; true when it was not known yet.</summary>
     public async Task<bool> RememberReversalAsync(OutboxTransaction tx, Guid settlementId, string idNumber, string reason, DateTimeOffset at, CancellationToken ct)
     {

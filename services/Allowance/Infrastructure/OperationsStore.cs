@@ -11,7 +11,8 @@ public sealed record StateTally(CaseState State, int Count, decimal Amount);
 public sealed record AwaitingCase(Guid CaseId, ResidentIdNumber IdNumber, AllowanceEventKind EventKind, DateOnly EventDate, DateTimeOffset OpenedAt, IReadOnlyList<string> Findings);
 
 public sealed record OperationsFigures(
-    IReadOnlyList<StateTally> ByState, IReadOnlyList<AwaitingCase> Awaiting, int OverdueForPayment, IReadOnlyList<int> DaysToPay);
+    IReadOnlyList<StateTally> ByState, IReadOnlyList<AwaitingCase> Awaiting, int OverdueForPayment, IReadOnlyList<int> DaysToPay,
+    int ProvisionalDueDates);
 
 /// <summary>The operators' dashboard figures, in one round trip.</summary>
 public sealed class OperationsStore(NpgsqlDataSource dataSource)
@@ -33,6 +34,9 @@ public sealed class OperationsStore(NpgsqlDataSource dataSource)
         batch.BatchCommands.Add(Sql.BatchCommand(
             "SELECT (updated_at::date - opened_at::date)::int FROM allowance_case WHERE state = 'Paid' AND updated_at >= $1", paidSince));
 
+        batch.BatchCommands.Add(Sql.BatchCommand(
+            "SELECT count(*)::int FROM allowance_case WHERE state IN ('Approved', 'InPayment') AND findings @> '[{\"code\": \"calendar-missing\"}]'"));
+
         await using var reader = await batch.ExecuteReaderAsync(ct);
         var byState = new List<StateTally>();
         while (await reader.ReadAsync(ct))
@@ -48,6 +52,8 @@ public sealed class OperationsStore(NpgsqlDataSource dataSource)
         await reader.NextResultAsync(ct);
         var days = new List<int>();
         while (await reader.ReadAsync(ct)) days.Add(reader.GetInt32(0));
-        return new OperationsFigures(byState.OrderBy(s => s.State).ToList(), awaiting, overdue, days);
+        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        return new OperationsFigures(byState.OrderBy(s => s.State).ToList(), awaiting, overdue, days, reader.GetInt32(0));
     }
 }

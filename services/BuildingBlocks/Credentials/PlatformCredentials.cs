@@ -24,6 +24,7 @@ public static class PlatformCredentials
         var claims = new Dictionary<string, object> { ["sub"] = caller.Id, ["kind"] = caller.Kind.ToString(), ["jti"] = Guid.NewGuid().ToString("N") };
         if (caller.Role is { } role) claims["role"] = role.ToString();
         if (caller.Site is { } site) claims["site"] = site;
+        if (caller.Department is { } department) claims["department"] = department.ToString();
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
@@ -32,7 +33,11 @@ public static class PlatformCredentials
             NotBefore = now.AddMinutes(-1),
             Expires = now + lifetime,
             Claims = claims,
-            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(issuerKey), SecurityAlgorithms.EcdsaSha256),
+            // No cached signature provider: the library caches it by the key's material, so a second key object loaded from the
+            // same file (the CLI loads it twice) would otherwise sign with the first one, already disposed.
+            SigningCredentials = new SigningCredentials(
+                new ECDsaSecurityKey(issuerKey) { CryptoProviderFactory = new CryptoProviderFactory { CacheSignatureProviders = false } },
+                SecurityAlgorithms.EcdsaSha256),
         });
     }
 
@@ -43,6 +48,15 @@ public static class PlatformCredentials
         var id = Get("sub");
         if (string.IsNullOrWhiteSpace(id)) return (null, "the credential names no subject");
         if (!Enum.TryParse<CallerKind>(Get("kind"), out var kind) || !Enum.IsDefined(kind)) return (null, "the credential names no caller kind");
+        if (kind == CallerKind.Department)
+        {
+            if (!Enum.TryParse<Department>(Get("department"), out var department) || !Enum.IsDefined(department))
+                return (null, "a department's credential names no department");
+            var region = Get("site");
+            return region is { Length: 6 } && region.All(char.IsAsciiDigit)
+                ? (Caller.OfDepartment(id, department, region), null)
+                : (null, "a department's credential names no region (6 digits)");
+        }
         if (kind != CallerKind.Operator) return (new Caller(kind, id), null);
         if (!Enum.TryParse<OperatorRole>(Get("role"), out var role) || !Enum.IsDefined(role)) return (null, "an operator's credential names no role");
         var site = Get("site");

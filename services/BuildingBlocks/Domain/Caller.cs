@@ -8,6 +8,18 @@ public enum CallerKind
     Operator = 2,
     /// <summary>Another platform service calling on its own behalf (Claims asking Enrollment for eligibility).</summary>
     Service = 3,
+    /// <summary>Another government department sharing its records (部门数据共享), identified by its department code.</summary>
+    Department = 4,
+}
+
+/// <summary>The departments whose records the fund relies on (出生"一件事" and the other joint matters).</summary>
+public enum Department
+{
+    CivilAffairs = 1,       // 民政: marriage registrations and dissolutions
+    HealthCommission = 2,   // 卫健: birth medical certificates
+    HumanResources = 3,     // 人社: employment, unemployment registration and benefit, retirement
+    PublicSecurity = 4,     // 公安: deaths (户籍注销) and detention
+    Justice = 5,            // 司法: imprisonment
 }
 
 /// <summary>人员权限: what an operator may do. Numbers match the contracts' OperatorRole.</summary>
@@ -21,18 +33,21 @@ public enum OperatorRole
 
 /// <summary>
 /// Who makes a call, as its credential says and never as the request says. <see cref="Id"/> is the institution code,
-/// the operator's id or the service's name; an operator also has a role and the site the role is scoped to.
+/// the operator's id, the service's name or the department's code; an operator also has a role and the site the role is
+/// scoped to, a department which department it is and (in <see cref="Site"/>) the pooling region it serves.
 /// </summary>
-public sealed record Caller(CallerKind Kind, string Id, OperatorRole? Role = null, string? Site = null)
+public sealed record Caller(CallerKind Kind, string Id, OperatorRole? Role = null, string? Site = null, Department? Department = null)
 {
     public static Caller Institution(string code) => new(CallerKind.Institution, code);
     public static Caller Operator(string id, OperatorRole role, string site) => new(CallerKind.Operator, id, role, site);
     public static Caller Service(string name) => new(CallerKind.Service, name);
+    public static Caller OfDepartment(string code, Department department, string region) => new(CallerKind.Department, code, null, region, department);
 
     public override string ToString() => Kind switch
     {
         CallerKind.Institution => $"institution {Id}",
         CallerKind.Operator => $"operator {Id} ({Role} at {Site})",
+        CallerKind.Department => $"department {Id} ({Department} of {Site})",
         _ => $"service {Id}",
     };
 }

@@ -49,7 +49,7 @@ public sealed class AuditLog : IAuditLog, IAsyncDisposable
     /// <summary>The entry's text columns after <c>at</c>, in the order of both inserts, except the trace id.</summary>
     private static readonly Func<AuditedCall, string?>[] Columns =
     [
-        c => c.Caller.Kind.ToString(), c => c.Caller.Id, c => c.Caller.Role?.ToString(), c => c.Caller.Site, c => c.Action,
+        c => c.Caller.Kind.ToString(), c => c.Caller.Id, c => c.Caller.Role?.ToString() ?? c.Caller.Department?.ToString(), c => c.Caller.Site, c => c.Action,
         c => c.Kind.ToString(), c => c.Subject, c => c.RequestId,
     ];
 

@@ -65,4 +65,17 @@ public sealed record EligibilityParameters(
     bool MustBeInsuredOnEventDate,
     IReadOnlySet<string> AllowanceExcludedKinds,
     bool SpouseReceivesAllowance,
-    NewbornWaitingPeriod NewbornWaitingPeriod);
+    NewbornWaitingPeriod NewbornWaitingPeriod)
+{
+    /// <summary>
+    /// Benefits are suspended while the person is imprisoned or detained (服刑、羁押期间暂停医保待遇), as justice or public
+    /// security reports it. Optional in a parameter file; most regions suspend.
+    /// </summary>
+    public bool ImprisonmentSuspendsBenefits { get; init; } = true;
+
+    /// <summary>
+    /// Months paid in another pooling region and transferred in (医保关系转移接续) count toward the minimum months here
+    /// (the national rule for transfers: 缴费年限累计计算). Optional in a parameter file; counted unless it says false.
+    /// </summary>
+    public bool TransferredMonthsCounted { get; init; } = true;
+}

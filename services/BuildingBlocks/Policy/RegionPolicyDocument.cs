@@ -89,8 +89,17 @@ public static class RegionPolicyDocument
             newborn = new NewbornWaitingPeriod(days, late);
         }
 
+        var imprisonment = !e.TryGetProperty("imprisonmentSuspendsBenefits", out _)
+            || Bool(e, "imprisonmentSuspendsBenefits", "eligibility.imprisonmentSuspendsBenefits", v);
+        var transferred = !e.TryGetProperty("transferredMonthsCounted", out _)
+            || Bool(e, "transferredMonthsCounted", "eligibility.transferredMonthsCounted", v);
+
         return newborn is null ? null
-            : new EligibilityParameters(medicalKinds, contributing, months, counting, backPayments, insuredOnDate, excluded, spouseAllowance, newborn);
+            : new EligibilityParameters(medicalKinds, contributing, months, counting, backPayments, insuredOnDate, excluded, spouseAllowance, newborn)
+            {
+                ImprisonmentSuspendsBenefits = imprisonment,
+                TransferredMonthsCounted = transferred,
+            };
     }
 
     /// <summary>A required text property; <paramref name="field"/> names it in the refusal (default: its name, at the top level).</summary>

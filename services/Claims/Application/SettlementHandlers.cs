@@ -22,6 +22,7 @@ public sealed partial class SettlementHandlers(
     SettlementStore store,
     QuotaLedger quotas,
     IEligibility eligibility,
+    IVisitCertificates certificates,
     IPrenatalRegistrations registrations,
     RegionPolicyCatalog policies,
     TimeProvider clock,
@@ -29,14 +30,14 @@ public sealed partial class SettlementHandlers(
 {
     /// <summary>A settlement request checked field by field; its region's rules are known once the person is admitted.</summary>
     private sealed record Checked(SettleCommand Command, string InstitutionCode, string RequestId, ResidentIdNumber Person, ClassifiedVisit Visit,
-        DateOnly ServiceDate, IReadOnlyList<FeeLine> Lines);
+        DateOnly ServiceDate, IReadOnlyList<FeeLine> Lines, string Certificate);
 
     /// <summary>A request the facts admit: the person's region's rules, the lines priced by its catalog, where the person was treated.</summary>
     private sealed record Admitted(Checked Request, RegionPolicy Policy, IReadOnlyList<PricedLine> Lines, SettlementScope Scope, bool AsFiledSpouse);
 
     public async Task<SettlementRecord> PreSettleAsync(SettleCommand command, CancellationToken ct)
     {
-        var request = Check(command);
+        var request = await IdentifyAsync(Check(command), ct);
         var admitted = await AdmitAsync(request, ct);
         // Nothing is written but the read's audit entry, in the transaction of the reads.
         return await database.InTransactionAsync((tx, token) => PreviewAsync(tx.Connection, admitted, token), ct);
@@ -64,7 +65,7 @@ public sealed partial class SettlementHandlers(
 
     public async Task<SettlementRecord> SettleAsync(SettleCommand command, CancellationToken ct)
     {
-        var request = Check(command);
+        var request = await IdentifyAsync(Check(command), ct);
         if (await FindEarlierAsync(request, ct) is { } earlier) return earlier;
 
         // Eligibility and the pregnancy this service already knows are independent reads: both at once.
@@ -191,15 +192,38 @@ public sealed partial class SettlementHandlers(
         var v = new Validator();
         var institution = v.InstitutionCode("institution_code", c.InstitutionCode);
         var requestId = v.Text("request_id", c.RequestId, 64);
-        var person = v.IdNumber("id_number", c.IdNumber);
         v.Check(c.CertificateType is >= 1 and <= 3, "certificate_type", "must be 1 (electronic code), 2 (ID card) or 3 (social security card)");
+        var certificate = (c.CertificateNumber ?? "").Trim().ToUpperInvariant();
+        v.Check(certificate.Length is >= 1 and <= 64, "certificate_number",
+            "is required: the number of the certificate presented (the electronic code, the ID card or the social security card), at most 64 characters");
+        // An electronic code identifies the person by itself (IdentifyAsync); any other certificate goes with the ID number.
+        var person = c.CertificateType == 1 && string.IsNullOrWhiteSpace(c.IdNumber) ? default : v.IdNumber("id_number", c.IdNumber);
+        if (c.CertificateType == 2 && !v.HasErrorFor("id_number") && certificate.Length > 0 && certificate != person.Value)
+            v.Add("certificate_number", "is not the ID number in id_number: the ID card presented must be the person's own");
         var serviceDate = v.Date("service_date", c.ServiceDate, notAfter: clock.GetLocalToday());
         var visit = NationalCodes.ClassifyVisit(c.MedicalType, c.MaternityCategory, c.FamilyPlanningCategory, c.FetusCount, c.GestationalWeeks,
             c.Dystocia, c.Complication, (field, reason) => v.Add(field, reason));
         v.StatedRegion("region", c.Region);
         var lines = FeeLines.Read(v, c.Lines, c.TotalAmount);
         v.ThrowIfInvalid();
-        return new Checked(c, institution, requestId, person, visit!, serviceDate, lines);
+        return new Checked(c, institution, requestId, person, visit!, serviceDate, lines, certificate);
+    }
+
+    /// <summary>
+    /// An electronic code presented as the certificate must be one the platform issued, and it decides whom the visit is
+    /// for: an ID number the hospital also states must be the code's holder's.
+    /// </summary>
+    private async Task<Checked> IdentifyAsync(Checked request, CancellationToken ct)
+    {
+        if (request.Command.CertificateType != 1) return request;
+        var holder = await certificates.ResolveElectronicCodeAsync(request.Certificate, ct)
+            ?? throw new ValidationFailedException([new FieldViolation("certificate_number", "is not an electronic medical-insurance code the platform issued")]);
+        if (holder.IdNumber is null)
+            throw new RuleViolationException("newborn-identity",
+                "the electronic code identifies a newborn with no ID number yet (before household registration); the visit is settled once the ID number is recorded");
+        if (!string.IsNullOrWhiteSpace(request.Command.IdNumber) && request.Person.Value != holder.IdNumber)
+            throw new ValidationFailedException([new FieldViolation("id_number", "is not the holder of the electronic code presented (certificate_number)")]);
+        return request with { Person = ResidentIdNumber.FromStored(holder.IdNumber) };
     }
 
     private async Task<OpenRegistration?> FindKnownRegistrationAsync(string idNumber, CancellationToken ct)

@@ -96,6 +96,16 @@ public interface IEligibility
     Task<EligibilityAnswer> CheckMaternityMedicalAsync(string idNumber, DateOnly serviceDate, string? institutionCode, CancellationToken ct);
 }
 
+/// <summary>Whom an electronic medical-insurance code identifies: the ID number (null for a newborn before household registration).</summary>
+public sealed record CodeHolder(string? IdNumber);
+
+/// <summary>The visit certificates only the platform can resolve: the electronic codes Enrollment issued.</summary>
+public interface IVisitCertificates
+{
+    /// <summary>The holder, or null for a code the platform never issued.</summary>
+    Task<CodeHolder?> ResolveElectronicCodeAsync(string code, CancellationToken ct);
+}
+
 /// <summary>Prenatal's registrations: find the open one, or create one automatically (intelligent registration).</summary>
 public interface IPrenatalRegistrations
 {

@@ -30,6 +30,28 @@ public sealed class EnrollmentEligibility(EnrollmentClient client) : IEligibilit
     }
 }
 
+/// <summary>Enrollment's ResolveElectronicCode: whom the electronic code a hospital presents identifies.</summary>
+public sealed class EnrollmentElectronicCodes(EnrollmentClient client) : IVisitCertificates
+{
+    public async Task<CodeHolder?> ResolveElectronicCodeAsync(string code, CancellationToken ct)
+    {
+        try
+        {
+            var holder = await client.ResolveElectronicCodeAsync(new ResolveElectronicCodeRequest { Code = code },
+                deadline: PlatformCalls.Deadline(), cancellationToken: ct).ResponseAsync;
+            return new CodeHolder(holder.IdNumber.Length > 0 ? holder.IdNumber : null);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument)
+        {
+            return null; // not a code the platform issued
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown)
+        {
+            throw new DependencyUnavailableException("enrollment (electronic code)", e);
+        }
+    }
+}
+
 /// <summary>Prenatal's registrations: the open one, or an automatic one for a prenatal check (EnsureRegistration).</summary>
 public sealed class PrenatalRegistrations(PrenatalClient client) : IPrenatalRegistrations
 {

@@ -15,39 +15,47 @@ namespace MaternityCloud.Enrollment.Application;
 /// </summary>
 public sealed partial class NewbornHandlers(
     EnrollmentChanges changes, EnrollmentRepository repository, RegionPolicyCatalog policies, TimeProvider clock, ILogger<NewbornHandlers> logger)
-    : IIntegrationEventHandler<BirthCertificateIssued>
 {
-    public async Task HandleAsync(BirthCertificateIssued e, OutboxTransaction tx, CancellationToken ct)
+    /// <summary>
+    /// The health commission's birth record (出生医学证明), sent through the department exchange: kept, published for
+    /// the services that act on births (Allowance confirms an application's facts with it), and the guardian is
+    /// reminded to enrol the newborn unless a service station already did.
+    /// </summary>
+    internal async Task<IReadOnlyList<string>> RecordBirthAsync(
+        OutboxTransaction tx, BirthRecord record, string street, string departmentCode, CancellationToken ct)
     {
-        var v = new Validator();
-        var certificate = Certificate(v, "certificate_number", e.CertificateNumber);
-        var mother = v.IdNumber("mother_id_number", e.MotherIdNumber);
-        var guardian = v.IdNumber("guardian_id_number", e.GuardianIdNumber);
-        var guardianName = v.Text("guardian_name", e.GuardianName);
-        var policy = v.Region(policies, "region", e.Region, e.BirthDate);
-        v.ThrowIfInvalid(); // a malformed record goes to the error queue for an operator
-
-        var record = new BirthRecord(certificate, e.BirthDate, e.NewbornName.Trim(), mother, guardian, guardianName,
-            string.IsNullOrWhiteSpace(e.GuardianMobilePhone) ? null : e.GuardianMobilePhone.Trim(), policy!.Region);
+        var certificate = record.CertificateNumber;
         await using (var insert = tx.Command(
             """
             INSERT INTO birth_record (certificate_number, birth_date, newborn_name, mother_id_number, guardian_id_number, guardian_name,
-                                      guardian_mobile_phone, region)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING
+                                      guardian_mobile_phone, region, street, department_code)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING
             """,
-            record.CertificateNumber, record.BirthDate, record.NewbornName, mother.Value, guardian.Value, guardianName,
-            record.GuardianMobilePhone, record.Region))
+            certificate, record.BirthDate, record.NewbornName, record.MotherIdNumber.Value, record.GuardianIdNumber.Value, record.GuardianName,
+            record.GuardianMobilePhone, record.Region, street, departmentCode))
         {
-            if (await insert.ExecuteNonQueryAsync(ct) == 0) return; // the same birth reported again
+            if (await insert.ExecuteNonQueryAsync(ct) == 0)
+            {
+                // The same birth under another record id: the same facts change nothing, other facts are a conflict.
+                var known = (await repository.FindBirthRecordAsync(tx.Connection, certificate, ct))!;
+                return known == record
+                    ? ["birth certificate already recorded: nothing changed"]
+                    : throw new AlreadyExistsException("birth certificate", PersonalData.MaskIdNumber(certificate), "recorded with other details");
+            }
         }
 
+        tx.Publish(new BirthCertificateIssued(Guid.CreateVersion7(), clock.GetUtcNow(), certificate, record.BirthDate, record.NewbornName,
+            record.MotherIdNumber.Value, record.GuardianIdNumber.Value, record.GuardianName, record.GuardianMobilePhone, record.Region));
         // A newborn the hospital's service station already enrolled needs no reminder.
-        if (await repository.FindPersonByBirthCertificateAsync(tx.Connection, certificate, ct) is not null) return;
+        if (await repository.FindPersonByBirthCertificateAsync(tx.Connection, certificate, ct) is not null)
+            return ["birth certificate recorded: the newborn is already enrolled"];
 
+        var policy = policies.InForce(record.Region, record.BirthDate);
         var enrolBefore = record.BirthDate.AddDays(policy.Eligibility.NewbornWaitingPeriod.EnrolWithinDays);
         tx.Publish(new GuardianReminderDue(Guid.CreateVersion7(), clock.GetUtcNow(), certificate, record.NewbornName, record.BirthDate,
-            guardian.Value, guardianName, record.GuardianMobilePhone, record.Region, enrolBefore));
-        LogReminderDue(PersonalData.MaskIdNumber(certificate), guardian.Masked, enrolBefore);
+            record.GuardianIdNumber.Value, record.GuardianName, record.GuardianMobilePhone, record.Region, enrolBefore));
+        LogReminderDue(PersonalData.MaskIdNumber(certificate), record.GuardianIdNumber.Masked, enrolBefore);
+        return [$"birth certificate recorded: the guardian is reminded to enrol the newborn by {enrolBefore:yyyy-MM-dd}"];
     }
 
     /// <summary>

@@ -9,11 +9,10 @@ namespace MaternityCloud.Enrollment.Application;
 
 /// <summary>
 /// Spouse filing (备案登记) for the unemployed spouse of an insured male employee, checked against civil affairs'
-/// marriage record, and the feed that brings those records in.
+/// marriage record and human resources' employment records (配偶是否未就业).
 /// </summary>
 public sealed partial class SpouseFilingHandlers(
     EnrollmentChanges changes, EnrollmentRepository repository, IMarriageRegistry marriages, TimeProvider clock, ILogger<SpouseFilingHandlers> logger)
-    : IIntegrationEventHandler<MarriageRegistered>
 {
     public async Task<SpouseFiling> FileAsync(FileSpouse command, CancellationToken ct)
     {
@@ -36,6 +35,8 @@ public sealed partial class SpouseFilingHandlers(
                 $"civil affairs has no marriage record with certificate number '{certificate}'; check the number or ask civil affairs");
         if (marriage.HusbandIdNumber != employeeId || marriage.WifeIdNumber != spouseId)
             throw new RuleViolationException("marriage-verified", "the marriage record with this certificate number names other persons");
+        if (marriage.DissolvedOn is { } dissolved)
+            throw new RuleViolationException("marriage-verified", $"civil affairs recorded the dissolution of this marriage on {dissolved:yyyy-MM-dd}");
 
         return await changes.RunAsync(async (change, token) =>
         {
@@ -48,6 +49,9 @@ public sealed partial class SpouseFilingHandlers(
             if (spouse?.History.FirstOrDefault(p => p.Contains(today)) is { Kind: InsuredKind.Employee })
                 throw new RuleViolationException("spouse-unemployed",
                     "the spouse is insured as an employee herself: she is covered by her own insurance, not by a filing");
+            if (LabourRecord.EmployedOn(await repository.LabourRecordsAsync(tx.Connection, spouseId.Value, token), today))
+                throw new RuleViolationException("spouse-unemployed",
+                    "human resources records the spouse as employed today (就业登记): an employed spouse is not filed as unemployed");
 
             var filing = new SpouseFiling(Guid.CreateVersion7(), spouseId, spouseName, employee.PersonId, certificate, today, filedBy,
                 institution, clock.GetUtcNowForDatabase());
@@ -66,17 +70,6 @@ public sealed partial class SpouseFilingHandlers(
             LogFiled(filing.FilingId, spouseId.Masked, employeeId.Masked);
             return filing;
         }, ct);
-    }
-
-    /// <summary>Civil affairs' feed: a marriage registration arrives.</summary>
-    public Task HandleAsync(MarriageRegistered e, OutboxTransaction tx, CancellationToken ct)
-    {
-        var v = new Validator();
-        var husband = v.IdNumber("husband_id_number", e.HusbandIdNumber);
-        var wife = v.IdNumber("wife_id_number", e.WifeIdNumber);
-        var certificate = v.Text("certificate_number", e.CertificateNumber, 40);
-        v.ThrowIfInvalid(); // a malformed record goes to the error queue for an operator, it is not silently dropped
-        return FedMarriageRegistry.RecordAsync(tx, new MarriageRecord(certificate, husband, wife, e.RegisteredOn), ct);
     }
 
     private static async Task<bool> TryInsertAsync(OutboxTransaction tx, SpouseFiling f, CancellationToken ct)

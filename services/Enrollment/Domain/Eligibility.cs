@@ -25,11 +25,24 @@ public sealed record EligibilityDecision(
     bool AsFiledSpouse,
     string Region);
 
-/// <summary>A person's own insurance: the history and the contribution months before the event's month.</summary>
-public sealed record InsuranceRecord(IReadOnlyList<InsurancePeriod> History, IReadOnlyList<ContributionMonth> Contributions);
+/// <summary>
+/// A person's own insurance: the history, the contribution months before the event's month, and the statuses other
+/// departments reported (retirement, death, an unemployment-benefit period, imprisonment).
+/// </summary>
+public sealed record InsuranceRecord(
+    IReadOnlyList<InsurancePeriod> History, IReadOnlyList<ContributionMonth> Contributions, IReadOnlyList<PersonStatus>? Statuses = null)
+{
+    public IReadOnlyList<PersonStatus> Statuses { get; } = Statuses ?? [];
 
-/// <summary>Everything a decision reads, taken from one database snapshot.</summary>
-public sealed record EligibilityFacts(InsuranceRecord? Own, SpouseFiling? Filing, InsuranceRecord? FiledEmployee);
+    /// <summary>The day of death, if public security reported one (the earliest, should two records disagree).</summary>
+    public DateOnly? DiedOn => Statuses.Where(s => s.Kind == PersonStatusKind.Death).Select(s => (DateOnly?)s.From).Min();
+}
+
+/// <summary>
+/// Everything a decision reads, taken from one database snapshot; for a filed spouse, also the day civil affairs
+/// dissolved the marriage she was filed through, if it did.
+/// </summary>
+public sealed record EligibilityFacts(InsuranceRecord? Own, SpouseFiling? Filing, InsuranceRecord? FiledEmployee, DateOnly? MarriageDissolvedOn = null);
 
 /// <summary>
 /// The eligibility rules, driven entirely by the region's parameters in force on the event date. Every reason is
@@ -53,6 +66,7 @@ public static class EligibilityRules
     public static EligibilityDecision NotInsured(EligibilityFacts facts, DateOnly eventDate)
     {
         List<EligibilityReason> reasons = [new("not-insured", NotInsuredMessage(facts.Own, eventDate))];
+        CheckDeath(facts.Own, eventDate, reasons, prefix: "");
         if (facts.Filing is null)
             reasons.Add(new("spouse-not-filed", "no spouse filing (备案): the unemployed spouse of an insured male employee is covered once filed"));
         return new EligibilityDecision(false, reasons, "", null, null, facts.Filing is not null, "");
@@ -63,7 +77,7 @@ public static class EligibilityRules
         var rules = policy.Eligibility;
         var reasons = new List<EligibilityReason>();
 
-        var ownPeriod = facts.Own is { } own ? PeriodFor(own.History, eventDate, rules) : null;
+        var ownPeriod = facts.Own is { } own ? PeriodFor(own, eventDate, rules) : null;
         if (ownPeriod is not null)
         {
             CheckOwn(facts.Own!, ownPeriod, benefit, eventDate, rules, reasons, prefix: "");
@@ -72,8 +86,16 @@ public static class EligibilityRules
 
         if (facts.Filing is { } filing && facts.FiledEmployee is { } employee)
         {
-            var employeePeriod = PeriodFor(employee.History, eventDate, rules);
-            if (employeePeriod is null)
+            var employeePeriod = PeriodFor(employee, eventDate, rules);
+            CheckDeath(facts.Own, eventDate, reasons, prefix: "");
+            CheckImprisonment(facts.Own, eventDate, rules, reasons, prefix: "");
+            if (facts.MarriageDissolvedOn is { } dissolved && dissolved < eventDate)
+                reasons.Add(new("marriage-dissolved",
+                    $"civil affairs dissolved the marriage the spouse was filed through on {dissolved:yyyy-MM-dd}: the filing covers nothing after that day"));
+            if (employee.DiedOn is { } husbandDied && husbandDied < eventDate)
+                reasons.Add(new("spouse-employee-deceased",
+                    $"the filed spouse's husband died on {husbandDied:yyyy-MM-dd}: the filing covers nothing after that day"));
+            else if (employeePeriod is null)
                 reasons.Add(new("spouse-employee-not-insured",
                     $"the filed spouse's husband is not insured on {eventDate:yyyy-MM-dd}"));
             else if (employeePeriod.Kind != InsuredKind.Employee)
@@ -89,23 +111,68 @@ public static class EligibilityRules
         }
 
         reasons.Add(new("not-insured", NotInsuredMessage(facts.Own, eventDate)));
+        CheckDeath(facts.Own, eventDate, reasons, prefix: "");
         if (facts.Filing is null)
             reasons.Add(new("spouse-not-filed",
                 "no spouse filing (备案): the unemployed spouse of an insured male employee is covered once filed"));
         return new EligibilityDecision(false, reasons, policy.Version, null, null, false, policy.Region);
     }
 
-    private static InsurancePeriod? PeriodFor(IReadOnlyList<InsurancePeriod> history, DateOnly date, EligibilityParameters rules)
+    /// <summary>
+    /// The period that judges the date, as the insurance history and the departments' statuses make it: during an
+    /// unemployment-benefit period the person is insured as a benefit recipient (the unemployment fund pays), and
+    /// from retirement on as a retiree, in the region of the insurance they had; otherwise the history's period.
+    /// </summary>
+    private static InsurancePeriod? PeriodFor(InsuranceRecord record, DateOnly date, EligibilityParameters rules)
     {
+        var history = record.History;
         var containing = history.FirstOrDefault(p => p.Contains(date));
+        var lastBegun = history.Where(p => p.ValidFrom <= date).MaxBy(p => p.ValidFrom);
+
+        // A period registered since the benefit began (re-employed, say) is newer than the benefit and stands.
+        if (record.Statuses.FirstOrDefault(s => s.Kind == PersonStatusKind.UnemploymentBenefit && s.Contains(date)) is { } benefit
+            && (containing ?? lastBegun) is { } insured && insured.ValidFrom < benefit.From)
+            return insured with
+            {
+                Kind = InsuredKind.UnemploymentBenefitRecipient, EmployerCreditCode = null, ValidFrom = benefit.From, ValidTo = benefit.To,
+                CoveredFrom = insured.CoveredFrom > benefit.From ? insured.CoveredFrom : benefit.From, Reason = "unemployment benefit (人社)",
+            };
+        // Retirement makes the insurance in force a retiree's, and continues insurance that ran until it began (a clerk may
+        // close the employee period on the eve, the day or the month's end); it revives nothing that had ended earlier.
+        if (record.Statuses.Where(s => s.Kind == PersonStatusKind.Retirement && s.From <= date).MinBy(s => s.From) is { } retirement
+            && (containing ?? lastBegun) is { } basis
+            && (containing is not null || basis.ValidTo >= retirement.From.AddDays(-1)))
+            return basis with
+            {
+                Kind = InsuredKind.Retiree, EmployerCreditCode = null, ValidFrom = retirement.From > basis.ValidFrom ? retirement.From : basis.ValidFrom,
+                ValidTo = containing?.ValidTo, Reason = "retirement (人社)",
+            };
+
         if (containing is not null || rules.MustBeInsuredOnEventDate) return containing;
         // Regions that do not require insurance on the event date judge by the last period begun before it.
-        return history.Where(p => p.ValidFrom <= date).MaxBy(p => p.ValidFrom);
+        return lastBegun;
+    }
+
+    private static void CheckDeath(InsuranceRecord? record, DateOnly eventDate, List<EligibilityReason> reasons, string prefix)
+    {
+        if (record?.DiedOn is { } died && died < eventDate)
+            reasons.Add(new("deceased", $"{prefix}public security recorded the death on {died:yyyy-MM-dd}: no benefit for an event after that day"));
+    }
+
+    private static void CheckImprisonment(InsuranceRecord? record, DateOnly eventDate, EligibilityParameters rules, List<EligibilityReason> reasons, string prefix)
+    {
+        if (rules.ImprisonmentSuspendsBenefits
+            && record?.Statuses.FirstOrDefault(s => s.Kind == PersonStatusKind.Imprisonment && s.Contains(eventDate)) is { } prison)
+            reasons.Add(new("imprisoned",
+                $"{prefix}imprisoned or detained from {prison.From:yyyy-MM-dd}{(prison.To is { } to ? $" to {to:yyyy-MM-dd}" : "")}: benefits are suspended meanwhile in this region",
+                prison.To?.AddDays(1)));
     }
 
     private static void CheckOwn(InsuranceRecord record, InsurancePeriod period, Benefit benefit, DateOnly eventDate,
         EligibilityParameters rules, List<EligibilityReason> reasons, string prefix)
     {
+        CheckDeath(record, eventDate, reasons, prefix);
+        CheckImprisonment(record, eventDate, rules, reasons, prefix);
         var kind = period.Kind.ToString();
         if (!rules.MaternityMedicalKinds.Contains(kind))
             reasons.Add(new("kind-not-covered", $"{prefix}{kind} is not covered by maternity insurance in this region"));
@@ -122,7 +189,8 @@ public static class EligibilityRules
     {
         var eventMonth = new DateOnly(eventDate.Year, eventDate.Month, 1);
         var byMonth = contributions.Where(c => c.Month < eventMonth).ToDictionary(c => c.Month);
-        bool Qualifies(ContributionMonth c) => c.PaidInFullOnTime || (c.BackPayment && rules.BackPaymentsCounted);
+        bool Qualifies(ContributionMonth c) => (c.TransferredFrom is null || rules.TransferredMonthsCounted)
+            && (c.PaidInFullOnTime || (c.BackPayment && rules.BackPaymentsCounted));
 
         int counted;
         if (rules.ContributionCounting == ContributionCounting.Continuous)
@@ -140,6 +208,8 @@ public static class EligibilityRules
         var notCounted = rules.BackPaymentsCounted ? 0 : byMonth.Values.Count(c => !c.PaidInFullOnTime && c.BackPayment);
         var how = rules.ContributionCounting == ContributionCounting.Continuous ? "continuous months just" : "months in total";
         var backPaid = notCounted > 0 ? $"; {notCounted} back-paid month(s) do not count here" : "";
+        var transferred = rules.TransferredMonthsCounted ? 0 : byMonth.Values.Count(c => c.TransferredFrom is not null);
+        if (transferred > 0) backPaid += $"; {transferred} month(s) transferred from other regions do not count here";
         reasons.Add(new("contributions-short",
             $"{prefix}{counted} {how} before {eventMonth:yyyy-MM} paid in full and on time; the region requires {rules.MinimumContributionMonths}{backPaid}"));
     }

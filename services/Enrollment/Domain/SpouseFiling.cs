@@ -17,8 +17,9 @@ public sealed record SpouseFiling(
     string InstitutionCode,
     DateTimeOffset CreatedAt);
 
-/// <summary>A marriage registration as civil affairs (民政) reports it.</summary>
-public sealed record MarriageRecord(string CertificateNumber, ResidentIdNumber HusbandIdNumber, ResidentIdNumber WifeIdNumber, DateOnly RegisteredOn);
+/// <summary>A marriage registration as civil affairs (民政) reports it, and its dissolution (离婚登记) if it reported one.</summary>
+public sealed record MarriageRecord(
+    string CertificateNumber, ResidentIdNumber HusbandIdNumber, ResidentIdNumber WifeIdNumber, DateOnly RegisteredOn, DateOnly? DissolvedOn = null);
 
 /// <summary>A birth as the health commission (卫健委) reports it with the birth medical certificate (出生医学证明).</summary>
 public sealed record BirthRecord(

@@ -1,3 +1,4 @@
+using MaternityCloud.Enrollment.Domain;
 using MaternityCloud.ServiceDefaults.Security;
 using static MaternityCloud.BuildingBlocks.Domain.AuditKind;
 using static MaternityCloud.ServiceDefaults.Security.Callers;
@@ -24,6 +25,9 @@ public static class EnrollmentAccess
         ["FileSpouse"] = new(Institution | Clerks | Administrator, Change),
         ["EnrollNewborn"] = new(Institution | Clerks | Administrator, Change),
         ["UpdateNewbornIdentity"] = new(Clerks | Administrator, Change),
+        ["LinkNewborn"] = new MethodAccess(Clerks | Administrator, Change).AndServices(PlatformServices.OfficialAccount),
+        ["IssueElectronicCode"] = new MethodAccess(Clerks | Administrator, Change).AndServices(PlatformServices.OfficialAccount),
+        ["ResolveElectronicCode"] = new MethodAccess(Callers.None, Read).AndServices(PlatformServices.Claims),
         ["CheckEligibility"] = new MethodAccess(Institution | Operators, Read).AndServices(PlatformServices.Claims, PlatformServices.Allowance, PlatformServices.Prenatal),
         ["RegisterInstitution"] = new(FundCentre, Change),
         ["UpdateInstitution"] = new(FundCentre, Change),
@@ -31,5 +35,30 @@ public static class EnrollmentAccess
         ["ListInstitutions"] = new(Operators),
         ["LoadRegionPolicy"] = new(Administrator, Change),
         ["ListRegionPolicies"] = new(Institution | Operators),
+        ["TransferIn"] = new(Clerks | Administrator, Change),
+        ["TransferOut"] = new(Clerks | Administrator, Change),
+        ["ListTransfers"] = new(Operators, Read),
+        ["ListUnenrolledNewborns"] = new MethodAccess(Operators, Read),
+        ["RemindUnenrolledGuardians"] = new(Clerks | Administrator, Change),
+        ["LoadWorkingDayCalendar"] = new(Administrator, Change),
+        ["ListWorkingDayCalendars"] = new(Institution | Operators),
     };
+
+    /// <summary>Each department sends only the records it keeps (<see cref="DepartmentRecordKinds.Keepers"/>); every record is audited.</summary>
+    public static readonly MethodAccessTable DepartmentRules = new(Contracts.Enrollment.V1.DepartmentExchange.Descriptor.FullName)
+    {
+        ["RecordMarriage"] = new(KeepersOf(DepartmentRecordKinds.Marriage), Change),
+        ["RecordMarriageDissolution"] = new(KeepersOf(DepartmentRecordKinds.MarriageDissolution), Change),
+        ["RecordBirthCertificate"] = new(KeepersOf(DepartmentRecordKinds.BirthCertificate), Change),
+        ["RecordEmployment"] = new(KeepersOf(DepartmentRecordKinds.Employment), Change),
+        ["RecordUnemployment"] = new(KeepersOf(DepartmentRecordKinds.Unemployment), Change),
+        ["RecordRetirement"] = new(KeepersOf(DepartmentRecordKinds.Retirement), Change),
+        ["RecordDeath"] = new(KeepersOf(DepartmentRecordKinds.Death), Change),
+        ["RecordImprisonment"] = new(KeepersOf(DepartmentRecordKinds.Imprisonment), Change),
+        // Any department may stream; each record in it is checked against its keepers.
+        ["RecordBatch"] = new(DepartmentRecordKinds.Keepers.Keys.Select(KeepersOf).Aggregate((a, b) => a | b), Change),
+    };
+
+    private static Callers KeepersOf(string kind) =>
+        DepartmentRecordKinds.Keepers[kind].Aggregate(Callers.None, (all, d) => all | MethodAccess.Of(d));
 }

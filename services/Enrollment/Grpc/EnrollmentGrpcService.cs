@@ -20,7 +20,12 @@ public sealed class EnrollmentGrpcService(
     InstitutionHandlers institutions,
     RegionPolicyStore policyStore,
     RegionPolicyCatalog policyCatalog,
-    EligibilityCache eligibilityCache) : Contracts.Enrollment.V1.Enrollment.EnrollmentBase
+    EligibilityCache eligibilityCache,
+    CalendarStore calendars,
+    ElectronicCodeHandlers codes,
+    EnrollmentDriveHandlers drives,
+    TransferHandlers transfers,
+    TimeProvider clock) : Contracts.Enrollment.V1.Enrollment.EnrollmentBase
 {
     public override async Task<Employer> RegisterEmployer(RegisterEmployerRequest request, ServerCallContext context)
     {
@@ -102,6 +107,35 @@ public sealed class EnrollmentGrpcService(
         ToProto(await newborns.EnrollAsync(new EnrollNewborn(request.BirthCertificateNumber, request.Name, request.BirthDate,
             request.GuardianIdNumber, request.Region, request.EnrolledOn), context.CancellationToken));
 
+    public override async Task<LinkedNewborn> LinkNewborn(LinkNewbornRequest request, ServerCallContext context)
+    {
+        var linked = await codes.LinkNewbornAsync(request.BirthCertificateNumber, request.GuardianIdNumber, context.Caller(), context.CancellationToken);
+        var n = linked.Newborn;
+        return new LinkedNewborn
+        {
+            PersonId = n.PersonId.ToString(), Name = n.Name, BirthDate = ProtoValues.Date(n.BirthDate), BirthCertificateNumber = n.BirthCertificateNumber ?? "",
+            IdNumber = n.IdNumber?.Value ?? "", LinkedAt = linked.LinkedAt.ToString("O"), ElectronicCode = ToProto(linked.Code),
+        };
+    }
+
+    public override async Task<ElectronicCode> IssueElectronicCode(IssueElectronicCodeRequest request, ServerCallContext context) =>
+        ToProto(await codes.IssueAsync(request.IdNumber, context.Caller(), context.CancellationToken));
+
+    public override async Task<ElectronicCodeHolder> ResolveElectronicCode(ResolveElectronicCodeRequest request, ServerCallContext context)
+    {
+        var holder = await codes.ResolveAsync(request.Code, context.CancellationToken)
+            ?? throw new BuildingBlocks.Domain.NotFoundException("electronic code", "given");
+        return new ElectronicCodeHolder
+        {
+            PersonId = holder.PersonId.ToString(), IdNumber = holder.IdNumber ?? "", BirthCertificateNumber = holder.BirthCertificateNumber ?? "",
+        };
+    }
+
+    private static ElectronicCode ToProto(Domain.ElectronicCode c) => new()
+    {
+        Code = c.Code, PersonId = c.PersonId.ToString(), IssuedAt = c.IssuedAt.ToString("O"),
+    };
+
     public override async Task<InsuredPerson> UpdateNewbornIdentity(UpdateNewbornIdentityRequest request, ServerCallContext context) =>
         ToProto(await newborns.UpdateIdentityAsync(new UpdateNewbornIdentity(request.PersonId, request.IdNumber), context.CancellationToken));
 
@@ -165,6 +199,81 @@ public sealed class EnrollmentGrpcService(
         var reply = new ListRegionPoliciesResponse();
         reply.Versions.AddRange(regions.SelectMany(policyCatalog.Versions).Select(ToProto));
         return Task.FromResult(reply);
+    }
+
+    public override async Task<InsuranceTransfer> TransferIn(TransferInRequest request, ServerCallContext context) =>
+        ToProto(await transfers.TransferInAsync(request.TransferId, request.IdNumber, request.FromRegion,
+            request.Months.Select(m => new Application.TransferMonthRow(m.Month, m.PaidInFullOnTime, m.BackPayment)).ToList(), context.Caller(), context.CancellationToken));
+
+    public override async Task<InsuranceTransfer> TransferOut(TransferOutRequest request, ServerCallContext context) =>
+        ToProto(await transfers.TransferOutAsync(request.TransferId, request.PersonId, request.ToRegion, request.LastDay, context.Caller(), context.CancellationToken));
+
+    public override async Task<ListTransfersResponse> ListTransfers(ListTransfersRequest request, ServerCallContext context)
+    {
+        var reply = new ListTransfersResponse();
+        reply.Transfers.AddRange((await transfers.ListAsync(request.IdNumber, context.CancellationToken)).Select(ToProto));
+        return reply;
+    }
+
+    private static InsuranceTransfer ToProto(Application.TransferRecord t)
+    {
+        var reply = new InsuranceTransfer
+        {
+            TransferId = t.TransferId, Direction = (TransferDirection)(int)t.Direction, PersonId = t.PersonId.ToString(), IdNumber = t.IdNumber,
+            OtherRegion = t.OtherRegion, EffectiveOn = ProtoValues.Date(t.EffectiveOn), Months = t.Months, MonthsAlreadyHere = t.MonthsAlreadyHere,
+            RecordedBy = t.RecordedBy, RecordedAt = t.RecordedAt.ToString("O"),
+        };
+        reply.CertifiedMonths.AddRange(t.CertifiedMonths.Select(m => new Contracts.Enrollment.V1.TransferredMonth
+        {
+            Month = m.Month.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture), PaidInFullOnTime = m.PaidInFullOnTime, BackPayment = m.BackPayment,
+            PaidIn = m.TransferredFrom ?? "",
+        }));
+        return reply;
+    }
+
+    public override async Task<ListUnenrolledNewbornsResponse> ListUnenrolledNewborns(ListUnenrolledNewbornsRequest request, ServerCallContext context)
+    {
+        var reply = new ListUnenrolledNewbornsResponse();
+        reply.Newborns.AddRange((await drives.ListAsync(request.Region, request.Street, request.DaysSinceBirth, context.CancellationToken)).Select(n =>
+            new Contracts.Enrollment.V1.UnenrolledNewborn
+            {
+                BirthCertificateNumber = BuildingBlocks.Domain.PersonalData.MaskIdNumber(n.Birth.CertificateNumber), NewbornName = n.Birth.NewbornName,
+                BirthDate = ProtoValues.Date(n.Birth.BirthDate), Street = n.Street, GuardianName = n.Birth.GuardianName,
+                GuardianMobilePhone = n.Birth.GuardianMobilePhone is { } phone ? BuildingBlocks.Domain.PersonalData.MaskPhone(phone) : "",
+                DaysSinceBirth = n.DaysSinceBirth, EnrolBefore = ProtoValues.Date(n.EnrolBefore),
+                WindowPassed = n.EnrolBefore < DateOnly.FromDateTime(clock.GetLocalNow().DateTime), DriveReminders = n.DriveReminders,
+            }));
+        return reply;
+    }
+
+    public override async Task<EnrollmentDrive> RemindUnenrolledGuardians(RemindUnenrolledGuardiansRequest request, ServerCallContext context)
+    {
+        var drive = await drives.RemindAsync(request.Region, request.Street, request.DaysSinceBirth, context.Caller(), context.CancellationToken);
+        return new EnrollmentDrive { Round = drive.Round, Reminded = drive.Reminded, Repeated = drive.Repeated };
+    }
+
+    public override async Task<WorkingDayCalendarVersion> LoadWorkingDayCalendar(LoadWorkingDayCalendarRequest request, ServerCallContext context) =>
+        ToProto(await calendars.LoadAsync(request.Document, context.Caller().Id, context.CancellationToken));
+
+    public override async Task<ListWorkingDayCalendarsResponse> ListWorkingDayCalendars(ListWorkingDayCalendarsRequest request, ServerCallContext context)
+    {
+        var versions = await calendars.ListAsync(context.CancellationToken);
+        var thisYear = DateOnly.FromDateTime(clock.GetLocalNow().DateTime).Year;
+        var reply = new ListWorkingDayCalendarsResponse();
+        reply.Versions.AddRange(versions.Select(ToProto));
+        reply.MissingYears.AddRange(new[] { thisYear, thisYear + 1 }.Where(y => !versions.Any(v => v.Year.Year == y)));
+        return reply;
+    }
+
+    private static WorkingDayCalendarVersion ToProto(CalendarVersion v)
+    {
+        var reply = new WorkingDayCalendarVersion
+        {
+            Year = v.Year.Year, Version = v.Version, InForce = v.InForce, LoadedBy = v.LoadedBy, LoadedAt = v.LoadedAt.ToString("O"),
+        };
+        reply.Holidays.AddRange(v.Year.Holidays.Select(ProtoValues.Date));
+        reply.AdjustedWorkingDays.AddRange(v.Year.AdjustedWorkingDays.Select(ProtoValues.Date));
+        return reply;
     }
 
     private static async IAsyncEnumerable<Domain.ContributionRow> Rows(

@@ -73,9 +73,11 @@ public sealed class ContributionStore
             ORDER BY p.person_id, l.month
             ON CONFLICT (person_id, month) DO UPDATE SET
                 employer_credit_code = excluded.employer_credit_code, paid_in_full_on_time = excluded.paid_in_full_on_time,
-                back_payment = excluded.back_payment, amount = excluded.amount, recorded_at = now()
-            WHERE (contribution.employer_credit_code, contribution.paid_in_full_on_time, contribution.back_payment, contribution.amount)
-                  IS DISTINCT FROM (excluded.employer_credit_code, excluded.paid_in_full_on_time, excluded.back_payment, excluded.amount)
+                back_payment = excluded.back_payment, amount = excluded.amount, recorded_at = now(),
+                transferred_from = NULL -- paid here after all: a month a transfer brought in becomes this region's
+            WHERE (contribution.employer_credit_code, contribution.paid_in_full_on_time, contribution.back_payment, contribution.amount,
+                   contribution.transferred_from)
+                  IS DISTINCT FROM (excluded.employer_credit_code, excluded.paid_in_full_on_time, excluded.back_payment, excluded.amount, NULL)
             RETURNING person_id
             """))
         await using (var reader = await merge.ExecuteReaderAsync(ct))

@@ -49,17 +49,24 @@ public sealed class EligibilityStore(NpgsqlDataSource dataSource)
                     WHERE {personCondition} ORDER BY ip.valid_from
                     """, key),
                 Sql.BatchCommand($"""
-                    SELECT c.month, c.paid_in_full_on_time, c.back_payment
+                    SELECT c.month, c.paid_in_full_on_time, c.back_payment, c.transferred_from
                     FROM contribution c JOIN insured_person p USING (person_id)
                     WHERE {personCondition} AND c.month < $2 AND c.month >= $3
                     """, key, eventMonth, oldest),
                 Sql.BatchCommand($"SELECT {EnrollmentRepository.FilingColumns} FROM spouse_filing WHERE spouse_id_number = {spouseIdNumber}", key),
+                Sql.BatchCommand($"SELECT {StatusColumns} FROM person_status WHERE id_number = {spouseIdNumber}", key),
+                Sql.BatchCommand($"""
+                    SELECT d.dissolved_on FROM marriage_dissolution d JOIN spouse_filing f ON f.marriage_certificate_number = d.certificate_number
+                    WHERE f.spouse_id_number = {spouseIdNumber}
+                    """, key),
             },
         };
         long revision;
         List<InsurancePeriod> ownHistory;
         List<ContributionMonth> ownContributions;
         SpouseFiling? filing = null;
+        List<PersonStatus> ownStatuses;
+        DateOnly? dissolvedOn = null;
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             revision = await reader.ReadAsync(ct) ? reader.GetInt64(0) : 0;
@@ -69,12 +76,17 @@ public sealed class EligibilityStore(NpgsqlDataSource dataSource)
             ownContributions = await ReadContributionsAsync(reader, ct);
             await reader.NextResultAsync(ct);
             if (await reader.ReadAsync(ct)) filing = EnrollmentRepository.ReadFiling(reader);
+            await reader.NextResultAsync(ct);
+            ownStatuses = await ReadStatusesAsync(reader, ct);
+            await reader.NextResultAsync(ct);
+            if (await reader.ReadAsync(ct)) dissolvedOn = reader.GetFieldValue<DateOnly>(0);
         }
 
         // Only a filed spouse needs her husband's facts: read them in the same snapshot, and only then (most checks
         // are about the person's own insurance, and skip these two statements).
         List<InsurancePeriod> employeeHistory = [];
         List<ContributionMonth> employeeContributions = [];
+        List<PersonStatus> employeeStatuses = [];
         if (filing is not null)
         {
             await using var husband = new NpgsqlBatch(connection, tx)
@@ -83,20 +95,25 @@ public sealed class EligibilityStore(NpgsqlDataSource dataSource)
                 {
                     Sql.BatchCommand($"SELECT {EnrollmentRepository.PeriodColumns} FROM insurance_period WHERE person_id = $1 ORDER BY valid_from",
                         filing.EmployeePersonId),
-                    Sql.BatchCommand("SELECT month, paid_in_full_on_time, back_payment FROM contribution WHERE person_id = $1 AND month < $2 AND month >= $3",
+                    Sql.BatchCommand("SELECT month, paid_in_full_on_time, back_payment, transferred_from FROM contribution WHERE person_id = $1 AND month < $2 AND month >= $3",
                         filing.EmployeePersonId, eventMonth, oldest),
+                    Sql.BatchCommand($"SELECT {StatusColumns} FROM person_status WHERE id_number = (SELECT id_number FROM insured_person WHERE person_id = $1)",
+                        filing.EmployeePersonId),
                 },
             };
             await using var reader = await husband.ExecuteReaderAsync(ct);
             employeeHistory = await ReadPeriodsAsync(reader, ct);
             await reader.NextResultAsync(ct);
             employeeContributions = await ReadContributionsAsync(reader, ct);
+            await reader.NextResultAsync(ct);
+            employeeStatuses = await ReadStatusesAsync(reader, ct);
         }
 
         var facts = new EligibilityFacts(
-            ownHistory.Count > 0 ? new InsuranceRecord(ownHistory, ownContributions) : null,
+            ownHistory.Count > 0 || ownStatuses.Count > 0 ? new InsuranceRecord(ownHistory, ownContributions, ownStatuses) : null,
             filing,
-            filing is not null ? new InsuranceRecord(employeeHistory, employeeContributions) : null);
+            filing is not null ? new InsuranceRecord(employeeHistory, employeeContributions, employeeStatuses) : null,
+            dissolvedOn);
         return (facts, revision);
     }
 
@@ -141,11 +158,23 @@ public sealed class EligibilityStore(NpgsqlDataSource dataSource)
         return periods;
     }
 
+    private const string StatusColumns = "kind, valid_from, valid_to";
+
+    private static async Task<List<PersonStatus>> ReadStatusesAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        var statuses = new List<PersonStatus>();
+        while (await reader.ReadAsync(ct))
+            statuses.Add(new PersonStatus(Enum.Parse<PersonStatusKind>(reader.GetString(0)), reader.GetFieldValue<DateOnly>(1),
+                reader.IsDBNull(2) ? null : reader.GetFieldValue<DateOnly>(2)));
+        return statuses;
+    }
+
     private static async Task<List<ContributionMonth>> ReadContributionsAsync(NpgsqlDataReader reader, CancellationToken ct)
     {
         var months = new List<ContributionMonth>();
         while (await reader.ReadAsync(ct))
-            months.Add(new ContributionMonth(reader.GetFieldValue<DateOnly>(0), reader.GetBoolean(1), reader.GetBoolean(2)));
+            months.Add(new ContributionMonth(reader.GetFieldValue<DateOnly>(0), reader.GetBoolean(1), reader.GetBoolean(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3)));
         return months;
     }
 }

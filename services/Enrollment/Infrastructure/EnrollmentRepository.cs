@@ -140,6 +140,19 @@ public sealed class EnrollmentRepository
         return await reader.ReadAsync(ct) ? ReadFiling(reader) : null;
     }
 
+    /// <summary>Human resources' employment and unemployment registrations of a person.</summary>
+    public async Task<IReadOnlyList<LabourRecord>> LabourRecordsAsync(NpgsqlConnection connection, string idNumber, CancellationToken ct)
+    {
+        await using var command = connection.Command(
+            "SELECT kind, valid_from, valid_to, employer_credit_code FROM labour_record WHERE id_number = $1", idNumber);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var records = new List<LabourRecord>();
+        while (await reader.ReadAsync(ct))
+            records.Add(new LabourRecord(Enum.Parse<LabourRecordKind>(reader.GetString(0)), reader.GetFieldValue<DateOnly>(1),
+                reader.IsDBNull(2) ? null : reader.GetFieldValue<DateOnly>(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+        return records;
+    }
+
     /// <summary>The health commission's record of a birth, by its certificate number.</summary>
     public async Task<BirthRecord?> FindBirthRecordAsync(NpgsqlConnection connection, string certificate, CancellationToken ct)
     {

@@ -62,7 +62,9 @@ public sealed class NoticeEvents(NoticePlanner planner) :
         WithdrawAsync(tx, e, e.CaseId, e.IdNumber, e.Region, Terms.WithdrawnAfterPayment, ct);
 
     public Task HandleAsync(GuardianReminderDue e, OutboxTransaction tx, CancellationToken ct) =>
-        PlanAsync(tx, e, new Notice(NoticeKinds.NewbornEnrolmentReminder, e.BirthCertificateNumber, e.GuardianIdNumber, e.Region,
+        // A drive's reminder is another notice about the same birth: once per drive, however often its event arrives.
+        PlanAsync(tx, e, new Notice(NoticeKinds.NewbornEnrolmentReminder,
+            e.Round.Length == 0 ? e.BirthCertificateNumber : $"{e.BirthCertificateNumber}#{e.Round}", e.GuardianIdNumber, e.Region,
             new Dictionary<string, string>
             {
                 ["newbornName"] = e.NewbornName,

@@ -59,7 +59,8 @@ public sealed class NoticePlanner(
         };
 
         var now = clock.GetUtcNow();
-        var (state, channels) = contact.OptedOut ? (MessageState.Suppressed, contact.Channels())
+        var deceased = await DeceasedPersons.IsDeceasedAsync(tx.Connection, notice.IdNumber, ct);
+        var (state, channels) = contact.OptedOut || deceased ? (MessageState.Suppressed, contact.Channels())
             : contact.Channels() is { Count: > 0 } reachable ? (MessageState.Queued, reachable)
             : (MessageState.Unreachable, (IReadOnlyList<Channel>)[]);
         if (channels.Count == 0) channels = [Channel.Sms]; // recorded, so the history says why nobody was told
@@ -71,7 +72,7 @@ public sealed class NoticePlanner(
                 ?? throw new InvalidOperationException($"no {channel} template for {notice.Kind}: the shipped templates were not seeded");
             var message = new Message(Guid.CreateVersion7(), notice.Kind, notice.Subject, notice.IdNumber, notice.Region.Length > 0 ? notice.Region : options.Value.DefaultRegion,
                 channel, contact.Address(channel), template.Version, template.ExternalTemplateId, template.Render(values), state,
-                due, state == MessageState.Queued ? deferredBecause : null, 0, null, null, sourceEventId, sourceEventType,
+                due, state == MessageState.Queued ? deferredBecause : null, 0, deceased ? DeceasedPersons.Reason : null, null, sourceEventId, sourceEventType,
                 null, null, now, null, null);
             return (message, notice.DeduplicationKey(channel));
         }).ToList();

@@ -57,13 +57,13 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
                 """
                 INSERT INTO message (message_id, deduplication_key, kind, subject, id_number, region, channel, address, template_version,
                     external_template_id, text, fields, link, state, due_at, deferred_because, source_event_id, source_event_type,
-                    resent_from, requested_by, created_at, trace_parent)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+                    resent_from, requested_by, created_at, trace_parent, last_error)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
                 ON CONFLICT (deduplication_key) DO NOTHING
                 """,
                 m.MessageId, key, m.Kind, m.Subject, m.IdNumber, m.Region, m.Channel.ToString(), m.Address, m.TemplateVersion,
                 m.ExternalTemplateId, m.Rendered.Text, FieldsParameter(m.Rendered.Fields), m.Rendered.Link, m.State.ToString(), m.DueAt,
-                m.DeferredBecause, m.SourceEventId, m.SourceEventType, m.ResentFrom, m.RequestedBy, m.CreatedAt, StoredTrace.Current));
+                m.DeferredBecause, m.SourceEventId, m.SourceEventType, m.ResentFrom, m.RequestedBy, m.CreatedAt, StoredTrace.Current, m.LastError));
         await batch.ExecuteNonQueryAsync(ct);
         return Enumerable.Range(0, messages.Count).Where(i => batch.BatchCommands[i].RecordsAffected == 1).Select(i => messages[i].Message).ToList();
     }

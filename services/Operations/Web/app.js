@@ -47,7 +47,33 @@ function figure(label, value, id, cls = "") {
 
 
 async function business() {
-  main.innerHTML = `<div id="business"></div><div class="card"><h2>Error queues</h2><div id="error-queues"></div><div id="error-messages"></div></div>`;
+  main.innerHTML = `<div id="business"></div><div class="card"><h2>Error queues</h2><div id="error-queues"></div><div id="error-messages"></div></div>
+    <div class="card"><h2>Enrolment drive 参保扩面 <span class="muted">newborns with a birth record and no enrolment</span></h2>
+      <form id="drive-form">region <input id="drive-region" value="330300" size="7"> street <input id="drive-street" size="14" placeholder="every street">
+        born at least <input id="drive-days" value="30" size="4"> days ago
+        <button type="submit" class="small">List</button> <button type="button" class="small" id="drive-csv">Download CSV</button>
+        <button type="button" class="small primary" id="drive-remind">Remind the guardians again</button></form>
+      <div id="drive-result" class="muted"></div><div id="drive-list"></div></div>`;
+  const driveQuery = () => "region=" + encodeURIComponent(document.getElementById("drive-region").value) + "&street=" +
+    encodeURIComponent(document.getElementById("drive-street").value) + "&days=" + encodeURIComponent(document.getElementById("drive-days").value);
+  document.getElementById("drive-form").onsubmit = async e => {
+    e.preventDefault();
+    try {
+      const rows = await api("/enrollment-drive?" + driveQuery());
+      document.getElementById("drive-result").textContent = `${rows.length} newborn(s) to follow up`;
+      document.getElementById("drive-list").innerHTML = table([{ title: "Street", value: r => r.street }, { title: "Newborn", value: r => r.newbornName },
+        { title: "Born", value: r => r.birthDate }, { title: "Days", num: true, value: r => r.daysSinceBirth },
+        { title: "Enrol before", html: r => r.windowPassed ? `<span class="bad">${esc(r.enrolBefore)}</span>` : esc(r.enrolBefore) },
+        { title: "Guardian", value: r => r.guardianName }, { title: "Phone", value: r => r.guardianMobilePhone }, { title: "Reminded again", num: true, value: r => r.driveReminders }], rows);
+    } catch (err) { document.getElementById("drive-result").textContent = "error: " + err.message; }
+  };
+  document.getElementById("drive-csv").onclick = () => location.href = "/api/enrollment-drive.csv?" + driveQuery();
+  document.getElementById("drive-remind").onclick = async () => {
+    try {
+      const drive = await api("/enrollment-drive/remind?" + driveQuery(), { method: "POST" });
+      document.getElementById("drive-result").textContent = drive.repeated ? `already sent today (${drive.reminded} guardian(s))` : `${drive.reminded} guardian(s) reminded again`;
+    } catch (err) { document.getElementById("drive-result").textContent = "error: " + err.message; }
+  };
   every(5000, async () => {
     const b = await api("/business");
     const c = b.claims, a = b.allowance, n = b.notifications;

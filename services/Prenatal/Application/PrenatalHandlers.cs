@@ -27,7 +27,8 @@ public sealed record RegistrationView(PrenatalRegistration Registration, IReadOn
 
 /// <summary>What the platform holds about a registration's person and hospital on a date: the person's pooling region
 /// (empty when not insured) and whether the hospital is designated with the maternity qualification.</summary>
-public sealed record RegistrationFacts(string Region, bool HospitalDesignated, bool HospitalQualified);
+/// <summary>What Enrollment says of the person and the hospital today; <see cref="Deceased"/> is its reason when the person has died.</summary>
+public sealed record RegistrationFacts(string Region, bool HospitalDesignated, bool HospitalQualified, string? Deceased = null);
 
 /// <summary>Enrollment's facts for a registration.</summary>
 public interface IRegistrationFacts
@@ -45,7 +46,7 @@ public interface IRegistrationFacts
 public sealed partial class PrenatalHandlers(
     ServiceDatabase database, RegistrationRepository repository, IRegistrationFacts facts, RegionPolicyCatalog policies, TimeProvider clock,
     ILogger<PrenatalHandlers> logger)
-    : IIntegrationEventHandler<SettlementCompleted>, IIntegrationEventHandler<SettlementReversed>
+    : IIntegrationEventHandler<SettlementCompleted>, IIntegrationEventHandler<SettlementReversed>, IIntegrationEventHandler<InsuredPersonDied>
 {
     public async Task<RegistrationView> RegisterAsync(RegisterPregnancy command, Caller caller, CancellationToken ct)
     {
@@ -69,6 +70,7 @@ public sealed partial class PrenatalHandlers(
         var region = known.Region.Length > 0 ? known.Region
             : throw new RuleViolationException("not-insured", $"{id.Masked} has no insurance record on {today:yyyy-MM-dd}: no region opens a prenatal quota");
         new Validator().Agrees("region", stated, region, "the person's pooling region").ThrowIfInvalid();
+        if (known.Deceased is { } death) throw new RuleViolationException("deceased", death);
         RequireQualified(known, hospital, today);
         var policy = policies.InForce(region, pregnancyDate);
 
@@ -249,6 +251,25 @@ public sealed partial class PrenatalHandlers(
         await repository.AuditAsync(tx, ended.RegistrationId, new RegistrationAudit("reopened", "state ended → open",
             $"settlement {e.SettlementId} reversed: {e.Reason}", "claims", clock.GetUtcNowForDatabase()), ct);
         Publish(tx, reopened, "reopened", $"settlement {e.SettlementId} reversed");
+    }
+
+    /// <summary>
+    /// Public security recorded the death of a person with an open registration: the pregnancy ends on that day
+    /// ("death"), so no quota stays open. A registration asked for afterwards is refused by Enrollment's answer
+    /// (deceased), so the order does not matter.
+    /// </summary>
+    public async Task HandleAsync(InsuredPersonDied e, OutboxTransaction tx, CancellationToken ct)
+    {
+        var person = e.IdNumber.Trim().ToUpperInvariant();
+        await repository.LockPersonAsync(tx, person, ct);
+        if (await repository.FindOpenAsync(tx.Connection, person, ct, forUpdate: true) is not { } open) return;
+        var endedOn = e.DiedOn < open.PregnancyDate ? open.PregnancyDate : e.DiedOn;
+        var ended = open.Changed() with { State = RegistrationState.Ended, EndedOn = endedOn, EndOutcome = "death", EndedBy = null };
+        await repository.UpdateAsync(tx, ended, ct);
+        await repository.AuditAsync(tx, open.RegistrationId, new RegistrationAudit("ended", $"state open → ended (death on {e.DiedOn:yyyy-MM-dd})",
+            "public security recorded the death", "enrollment", clock.GetUtcNowForDatabase()), ct);
+        tx.Publish(new PregnancyEnded(Guid.CreateVersion7(), clock.GetUtcNow(), open.RegistrationId, open.PregnancyId, open.IdNumber.Value, endedOn,
+            "death", null, ended.StateVersion));
     }
 
     private static string Outcome(PregnancyOutcome end) => end switch

@@ -21,6 +21,7 @@ public sealed class EnrollmentFacts(EnrollmentClient client) : IRegistrationFact
             EventDate = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         }, deadline: PlatformCalls.Deadline(), cancellationToken: ct).ResponseAsync);
         var hospital = decision.Institution ?? new Contracts.Enrollment.V1.InstitutionStanding { InstitutionCode = hospitalCode };
-        return new RegistrationFacts(decision.Region, hospital.Designated, hospital.MaternityQualified);
+        return new RegistrationFacts(decision.Region, hospital.Designated, hospital.MaternityQualified,
+            decision.Reasons.FirstOrDefault(r => r.Code == "deceased")?.Message);
     }
 }

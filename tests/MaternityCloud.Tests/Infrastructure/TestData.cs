@@ -17,6 +17,16 @@ public static class TestData
         return first17 + ResidentIdNumber.ComputeCheckCharacter(first17);
     }
 
+    /// <summary>An ID number of a man or a woman (the 17th character is odd for men), as a marriage or filing needs.</summary>
+    public static string IdNumber(bool male, DateOnly? birth = null)
+    {
+        while (true)
+        {
+            var id = IdNumber(birth);
+            if (ResidentIdNumber.TryParse(id, out var parsed, out _) && parsed.IsMale == male) return id;
+        }
+    }
+
     /// <summary>A unified social credit code of an enterprise (91) in Fuzhou, with its check character.</summary>
     public static string CreditCode()
     {

@@ -10,6 +10,7 @@ using MaternityCloud.Enrollment.Grpc;
 using MaternityCloud.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using AllowanceClient = MaternityCloud.Contracts.Allowance.V1.Allowance.AllowanceClient;
+using DepartmentExchangeClient = MaternityCloud.Contracts.Enrollment.V1.DepartmentExchange.DepartmentExchangeClient;
 using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
 
 namespace MaternityCloud.Tests.Integration;
@@ -28,6 +29,7 @@ public sealed class AllowanceTests(TestServers servers) : IAsyncLifetime
     private EnrollmentClient _enrollment = null!;
     private AllowanceClient _allowance = null!;
     private IBusControl _bus = null!;
+    private readonly FixedClock _clock = new(new DateTimeOffset(2026, 9, 28, 2, 0, 0, TimeSpan.Zero));
 
     public async Task InitializeAsync()
     {
@@ -38,7 +40,7 @@ public sealed class AllowanceTests(TestServers servers) : IAsyncLifetime
             services =>
             {
                 ServiceHost<AllowanceGrpcService>.Calls<EnrollmentClient, EnrollmentGrpcService>(_enrollmentHost)(services);
-                services.AddSingleton<TimeProvider>(new FixedClock(new DateTimeOffset(2026, 9, 28, 2, 0, 0, TimeSpan.Zero)));
+                services.AddSingleton<TimeProvider>(_clock);
             });
         _enrollment = new EnrollmentClient(_enrollmentHost.Channel());
         _allowance = new AllowanceClient(_allowanceHost.Channel());
@@ -135,6 +137,70 @@ public sealed class AllowanceTests(TestServers servers) : IAsyncLifetime
         Assert.Equal([Channel.Settlement, Channel.HospitalJointForm, Channel.GrassrootsPoint], one.Reports.Select(r => r.Channel).OrderBy(c => c));
         Assert.Equal(settled.SettlementId.ToString(), one.SettlementId);
         Assert.Equal(1L, await OutboxAsync(nameof(AllowanceApproved)));
+    }
+
+    [Fact]
+    public async Task A_death_before_the_birth_refuses_the_case_with_the_reason_whichever_arrives_first_and_one_after_it_is_paid_as_usual()
+    {
+        var employer = await EmployerAsync();
+        var publicSecurity = new DepartmentExchangeClient(_enrollmentHost.Channel(Departments.PublicSecurity));
+        Task Died(string idNumber, DateOnly on) => publicSecurity.RecordDeathAsync(new DeathRecord
+        {
+            RecordId = "GA-" + Guid.NewGuid(), IdNumber = idNumber, DiedOn = on.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        }).ResponseAsync;
+
+        // The settlement first, approved; the death before the birth arrives after and refuses it before payment.
+        var settledFirst = await InsuredAsync(employer);
+        await _bus.Publish(Childbirth(settledFirst));
+        Assert.Equal(CaseState.Approved, (await CaseOfAsync(settledFirst)).State);
+        await Died(settledFirst, Born.AddDays(-10));
+        // The death first: the settlement arriving after opens a refused case.
+        var diedFirst = await InsuredAsync(employer);
+        await Died(diedFirst, Born.AddDays(-10));
+        await _bus.Publish(Childbirth(diedFirst));
+
+        foreach (var person in new[] { settledFirst, diedFirst })
+        {
+            var refused = await CaseOfAsync(person, c => c.State == CaseState.Refused);
+            Assert.Contains("deceased", refused.Findings.Select(f => f.Code));
+        }
+
+        // A death after the birth changes nothing: the allowance is the employer's, for days before it.
+        var diedAfter = await InsuredAsync(employer);
+        await _bus.Publish(Childbirth(diedAfter));
+        Assert.Equal(CaseState.Approved, (await CaseOfAsync(diedAfter)).State);
+        await Died(diedAfter, Born.AddDays(3));
+        await Eventually.True(async () => await _isolation.CountAsync("allowancedb",
+            "SELECT count(*) FROM inbox_message WHERE message_type LIKE '%InsuredPersonDied%'") >= 3, TimeSpan.FromSeconds(30), "the three deaths handled");
+        Assert.Equal(CaseState.Approved, (await CaseOfAsync(diedAfter)).State);
+        Assert.Equal(2L, await OutboxAsync(nameof(AllowanceRefused)));
+    }
+
+    [Fact]
+    public async Task A_due_date_through_a_year_with_no_calendar_is_flagged_provisional_and_counted_again_once_the_year_is_loaded()
+    {
+        // Approved on Monday 28 December 2026: ten working days run into 2027, whose calendar is not loaded.
+        _clock.MoveTo(new DateTimeOffset(2026, 12, 28, 2, 0, 0, TimeSpan.Zero));
+        var person = await InsuredAsync(await EmployerAsync());
+        await _bus.Publish(Childbirth(person));
+        var provisional = await CaseOfAsync(person);
+        Assert.Equal(CaseState.Approved, provisional.State);
+        Assert.Equal("2027-01-11", provisional.DueDate); // Monday to Friday, for now
+        var flag = Assert.Single(provisional.Findings);
+        Assert.Equal("calendar-missing", flag.Code);
+        Assert.Contains("2027", flag.Message);
+        Assert.Equal(1, (await _allowance.GetOperationsSummaryAsync(new OperationsSummaryRequest())).ProvisionalDueDates);
+
+        // An administrator loads 2027 at Enrollment: every service takes it, and the due date is counted again.
+        var admin = new EnrollmentClient(_enrollmentHost.Channel(TestCredentials.Administrator));
+        var loaded = await admin.LoadWorkingDayCalendarAsync(new LoadWorkingDayCalendarRequest
+        {
+            Document = """{ "year": 2027, "holidays": ["2027-01-01"], "adjustedWorkingDays": [] }""",
+        });
+        Assert.True(loaded.InForce);
+        var counted = await CaseOfAsync(person, c => c.DueDate == "2027-01-12");
+        Assert.Empty(counted.Findings);
+        Assert.Equal(0, (await _allowance.GetOperationsSummaryAsync(new OperationsSummaryRequest())).ProvisionalDueDates);
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class AppHostTests
         try
         {
             Assert.Equal(
-                ["allowance", "allowancedb", "claims", "claimsdb", "enrollment", "enrollmentdb", "localgateway", "messaging", "messaging-epmd",
+                ["allowance", "allowancedb", "claims", "claimsdb", "departments", "enrollment", "enrollmentdb", "localgateway", "messaging", "messaging-epmd",
                  "notifications", "notificationsdb", "operations", "postgres", "prenatal", "prenataldb", "redis"],
                 platform.ResourceNames.Order());
             Assert.All(platform.ResourceNames, name => Assert.Equal(HealthStatus.Healthy, platform.Snapshot(name).HealthStatus));
@@ -46,7 +46,8 @@ public sealed class AppHostTests
             // Reflection serves exactly the contract's methods: what a hospital's grpcurl sees is what contracts/ declares.
             foreach (var (service, descriptor) in new[]
             {
-                ("enrollment", Contracts.Enrollment.V1.Enrollment.Descriptor), ("prenatal", Contracts.Prenatal.V1.Prenatal.Descriptor),
+                ("enrollment", Contracts.Enrollment.V1.Enrollment.Descriptor), ("enrollment", Contracts.Enrollment.V1.DepartmentExchange.Descriptor),
+                ("prenatal", Contracts.Prenatal.V1.Prenatal.Descriptor),
                 ("claims", Contracts.Claims.V1.Claims.Descriptor), ("allowance", Contracts.Allowance.V1.Allowance.Descriptor),
                 ("notifications", Contracts.Notifications.V1.Notifications.Descriptor),
             })
@@ -56,7 +57,28 @@ public sealed class AppHostTests
             }
 
             pids.AddRange(platform.ResourceNames.Select(platform.ProcessId).OfType<int>());
-            Assert.Equal(11, pids.Count); // PostgreSQL, Redis, RabbitMQ and its epmd, five services, the gateway, operations; databases are not processes
+            Assert.Equal(12, pids.Count); // PostgreSQL, Redis, RabbitMQ and its epmd, five services, the gateway, the departments, operations; databases are not processes
+
+            // The departments' stand-in sends a record with the health commission's own credential, and Enrollment takes it.
+            using (var departments = new HttpClient { BaseAddress = platform.Endpoint("departments", "http") })
+            {
+                var birth = await departments.PostAsync("/api/records/birth-certificate", new StringContent($$"""
+                    { "certificate_number": "Q330300{{Random.Shared.Next(100000, 999999)}}", "birth_date": "{{DateTime.Now.AddDays(-1):yyyy-MM-dd}}",
+                      "newborn_name": "张小宝", "mother_id_number": "{{TestData.IdNumber()}}", "guardian_id_number": "{{TestData.IdNumber()}}", "guardian_name": "李娜" }
+                    """));
+                var receipt = await birth.Content.ReadAsStringAsync();
+                Assert.True(birth.IsSuccessStatusCode, receipt);
+                Assert.Contains("birth certificate recorded", receipt);
+                var refused = await departments.PostAsync("/api/records/death?department=HealthCommission", new StringContent($$"""
+                    { "id_number": "{{TestData.IdNumber()}}", "died_on": "{{DateTime.Now.AddDays(-1):yyyy-MM-dd}}" }
+                    """));
+                Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
+            }
+
+            // The README's 出生"一件事", run as a hospital integrator would: the documented script against this platform.
+            var walk = await RunOneThingAsync(platform, state);
+            Assert.True(walk.ExitCode == 0, walk.Output);
+            Assert.Contains("Done: marriage record, spouse filing", walk.Output);
 
             // A service that crashes is started again (after its backoff) and becomes healthy.
             var prenatal = platform.ProcessId("prenatal")!.Value;
@@ -77,6 +99,30 @@ public sealed class AppHostTests
         await Eventually.True(() => Task.FromResult(!pids.Any(ProcessTree.IsAlive)), TimeSpan.FromSeconds(30), "every process the platform started to exit");
         Assert.Empty(ProcessTree.Mentioning(state));
         try { Directory.Delete(state, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>scripts/birth-one-thing.sh with this platform's addresses and issuer key; its output and exit code.</summary>
+    private static async Task<(int ExitCode, string Output)> RunOneThingAsync(RunningPlatform platform, string state)
+    {
+        string Http(string resource, string endpoint = "http") => platform.Endpoint(resource, endpoint).ToString().TrimEnd('/');
+        var root = MaternityCloud.Hosting.PlatformState.FindRepositoryRoot();
+        var start = new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(root, "scripts", "birth-one-thing.sh")])
+        {
+            WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true,
+            Environment =
+            {
+                ["ENROLLMENT"] = Http("enrollment"), ["PRENATAL"] = Http("prenatal"), ["CLAIMS"] = Http("claims"), ["ALLOWANCE"] = Http("allowance"),
+                ["DEPARTMENTS"] = Http("departments"), ["ENROLLMENT_GRPC"] = Http("enrollment", "grpc"),
+                ["CONFIGURATION"] = AppContext.BaseDirectory.Contains("/Release/") ? "Release" : "Debug",
+                ["Auth__IssuerKeyFile"] = platform.Issuer.KeyFile,
+            },
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await errors);
     }
 
     private static async Task<List<string>> ListServicesAsync(GrpcChannel channel)

@@ -106,6 +106,23 @@ public sealed class NotificationsTests(TestServers servers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_enrolment_drive_sends_the_reminder_again_once_per_drive()
+    {
+        var guardianPhone = TestData.MobilePhone();
+        var guardianId = TestData.IdNumber();
+        GuardianReminderDue Reminder(string round) => new(Guid.NewGuid(), DateTimeOffset.UtcNow, "Q330055555", "林小雨", Born, guardianId, "林建国",
+            guardianPhone, "330300", new DateOnly(2026, 12, 19), round);
+
+        await _p.PublishAsync(Reminder(""));
+        await OneSmsAsync(guardianPhone);
+        await _p.PublishAsync(Reminder("drive-330300-*-30-20261110"));
+        await _p.PublishAsync(Reminder("drive-330300-*-30-20261110")); // the same drive's event again
+        await Eventually.True(async () => (await _p.GatewayMessagesAsync(guardianPhone)).Count == 2, TimeSpan.FromSeconds(20), "the drive's reminder");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(2, (await _p.GatewayMessagesAsync(guardianPhone)).Count);
+    }
+
+    [Fact]
     public async Task A_newborns_guardian_is_reminded_to_enrol_at_the_birth_records_number_and_told_when_cover_starts()
     {
         var guardianPhone = TestData.MobilePhone();
@@ -308,6 +325,34 @@ public sealed class NotificationsTests(TestServers servers) : IAsyncLifetime
         var refused = await _p.Host.CreateClient().PostAsync("/gateway/sms/receipts", forged);
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.Equal(MessageState.Undelivered, (await _p.Client.GetMessageAsync(new GetMessageRequest { MessageId = smsMessage.MessageId })).State);
+    }
+
+    [Fact]
+    public async Task A_person_recorded_as_dead_is_sent_nothing_and_what_waited_in_the_quiet_hours_is_cancelled()
+    {
+        // A reminder waiting for the morning, then the death: it is cancelled and never sent.
+        var (waiting, waitingPhone) = await _p.InsuredAsync();
+        _p.Clock.MoveTo(new DateTimeOffset(2026, 9, 28, 22, 30, 0, TimeSpan.FromHours(8)));
+        await _p.PublishAsync(Approved(waiting));
+        Assert.Equal(MessageState.Queued, (await _p.MessagesAsync(waiting, 1)).Single().State);
+        await _p.PublishAsync(new InsuredPersonDied(Guid.NewGuid(), DateTimeOffset.UtcNow, null, waiting, Born.AddDays(3)));
+        var cancelled = (await _p.MessagesAsync(waiting, 1, m => m.State == MessageState.Cancelled)).Single();
+        Assert.Contains("death", cancelled.LastError);
+
+        // The death first: the notice that arrives after is recorded, suppressed with the reason, and not sent.
+        var (dead, deadPhone) = await _p.InsuredAsync();
+        await _p.PublishAsync(new InsuredPersonDied(Guid.NewGuid(), DateTimeOffset.UtcNow, null, dead, Born.AddDays(3)));
+        await Eventually.True(async () => await _p.Isolation.CountAsync("notificationsdb", "SELECT count(*) FROM deceased_person WHERE id_number = $1", dead) == 1,
+            TimeSpan.FromSeconds(20), "the death recorded");
+        _p.Clock.MoveTo(new DateTimeOffset(2026, 9, 29, 9, 0, 0, TimeSpan.FromHours(8)));
+        await _p.PublishAsync(Approved(dead));
+        var suppressed = (await _p.MessagesAsync(dead, 1)).Single();
+        Assert.Equal(MessageState.Suppressed, suppressed.State);
+        Assert.Contains("death", suppressed.LastError);
+
+        await Task.Delay(TimeSpan.FromSeconds(1)); // twenty dispatcher passes, past the morning
+        Assert.Empty(await _p.GatewayMessagesAsync(waitingPhone));
+        Assert.Empty(await _p.GatewayMessagesAsync(deadPhone));
     }
 
     [Fact]

@@ -7,6 +7,8 @@ using MaternityCloud.Contracts.Events;
 using MaternityCloud.Contracts.Prenatal.V1;
 using MaternityCloud.Prenatal.Grpc;
 using MaternityCloud.Tests.Infrastructure;
+using DeathRecord = MaternityCloud.Contracts.Enrollment.V1.DeathRecord;
+using DepartmentExchangeClient = MaternityCloud.Contracts.Enrollment.V1.DepartmentExchange.DepartmentExchangeClient;
 using PrenatalClient = MaternityCloud.Contracts.Prenatal.V1.Prenatal.PrenatalClient;
 
 namespace MaternityCloud.Tests.Integration;
@@ -40,9 +42,11 @@ public sealed class PrenatalRegistrationTests(TestServers servers) : IAsyncLifet
     private static string Date(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     /// <summary>A pregnancy of an insured person (registered in Enrollment first: Prenatal asks it for her region).</summary>
-    private async Task<RegisterPregnancyRequest> RequestAsync(string? idNumber = null) => new()
+    private async Task<RegisterPregnancyRequest> RequestAsync(string? idNumber = null) => RequestFor(idNumber ?? await _platform.EligibleEmployeeAsync());
+
+    private static RegisterPregnancyRequest RequestFor(string idNumber) => new()
     {
-        IdNumber = idNumber ?? await _platform.EligibleEmployeeAsync(), Region = "330300",
+        IdNumber = idNumber, Region = "330300",
         PregnancyDate = Date(Today.AddDays(-70)), ExpectedDeliveryDate = Date(Today.AddDays(210)),
         FetusCount = 1, HospitalCode = "H33030200001", Channel = Channel.HospitalServiceStation, Operator = "station-clerk-07",
     };
@@ -120,6 +124,29 @@ public sealed class PrenatalRegistrationTests(TestServers servers) : IAsyncLifet
         var again = await _prenatal.RegisterPregnancyAsync(await RequestAsync(registered.IdNumber));
         Assert.Equal(RegistrationState.Open, again.State);
         Assert.Equal(registered.PregnancyId, again.PregnancyId); // the same pregnancy, registered again: one quota
+    }
+
+    [Fact]
+    public async Task A_death_public_security_records_ends_the_open_registration_and_a_later_registration_is_refused_for_it()
+    {
+        var registered = await _prenatal.RegisterPregnancyAsync(await RequestAsync());
+        var died = Today.AddDays(-3);
+        await new DepartmentExchangeClient(_platform.EnrollmentHost.Channel(Departments.PublicSecurity)).RecordDeathAsync(new DeathRecord
+        {
+            RecordId = "GA-" + Guid.NewGuid(), IdNumber = registered.IdNumber, DiedOn = Date(died),
+        });
+
+        var ended = await Eventually.Get(async () =>
+        {
+            var r = await _prenatal.GetRegistrationAsync(new GetRegistrationRequest { RegistrationId = registered.RegistrationId });
+            return r.State == RegistrationState.Ended ? r : null;
+        }, TimeSpan.FromSeconds(30), "the registration ended by the death");
+        Assert.Equal(("death", Date(died)), (ended.EndOutcome, ended.EndedOn));
+        Assert.Equal(("ended", "public security recorded the death"), (ended.Audit[^1].Action, ended.Audit[^1].Reason));
+        Assert.Equal(1L, await OutboxAsync(nameof(PregnancyEnded)));
+
+        var again = await Assert.ThrowsAsync<RpcException>(() => _prenatal.RegisterPregnancyAsync(RequestFor(registered.IdNumber)).ResponseAsync);
+        Assert.Equal("deceased", Assert.Single(again.GetRpcStatus()!.GetDetail<PreconditionFailure>().Violations).Type);
     }
 
     [Fact]

@@ -1,19 +1,20 @@
 using System.Globalization;
 using Google.Rpc;
 using Grpc.Core;
-using MassTransit;
 using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.Contracts.Enrollment.V1;
 using MaternityCloud.Contracts.Events;
 using MaternityCloud.Enrollment.Grpc;
 using MaternityCloud.Tests.Infrastructure;
+using DepartmentExchangeClient = MaternityCloud.Contracts.Enrollment.V1.DepartmentExchange.DepartmentExchangeClient;
 using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.EnrollmentClient;
 
 namespace MaternityCloud.Tests.Integration;
 
 /// <summary>
-/// Facts from other departments arriving as events (civil affairs' marriages, the health commission's births) and
-/// what Enrollment does with them: spouse filings verified against the marriage record, newborn reminders and enrolment.
+/// Facts from other departments arriving through the department exchange (civil affairs' marriages, the health
+/// commission's births) and what Enrollment does with them: spouse filings verified against the marriage record, newborn
+/// reminders and enrolment.
 /// </summary>
 [Collection(ServersCollection.Name)]
 public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
@@ -23,33 +24,21 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
     private ServiceHost<EnrollmentGrpcService> _host = null!;
     private EnrollmentClient _enrollment = null!;
     private Isolation _isolation = null!;
-    private IBusControl _departments = null!;
+    private DepartmentExchangeClient _civilAffairs = null!;
+    private DepartmentExchangeClient _healthCommission = null!;
 
     public async Task InitializeAsync()
     {
         _isolation = await servers.CreateIsolationAsync("departments", "enrollmentdb");
         _host = new ServiceHost<EnrollmentGrpcService>(_isolation);
         _enrollment = new EnrollmentClient(_host.Channel());
-        _departments = await TestBus.StartAsync(_isolation.ConnectionStrings["messaging"]);
+        _civilAffairs = new DepartmentExchangeClient(_host.Channel(Departments.CivilAffairs));
+        _healthCommission = new DepartmentExchangeClient(_host.Channel(Departments.HealthCommission));
     }
 
-    public async Task DisposeAsync()
-    {
-        await _departments.StopAsync();
-        await _host.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     private static string Date(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-
-    /// <summary>An ID number of the given sex: the 17th character is odd for men.</summary>
-    private static string IdNumber(bool male, DateOnly? birth = null)
-    {
-        while (true)
-        {
-            var id = TestData.IdNumber(birth);
-            if (ResidentIdNumber.TryParse(id, out var parsed, out _) && parsed.IsMale == male) return id;
-        }
-    }
 
     private async Task<InsuredPerson> MaleEmployeeWithContributionsAsync()
     {
@@ -60,7 +49,7 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
         });
         var husband = await _enrollment.RegisterInsuredPersonAsync(new RegisterInsuredPersonRequest
         {
-            Region = "330300", IdNumber = IdNumber(male: true), Name = "张伟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode, InsuredFrom = "2018-03-01",
+            Region = "330300", IdNumber = TestData.IdNumber(male: true), Name = "张伟", Kind = InsuredKind.Employee, EmployerCreditCode = employer.CreditCode, InsuredFrom = "2018-03-01",
         });
         Assert.Equal(12, (await _enrollment.RecordContributionsAsync(EnrollmentCalls.PaidMonths(husband.IdNumber, 12, Today))).Stored);
         return husband;
@@ -73,7 +62,7 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
     public async Task An_unemployed_wife_filed_against_a_verified_marriage_is_covered_through_her_husband()
     {
         var husband = await MaleEmployeeWithContributionsAsync();
-        var wifeId = IdNumber(male: false);
+        var wifeId = TestData.IdNumber(male: false);
         const string certificate = "J330302-2021-004517";
         var filing = new FileSpouseRequest
         {
@@ -89,8 +78,11 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
         var unverified = await Assert.ThrowsAsync<RpcException>(() => _enrollment.FileSpouseAsync(filing).ResponseAsync);
         Assert.Equal("marriage-verified", Assert.Single(unverified.GetRpcStatus()!.GetDetail<PreconditionFailure>().Violations).Type);
 
-        await _departments.Publish(new MarriageRegistered(Guid.NewGuid(), DateTimeOffset.UtcNow, certificate, husband.IdNumber, wifeId, new DateOnly(2021, 5, 20)));
-        var filed = await Eventually.Get(async () => await _enrollment.FileSpouseAsync(filing), TimeSpan.FromSeconds(30), "the marriage record to arrive");
+        await _civilAffairs.RecordMarriageAsync(new MarriageRegistration
+        {
+            RecordId = "MZ-" + Guid.NewGuid(), CertificateNumber = certificate, HusbandIdNumber = husband.IdNumber, WifeIdNumber = wifeId, RegisteredOn = "2021-05-20",
+        });
+        var filed = await _enrollment.FileSpouseAsync(filing); // the record is there once the department's call returns
         var repeated = await _enrollment.FileSpouseAsync(filing);
 
         Assert.Equal(filed.FilingId, repeated.FilingId);
@@ -103,7 +95,7 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
 
         // A marriage record that names someone else verifies nothing.
         var other = filing.Clone();
-        other.SpouseIdNumber = IdNumber(male: false);
+        other.SpouseIdNumber = TestData.IdNumber(male: false);
         var mismatch = await Assert.ThrowsAsync<RpcException>(() => _enrollment.FileSpouseAsync(other).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, mismatch.StatusCode);
         Assert.Contains("names other persons", mismatch.Status.Detail);
@@ -115,21 +107,37 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
         await using var reminders = await EventProbe<GuardianReminderDue>.StartAsync(_isolation);
         var birth = Today.AddDays(-120);
         const string certificate = "Q330012345";
-        var guardian = IdNumber(male: false);
-        var issued = new BirthCertificateIssued(Guid.NewGuid(), DateTimeOffset.UtcNow, certificate, birth, "张小宝",
-            guardian, guardian, "李娜", "13912345678", Wenzhou);
+        var guardian = TestData.IdNumber(male: false);
+        var issued = new BirthCertificate
+        {
+            RecordId = "WJ-" + Guid.NewGuid(), CertificateNumber = certificate, BirthDate = Date(birth), NewbornName = "张小宝",
+            MotherIdNumber = guardian, GuardianIdNumber = guardian, GuardianName = "李娜", GuardianMobilePhone = "13912345678",
+        };
 
-        await _departments.Publish(issued);
-        await _departments.Publish(issued);                                   // redelivered
-        await _departments.Publish(issued with { EventId = Guid.NewGuid() }); // reported twice by the department
+        var first = await _healthCommission.RecordBirthCertificateAsync(issued);
+        var resent = await _healthCommission.RecordBirthCertificateAsync(issued);           // the department retries
+        var again = issued.Clone();
+        again.RecordId = "WJ-" + Guid.NewGuid();
+        var reported = await _healthCommission.RecordBirthCertificateAsync(again);          // reported twice by the department
+        Assert.False(first.Repeated);
+        Assert.True(resent.Repeated);
+        Assert.Equal(first.ReceivedAt, resent.ReceivedAt);
+        Assert.Equal(first.Effects, resent.Effects);
+        Assert.Equal(["birth certificate already recorded: nothing changed"], reported.Effects);
 
         var reminder = await reminders.FirstAsync(r => r.BirthCertificateNumber == certificate, "the guardian reminder");
         Assert.Equal(birth.AddDays(90), reminder.EnrolBefore);
         Assert.Equal("李娜", reminder.GuardianName);
-        await Eventually.True(async () => await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM inbox_message") == 2,
-            TimeSpan.FromSeconds(30), "both birth events to be handled");
+        Assert.Equal(Wenzhou, reminder.Region); // the health commission's region, from its credential
         await Task.Delay(500);
         Assert.Single(reminders.Received);
+        Assert.Equal(1L, await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM outbox_message WHERE message_type LIKE '%BirthCertificateIssued'"));
+
+        // The same record id with other content is a conflict, and changes nothing.
+        var conflicting = issued.Clone();
+        conflicting.NewbornName = "张大宝";
+        var conflict = await Assert.ThrowsAsync<RpcException>(() => _healthCommission.RecordBirthCertificateAsync(conflicting).ResponseAsync);
+        Assert.Equal(StatusCode.AlreadyExists, conflict.StatusCode);
 
         // Enrolled 120 days after birth: later than Wenzhou's 90-day window, so covered from the next month.
         var newborn = await _enrollment.EnrollNewbornAsync(new EnrollNewbornRequest
@@ -165,7 +173,7 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
     public async Task A_newborn_is_enrolled_only_from_the_health_commissions_record_and_on_the_platforms_day()
     {
         var birth = Today.AddDays(-2);
-        var guardian = IdNumber(male: true);
+        var guardian = TestData.IdNumber(male: true);
         var request = new EnrollNewbornRequest
         {
             BirthCertificateNumber = "Q330099887", Name = "王一诺", BirthDate = Date(birth), GuardianIdNumber = guardian, Region = Wenzhou,
@@ -175,16 +183,17 @@ public sealed class SpouseAndNewbornTests(TestServers servers) : IAsyncLifetime
         var early = await Assert.ThrowsAsync<RpcException>(() => _enrollment.EnrollNewbornAsync(request).ResponseAsync);
         Assert.Equal("birth-record-required", Assert.Single(early.GetRpcStatus()!.GetDetail<PreconditionFailure>().Violations).Type);
 
-        await _departments.Publish(new BirthCertificateIssued(Guid.NewGuid(), DateTimeOffset.UtcNow, "Q330099887", birth, "王一诺",
-            IdNumber(male: false), guardian, "王强", null, Wenzhou));
-        await Eventually.True(async () => await _isolation.CountAsync("enrollmentdb", "SELECT count(*) FROM birth_record") == 1,
-            TimeSpan.FromSeconds(30), "the birth record");
+        await _healthCommission.RecordBirthCertificateAsync(new BirthCertificate
+        {
+            RecordId = "WJ-" + Guid.NewGuid(), CertificateNumber = "Q330099887", BirthDate = Date(birth), NewbornName = "王一诺",
+            MotherIdNumber = TestData.IdNumber(male: false), GuardianIdNumber = guardian, GuardianName = "王强", Region = Wenzhou,
+        });
 
         // What the request states must agree with the record and the platform's day.
         var backdated = request.Clone();
         backdated.EnrolledOn = Date(birth);
         var otherGuardian = request.Clone();
-        otherGuardian.GuardianIdNumber = IdNumber(male: true);
+        otherGuardian.GuardianIdNumber = TestData.IdNumber(male: true);
         var otherDay = request.Clone();
         otherDay.BirthDate = Date(birth.AddDays(-1));
         foreach (var (wrong, field) in new[] { (backdated, "enrolled_on"), (otherGuardian, "guardian_id_number"), (otherDay, "birth_date") })

@@ -226,4 +226,53 @@ public sealed class EligibilityRulesTests
         Assert.Contains("eligibility.newbornWaitingPeriod", fields);
         Assert.Contains("medical", fields);
     }
+
+    [Fact]
+    public void Months_transferred_from_another_region_count_where_the_region_says_so()
+    {
+        var here = Paid(4, Birth);
+        var transferred = Paid(8, Birth.AddMonths(-4)).Select(m => m with { TransferredFrom = "420281" }).ToList();
+        var own = new InsuranceRecord([Period(InsuredKind.Employee, "2026-02-01")], [.. here, .. transferred]);
+
+        Assert.Empty(Codes(Decide(own, Benefit.Allowance, Wenzhou)));
+        var notCounted = Wenzhou with { Eligibility = Wenzhou.Eligibility with { TransferredMonthsCounted = false } };
+        var refused = Decide(own, Benefit.Allowance, notCounted);
+        Assert.Equal(["contributions-short"], Codes(refused));
+        Assert.Contains("8 month(s) transferred from other regions do not count here", refused.Reasons[0].Message);
+    }
+
+    [Fact]
+    public void Departments_statuses_change_the_kind_and_stop_benefits_from_their_dates()
+    {
+        var history = new List<InsurancePeriod> { Period(InsuredKind.Employee, "2020-01-01") };
+        InsuranceRecord With(params PersonStatus[] statuses) => new(history, Paid(24, Birth), statuses);
+
+        var retired = Decide(With(new PersonStatus(PersonStatusKind.Retirement, Birth.AddDays(-30), null)), Benefit.Allowance, Wenzhou);
+        Assert.Equal(InsuredKind.Retiree, retired.Kind);
+        var benefit = Decide(With(new PersonStatus(PersonStatusKind.UnemploymentBenefit, Birth.AddDays(-30), Birth.AddDays(30))), Benefit.Allowance, Wenzhou);
+        Assert.Equal(InsuredKind.UnemploymentBenefitRecipient, benefit.Kind);
+        Assert.Equal(["excluded-kind"], Codes(benefit));
+        Assert.Equal(["deceased"], Codes(Decide(With(new PersonStatus(PersonStatusKind.Death, Birth.AddDays(-1), null)), Benefit.Allowance, Wenzhou)));
+        Assert.Empty(Codes(Decide(With(new PersonStatus(PersonStatusKind.Death, Birth, null)), Benefit.Allowance, Wenzhou))); // the day itself
+        var prison = With(new PersonStatus(PersonStatusKind.Imprisonment, Birth.AddDays(-10), Birth.AddDays(10)));
+        Assert.Equal(["imprisoned"], Codes(Decide(prison, Benefit.MaternityMedical, Wenzhou)));
+        var noSuspension = Wenzhou with { Eligibility = Wenzhou.Eligibility with { ImprisonmentSuspendsBenefits = false } };
+        Assert.Empty(Codes(Decide(prison, Benefit.MaternityMedical, noSuspension)));
+
+        // Employed again during the benefit's stretch: the newer employee period stands.
+        var reemployed = new InsuranceRecord([Period(InsuredKind.Employee, "2020-01-01", Birth.AddDays(-21).ToString("yyyy-MM-dd")),
+            Period(InsuredKind.Employee, Birth.AddDays(-20).ToString("yyyy-MM-dd"))], Paid(24, Birth),
+            [new PersonStatus(PersonStatusKind.UnemploymentBenefit, Birth.AddDays(-30), Birth.AddDays(60))]);
+        Assert.Equal(InsuredKind.Employee, Decide(reemployed, Benefit.Allowance, Wenzhou).Kind);
+        // Retired with the employee period closed on the retirement day itself: still insured, as a retiree.
+        var closedOnTheDay = new InsuranceRecord([Period(InsuredKind.Employee, "2020-01-01", Birth.AddDays(-30).ToString("yyyy-MM-dd"))], Paid(24, Birth),
+            [new PersonStatus(PersonStatusKind.Retirement, Birth.AddDays(-30), null)]);
+        Assert.Equal(InsuredKind.Retiree, Decide(closedOnTheDay, Benefit.Allowance, Wenzhou).Kind);
+        // A filed spouse's own imprisonment suspends what the filing covers.
+        var husband = new InsuranceRecord([Period(InsuredKind.Employee, "2020-01-01")], Paid(24, Birth));
+        var filing = new SpouseFiling(Guid.NewGuid(), ResidentIdNumber.FromStored(TestData.IdNumber(male: false)), "李娜", Guid.NewGuid(), "J1",
+            new DateOnly(2024, 1, 1), "clerk", "H33030200001", DateTimeOffset.UtcNow);
+        var wife = new InsuranceRecord([], [], [new PersonStatus(PersonStatusKind.Imprisonment, Birth.AddDays(-5), null)]);
+        Assert.Contains("imprisoned", Codes(EligibilityRules.Decide(new EligibilityFacts(wife, filing, husband), Benefit.MaternityMedical, Birth, Wenzhou)));
+    }
 }
