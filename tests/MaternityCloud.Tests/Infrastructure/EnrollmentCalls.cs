@@ -7,10 +7,11 @@ namespace MaternityCloud.Tests.Infrastructure;
 /// <summary>Calls several Enrollment tests make the same way.</summary>
 public static class EnrollmentCalls
 {
-    /// <summary>Streams contribution records and returns what the service stored and refused.</summary>
-    public static async Task<ContributionImportResult> RecordContributionsAsync(this EnrollmentClient client, IEnumerable<ContributionRecord> records)
+    /// <summary>Streams contribution records and returns what the service stored and refused (within the deadline, if one is given).</summary>
+    public static async Task<ContributionImportResult> RecordContributionsAsync(this EnrollmentClient client, IEnumerable<ContributionRecord> records,
+        DateTime? deadline = null)
     {
-        using var call = client.RecordContributions();
+        using var call = client.RecordContributions(deadline: deadline);
         foreach (var r in records) await call.RequestStream.WriteAsync(r);
         await call.RequestStream.CompleteAsync();
         return await call;

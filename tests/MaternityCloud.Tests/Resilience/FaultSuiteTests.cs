@@ -148,11 +148,22 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
                         Region = "330300", IdNumber = TestData.IdNumber(new DateOnly(1990, 1, 1).AddDays(i / 500)), Name = "陈丽娟", Kind = InsuredKind.Employee,
                         EmployerCreditCode = employers[i % employers.Count],
                         InsuredFrom = ClaimsPlatform.Date(today.AddYears(-3)), MobilePhone = "139" + (57700000 + i).ToString(CultureInfo.InvariantCulture),
-                    }, cancellationToken: ct);
+                    }, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: ct);
                 }
-                catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists) { }
+                catch (RpcException e) when (e.StatusCode is StatusCode.AlreadyExists or StatusCode.DeadlineExceeded or StatusCode.Unavailable) { }
             }
-            await enrollment.RecordContributionsAsync(EnrollmentCalls.PaidMonths(person.IdNumber, 24, today, employer: employers[i % employers.Count]));
+            // A call that never answers (seen once: a client stream stuck before it reached the service) is asked again: the
+            // import is idempotent, so a second one changes nothing if the first did arrive.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await enrollment.RecordContributionsAsync(EnrollmentCalls.PaidMonths(person.IdNumber, 24, today, employer: employers[i % employers.Count]),
+                        deadline: DateTime.UtcNow.AddSeconds(30));
+                    break;
+                }
+                catch (RpcException e) when (e.StatusCode is StatusCode.DeadlineExceeded or StatusCode.Unavailable && attempt < 5) { }
+            }
             mothers.Enqueue(person.IdNumber);
         });
         return mothers;
