@@ -62,7 +62,14 @@ public static class PerformanceBench
         var idle = pids.ToDictionary(p => p.Key, p => MemorySample.Of(p.Value));
         var orchestratorIdle = platform.OrchestratorPids().ToDictionary(p => p, RunningPlatform.Rss);
         using var sampler = new RssSampler(pids);
-        var cpu = new CpuAccount(pids, platform.OrchestratorPids());
+        // Each server from its launcher down: PostgreSQL's backends, ended ones too (the postmaster's waited-for children),
+        // and none of another platform's servers on the same machine.
+        var cpu = new CpuAccount(pids, new Dictionary<string, int[]>
+        {
+            ["PostgreSQL"] = [platform.LauncherPid("postgres")],
+            ["RabbitMQ"] = [platform.LauncherPid("messaging"), platform.LauncherPid("messaging-epmd")],
+            ["Redis"] = [platform.LauncherPid("redis")],
+        }, platform.OrchestratorPids());
 
         await using var enrollmentData = NpgsqlDataSource.Create(platform.Database("enrollmentdb") + ";Maximum Pool Size=64");
         await using var prenatalData = NpgsqlDataSource.Create(platform.Database("prenataldb"));

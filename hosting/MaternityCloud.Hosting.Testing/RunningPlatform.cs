@@ -115,19 +115,20 @@ public sealed class RunningPlatform : IAsyncDisposable
     /// The process of a running resource. DCP starts a project under `dotnet run`; the service itself is that
     /// wrapper's child, and that is the process returned.
     /// </summary>
-    public int? ProcessId(string resource)
-    {
-        var snapshot = Snapshot(resource);
-        var pid = snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value switch
+    public int? ProcessId(string resource) => LauncherProcessId(resource) is { } pid ? ProcessTree.WorkingProcess(pid) : null;
+
+    /// <summary>
+    /// The process DCP started for a running resource (`dotnet run`, PostgreSQL's shell, RabbitMQ's start script): the
+    /// root of every process the resource runs.
+    /// </summary>
+    public int? LauncherProcessId(string resource) =>
+        Snapshot(resource).Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value switch
         {
             int i => i,
             long l => (int)l,
             string s when int.TryParse(s, out var p) => p,
             _ => (int?)null,
         };
-        if (pid is null) return null;
-        return ProcessTree.WorkingProcess(pid.Value);
-    }
 
     /// <summary>Runs one of the resource's commands (Aspire's resource-start, resource-stop, resource-restart, or the platform's).</summary>
     public async Task CommandAsync(string resource, string command, CancellationToken ct = default)
