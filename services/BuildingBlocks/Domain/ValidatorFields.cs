@@ -56,6 +56,18 @@ public static class ValidatorFields
         return region;
     }
 
+    /// <summary>
+    /// An identifier another party gave its record (a department's record id, a transfer form's number): printable ASCII
+    /// without spaces, 1 to <paramref name="maxLength"/> characters. <paramref name="what"/> says what it is, for the refusal.
+    /// </summary>
+    public static string ForeignId(this Validator v, string field, string? text, int maxLength, string what)
+    {
+        var s = (text ?? "").Trim();
+        v.Check(s.Length >= 1 && s.Length <= maxLength && s.All(c => c is > ' ' and <= '~'), field,
+            $"must be {what}: 1 to {maxLength} letters, digits or punctuation, no spaces");
+        return s;
+    }
+
     /// <summary>An identifier this platform handed out (a UUID).</summary>
     public static Guid Uuid(this Validator v, string field, string? text)
     {

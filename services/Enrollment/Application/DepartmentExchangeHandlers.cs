@@ -44,7 +44,7 @@ public sealed partial class DepartmentExchangeHandlers(
             throw new PermissionDeniedException("only a department sends department records");
         var today = clock.GetLocalToday();
         var v = new Validator();
-        var recordId = DepartmentRecordKey.ValidRecordId(v, command.RecordId);
+        var recordId = v.ForeignId("record_id", command.RecordId, 64, "the department's id of the record");
         Func<EnrollmentChange, CancellationToken, Task<IReadOnlyList<string>>> apply;
         DepartmentRecordKey key;
         switch (command)

@@ -49,7 +49,7 @@ public sealed partial class ElectronicCodeHandlers(
                 await reader.ReadAsync(token);
                 at = reader.GetFieldValue<DateTimeOffset>(0);
             }
-            var code = await IssueAsync(tx, newborn.PersonId, caller, token);
+            var code = await IssueAsync(tx, newborn.PersonId, caller, now, token);
             LogLinked(newborn.MaskedIdentity, guardian.Masked);
             return new LinkedNewborn(newborn, guardian.Value, at, code);
         }, ct);
@@ -65,7 +65,7 @@ public sealed partial class ElectronicCodeHandlers(
         {
             var person = await repository.FindPersonByIdNumberAsync(tx.Connection, id.Value, token) ?? throw new NotFoundException("insured person", id.Masked);
             tx.About(id.Value);
-            return await IssueAsync(tx, person.PersonId, caller, token);
+            return await IssueAsync(tx, person.PersonId, caller, clock.GetUtcNowForDatabase(), token);
         }, ct);
     }
 
@@ -91,11 +91,12 @@ public sealed partial class ElectronicCodeHandlers(
         }, ct);
     }
 
-    private static async Task<ElectronicCode> IssueAsync(OutboxTransaction tx, Guid personId, Caller caller, CancellationToken ct)
+    /// <summary>The person's code: issued now (the platform's clock, as every date of record), or the one issued before.</summary>
+    private static async Task<ElectronicCode> IssueAsync(OutboxTransaction tx, Guid personId, Caller caller, DateTimeOffset now, CancellationToken ct)
     {
         await using (var issue = tx.Command(
-            "INSERT INTO electronic_code (code, person_id, issued_at, issued_by) VALUES ($1, $2, now(), $3) ON CONFLICT (person_id) DO NOTHING",
-            ElectronicCode.NewCode(), personId, caller.Id))
+            "INSERT INTO electronic_code (code, person_id, issued_at, issued_by) VALUES ($1, $2, $3, $4) ON CONFLICT (person_id) DO NOTHING",
+            ElectronicCode.NewCode(), personId, now, caller.Id))
             await issue.ExecuteNonQueryAsync(ct);
         await using var read = tx.Command("SELECT code, issued_at FROM electronic_code WHERE person_id = $1", personId);
         await using var reader = await read.ExecuteReaderAsync(ct);

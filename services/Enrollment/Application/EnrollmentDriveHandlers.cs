@@ -8,7 +8,11 @@ using MaternityCloud.Enrollment.Infrastructure;
 namespace MaternityCloud.Enrollment.Application;
 
 /// <summary>A newborn the health commission recorded who is not enrolled yet, for the operators' follow-up list.</summary>
-public sealed record UnenrolledNewborn(BirthRecord Birth, string Street, int DaysSinceBirth, DateOnly EnrolBefore, int DriveReminders);
+public sealed record UnenrolledNewborn(BirthRecord Birth, string Street, int DaysSinceBirth, DateOnly EnrolBefore, int DriveReminders)
+{
+    /// <summary>Enrolled now, the newborn is covered only from the region's late-enrolment date: the window is behind it.</summary>
+    public bool WindowPassed => DaysSinceBirth > EnrolBefore.DayNumber - Birth.BirthDate.DayNumber;
+}
 
 public sealed record DriveResult(string Round, int Reminded, bool Repeated);
 

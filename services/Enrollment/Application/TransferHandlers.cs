@@ -135,13 +135,8 @@ public sealed partial class TransferHandlers(
     private const string Columns =
         "t.transfer_id, t.direction, t.person_id, coalesce(p.id_number, ''), t.other_region, t.effective_on, t.months, t.months_already_here, t.recorded_by, t.recorded_at, t.fingerprint, t.certified_months::text";
 
-    private static string TransferId(Validator v, string? text)
-    {
-        var s = (text ?? "").Trim();
-        v.Check(s.Length is >= 1 and <= 40 && s.All(c => c is > ' ' and <= '~'), "transfer_id",
-            "must be the transfer form's number (转移接续联系函编号): 1 to 40 letters, digits or punctuation");
-        return s;
-    }
+    private static string TransferId(Validator v, string? text) =>
+        v.ForeignId("transfer_id", text, 40, "the transfer form's number (转移接续联系函编号)");
 
     private TransferRecord Same((TransferRecord Transfer, string Fingerprint) earlier, string fingerprint, string id) =>
         earlier.Fingerprint == fingerprint ? earlier.Transfer

@@ -40,15 +40,6 @@ public static class DepartmentRecordKinds
 /// </summary>
 public sealed record DepartmentRecordKey(string Kind, string RecordId, string Subject, string Fingerprint)
 {
-    /// <summary>The department's record id: printable ASCII without spaces, 1 to 64 characters.</summary>
-    public static string ValidRecordId(Validator v, string? text)
-    {
-        var s = (text ?? "").Trim();
-        v.Check(s.Length is >= 1 and <= 64 && s.All(c => c is > ' ' and <= '~'), "record_id",
-            "must be the department's id of the record: 1 to 64 letters, digits or punctuation, no spaces");
-        return s;
-    }
-
     public static DepartmentRecordKey Of(string kind, string recordId, string subject, params object?[] content)
     {
         var canonical = string.Join('\u001f', content.Select(c => c switch

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Grpc.Core;
+using MaternityCloud.BuildingBlocks.Domain;
 using MaternityCloud.BuildingBlocks.Policy;
 using MaternityCloud.Contracts.Enrollment.V1;
 using MaternityCloud.Enrollment.Application;
@@ -241,7 +242,7 @@ public sealed class EnrollmentGrpcService(
                 BirthDate = ProtoValues.Date(n.Birth.BirthDate), Street = n.Street, GuardianName = n.Birth.GuardianName,
                 GuardianMobilePhone = n.Birth.GuardianMobilePhone is { } phone ? BuildingBlocks.Domain.PersonalData.MaskPhone(phone) : "",
                 DaysSinceBirth = n.DaysSinceBirth, EnrolBefore = ProtoValues.Date(n.EnrolBefore),
-                WindowPassed = n.EnrolBefore < DateOnly.FromDateTime(clock.GetLocalNow().DateTime), DriveReminders = n.DriveReminders,
+                WindowPassed = n.WindowPassed, DriveReminders = n.DriveReminders,
             }));
         return reply;
     }
@@ -258,7 +259,7 @@ public sealed class EnrollmentGrpcService(
     public override async Task<ListWorkingDayCalendarsResponse> ListWorkingDayCalendars(ListWorkingDayCalendarsRequest request, ServerCallContext context)
     {
         var versions = await calendars.ListAsync(context.CancellationToken);
-        var thisYear = DateOnly.FromDateTime(clock.GetLocalNow().DateTime).Year;
+        var thisYear = clock.GetLocalToday().Year;
         var reply = new ListWorkingDayCalendarsResponse();
         reply.Versions.AddRange(versions.Select(ToProto));
         reply.MissingYears.AddRange(new[] { thisYear, thisYear + 1 }.Where(y => !versions.Any(v => v.Year.Year == y)));
