@@ -20,6 +20,7 @@ public static class PlatformResources
             .WithLoopbackEndpoint("grpc", ports.Grpc, "Http2")
             .WithLoopbackEndpoint("http", ports.Http, "Http1")
             .WithPlatformCredential(name)
+            .WithTraceSampling()
             .WithHttpHealthCheck("/health", endpointName: "http")
             .WithRestartOnCrash();
 
@@ -31,6 +32,7 @@ public static class PlatformResources
         var operations = builder.AddProject<TProject>(name, o => o.ExcludeLaunchProfile = true)
             .WithLoopbackEndpoint("http", httpPort, "Http1")
             .WithPlatformCredential(name)
+            .WithTraceSampling()
             .WithHttpHealthCheck("/health", endpointName: "http")
             .WithRestartOnCrash()
             .WithUrlForEndpoint("http", url => url.DisplayText = "Operations: business views and error-queue replay")
@@ -60,6 +62,7 @@ public static class PlatformResources
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
             .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
             .WithEnvironment("LocalDepartments__Region", region)
+            .WithTraceSampling()
             .WithHttpHealthCheck("/health", endpointName: "http")
             .WithRestartOnCrash()
             .WithUrlForEndpoint("http", url => url.DisplayText = "Departments stand-in: marriage, birth, employment, death records")
@@ -145,6 +148,19 @@ public static class PlatformResources
             }, createIfNotExists: true)
             .WithEnvironment($"Kestrel__Endpoints__{name}__Url", "http://127.0.0.1:" + port)
             .WithEnvironment($"Kestrel__Endpoints__{name}__Protocols", protocols);
+    }
+
+    /// <summary>
+    /// The share of new traces each project keeps, as a deployment sets it: the standard OTEL_TRACES_SAMPLER variables
+    /// (replacing Aspire's always_on). AppHost configuration <c>Telemetry:TraceSampleRatio</c>, 0.1 unless set; 1 keeps
+    /// every trace (<c>make run ARGS=--Telemetry:TraceSampleRatio=1</c>). A call that arrives with a sampled traceparent is traced whatever the ratio.
+    /// </summary>
+    private static IResourceBuilder<ProjectResource> WithTraceSampling(this IResourceBuilder<ProjectResource> project)
+    {
+        var ratio = project.ApplicationBuilder.Configuration["Telemetry:TraceSampleRatio"] is { Length: > 0 } configured ? configured : "0.1";
+        return project
+            .WithEnvironment("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+            .WithEnvironment("OTEL_TRACES_SAMPLER_ARG", ratio);
     }
 
     private static IResourceBuilder<ProjectResource> WithPlatformCredential(this IResourceBuilder<ProjectResource> project, string name)

@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using MaternityCloud.Bench;
 
-// dotnet run -c Release --project bench/MaternityCloud.Bench -- performance [--persons N] [--large N] [--pregnancies N] [--spans N] [--pipeline-rate N] [--concurrency N] [--env NAME=VALUE]... [--dashboard off]
+// dotnet run -c Release --project bench/MaternityCloud.Bench -- performance [--persons N] [--large N] [--pregnancies N] [--spans N] [--pipeline-rate N] [--concurrency N] [--env NAME=VALUE]... [--apphost KEY=VALUE]... [--dashboard off] [--statements off]
 //   (the whole table, issue 9: `make bench`; the commands below drill into one area each)
 // dotnet run -c Release --project bench/MaternityCloud.Bench -- eligibility [--small N] [--large N] [--calls N] [--concurrency N] [--shared-buffers 2GB]
 // dotnet run -c Release --project bench/MaternityCloud.Bench -- settlement [--persons N] [--calls N] [--concurrency N] [--telemetry on|off]
@@ -28,7 +28,13 @@ switch (command)
             Option("--spans", 100_000), Option("--pipeline-rate", 200), Option("--concurrency", 32),
             // --env NAME=VALUE (repeatable): set on every service the AppHost starts.
             args.Select((a, i) => (a, i)).Where(p => p.a == "--env" && p.i + 1 < args.Length).Select(p => args[p.i + 1].Split('=', 2))
-                .ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "")) { Dashboard = Text("--dashboard", "on") != "off" });
+                .ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : ""))
+        {
+            Dashboard = Text("--dashboard", "on") != "off",
+            Statements = Text("--statements", "on") != "off",
+            // --apphost KEY=VALUE (repeatable): the AppHost's configuration, e.g. Telemetry:TraceSampleRatio=1.
+            AppHostArguments = args.Select((a, i) => (a, i)).Where(p => p.a == "--apphost" && p.i + 1 < args.Length).Select(p => "--" + args[p.i + 1]).ToList(),
+        });
     case "eligibility":
         return await EligibilityBench.RunAsync(Option("--small", 10_000), Option("--large", 1_000_000), Option("--calls", 20_000), Option("--concurrency", 32),
             Text("--shared-buffers", "2GB"));
