@@ -19,8 +19,8 @@ public static class StatementProfile
         await reset.ExecuteNonQueryAsync();
     }
 
-    /// <summary>The statements that took the most execution time, as a table: calls and milliseconds per unit.</summary>
-    public static async Task<string> ReadAsync(NpgsqlDataSource data, string unit, int units, int top = 15)
+    /// <summary>Per database, then the statements run most often, as tables: calls and milliseconds per unit.</summary>
+    public static async Task<string> ReadAsync(NpgsqlDataSource data, string unit, int units, int top = 30)
     {
         var s = new StringBuilder();
         await using (var totals = data.CreateCommand("SELECT coalesce(sum(calls), 0)::float8, coalesce(sum(total_exec_time), 0)::float8 FROM pg_stat_statements"))
@@ -28,14 +28,26 @@ public static class StatementProfile
         {
             await reader.ReadAsync();
             s.AppendLine(FormattableString.Invariant(
-                $"PostgreSQL statements per {unit}: {reader.GetDouble(0) / units:0.0} executed, {reader.GetDouble(1) / units:0.00} ms executing (pg_stat_statements; parse, network and commit waits are not in it). The {top} longest in all:"));
+                $"PostgreSQL statements per {unit}: {reader.GetDouble(0) / units:0.0} executed, {reader.GetDouble(1) / units:0.00} ms executing (pg_stat_statements: wall time inside the server, so on a saturated machine it includes waiting for a core; parse, network and commit waits are not in it)."));
         }
+        s.AppendLine();
+        s.AppendLine($"| database | statements per {unit} | ms per {unit} |");
+        s.AppendLine("|---|---:|---:|");
+        await using (var byDatabase = data.CreateCommand("""
+            SELECT d.datname, sum(s.calls)::float8, sum(s.total_exec_time)::float8
+            FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid GROUP BY d.datname ORDER BY 2 DESC
+            """))
+        await using (var reader = await byDatabase.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                s.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {reader.GetString(0)} | {reader.GetDouble(1) / units:0.0} | {reader.GetDouble(2) / units:0.00} |"));
+        s.AppendLine();
+        s.AppendLine($"The {top} statements run most often:");
         s.AppendLine();
         s.AppendLine($"| database | calls per {unit} | ms per {unit} | statement |");
         s.AppendLine("|---|---:|---:|---|");
         await using var command = data.CreateCommand("""
             SELECT d.datname, s.calls::float8, s.total_exec_time, left(regexp_replace(s.query, '\s+', ' ', 'g'), 140)
-            FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid ORDER BY s.total_exec_time DESC LIMIT $1
+            FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid ORDER BY s.calls DESC LIMIT $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = top });
         await using (var reader = await command.ExecuteReaderAsync())
