@@ -155,7 +155,7 @@ public static class PlatformResources
     /// a share of new traces by the standard OTEL_TRACES_SAMPLER variables, AppHost configuration
     /// <c>Telemetry:TraceSampleRatio</c> (0.1 unless set; 1 keeps every trace), and metrics every
     /// <c>Telemetry:MetricExportIntervalMs</c> (10 s unless set). A call that arrives with a sampled traceparent is traced
-    /// whatever the ratio. At one export a second, seven idle projects spent about a tenth of a core collecting and the
+    /// whatever the ratio. At one export a second, eight idle projects spent about a tenth of a core collecting and the
     /// dashboard receiving (docs/performance.md).
     /// </summary>
     private static IResourceBuilder<ProjectResource> WithTelemetryAsDeployed(this IResourceBuilder<ProjectResource> project)

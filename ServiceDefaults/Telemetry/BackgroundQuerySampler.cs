@@ -12,8 +12,8 @@ namespace MaternityCloud.ServiceDefaults.Telemetry;
 /// query): every service makes several a second and each would be a trace of its own, so those are dropped. Every other
 /// new trace (a request, a consumed message, a job's own span) is kept at the configured ratio, decided from its trace
 /// id: the standard <c>OTEL_TRACES_SAMPLER</c> (<c>parentbased_traceidratio</c>, <c>parentbased_always_on</c>,
-/// <c>parentbased_always_off</c> and their plain forms) with <c>OTEL_TRACES_SAMPLER_ARG</c>, as any OpenTelemetry SDK
-/// reads them; unset means every trace.
+/// <c>parentbased_always_off</c>; a plain form is taken as its parent-based form, so a trace stays whole) with
+/// <c>OTEL_TRACES_SAMPLER_ARG</c>; unset means every trace.
 /// </summary>
 public sealed class BackgroundQuerySampler : Sampler
 {
