@@ -20,6 +20,7 @@ public static class PlatformResources
             .WithLoopbackEndpoint("grpc", ports.Grpc, "Http2")
             .WithLoopbackEndpoint("http", ports.Http, "Http1")
             .WithPlatformCredential(name)
+            .WithTelemetryAsDeployed()
             .WithHttpHealthCheck("/health", endpointName: "http")
             .WithRestartOnCrash();
 
@@ -31,6 +32,7 @@ public static class PlatformResources
         var operations = builder.AddProject<TProject>(name, o => o.ExcludeLaunchProfile = true)
             .WithLoopbackEndpoint("http", httpPort, "Http1")
             .WithPlatformCredential(name)
+            .WithTelemetryAsDeployed()
             .WithHttpHealthCheck("/health", endpointName: "http")
             .WithRestartOnCrash()
             .WithUrlForEndpoint("http", url => url.DisplayText = "Operations: business views and error-queue replay")
@@ -60,6 +62,7 @@ public static class PlatformResources
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
             .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
             .WithEnvironment("LocalDepartments__Region", region)
+            .WithTelemetryAsDeployed()
             .WithHttpHealthCheck("/health", endpointName: "http")
             .WithRestartOnCrash()
             .WithUrlForEndpoint("http", url => url.DisplayText = "Departments stand-in: marriage, birth, employment, death records")
@@ -145,6 +148,23 @@ public static class PlatformResources
             }, createIfNotExists: true)
             .WithEnvironment($"Kestrel__Endpoints__{name}__Url", "http://127.0.0.1:" + port)
             .WithEnvironment($"Kestrel__Endpoints__{name}__Protocols", protocols);
+    }
+
+    /// <summary>
+    /// Telemetry as a deployment exports it, replacing Aspire's development settings (every trace, metrics every second):
+    /// a share of new traces by the standard OTEL_TRACES_SAMPLER variables, AppHost configuration
+    /// <c>Telemetry:TraceSampleRatio</c> (0.1 unless set; 1 keeps every trace), and metrics every
+    /// <c>Telemetry:MetricExportIntervalMs</c> (10 s unless set). A call that arrives with a sampled traceparent is traced
+    /// whatever the ratio. At one export a second, eight idle projects spent about a tenth of a core collecting and the
+    /// dashboard receiving (docs/performance.md).
+    /// </summary>
+    private static IResourceBuilder<ProjectResource> WithTelemetryAsDeployed(this IResourceBuilder<ProjectResource> project)
+    {
+        var configuration = project.ApplicationBuilder.Configuration;
+        return project
+            .WithEnvironment("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+            .WithEnvironment("OTEL_TRACES_SAMPLER_ARG", configuration["Telemetry:TraceSampleRatio"] is { Length: > 0 } ratio ? ratio : "0.1")
+            .WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", configuration["Telemetry:MetricExportIntervalMs"] is { Length: > 0 } interval ? interval : "10000");
     }
 
     private static IResourceBuilder<ProjectResource> WithPlatformCredential(this IResourceBuilder<ProjectResource> project, string name)

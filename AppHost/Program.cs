@@ -9,7 +9,17 @@ var builder = DistributedApplication.CreateBuilder(args);
 builder.Configuration["DcpPublisher:WaitForResourceCleanup"] ??= "true";
 
 // Servers from the machine's packages, unless ConnectionStrings__postgres / __redis / __messaging name existing ones.
-var postgres = builder.AddLocalPostgres("postgres", port: 17432);
+// PostgreSQL sized for a region of a million insured persons (12 million contribution months): the indexes eligibility
+// reads stay in its own buffers instead of the default 128 MB, so a cold check costs the same at a million as at ten
+// thousand (docs/performance.md). Memory is taken as pages are read; postgres:Settings:* overrides each.
+var postgres = builder.AddLocalPostgres("postgres", port: 17432, settings: new Dictionary<string, string>
+{
+    ["shared_buffers"] = "2GB",
+    ["effective_cache_size"] = "8GB",
+    ["random_page_cost"] = "1.1", // solid-state storage: an index read costs about what a sequential one does
+    ["max_wal_size"] = "4GB", // bulk imports and a busy hour checkpoint by time, not by WAL volume
+    ["checkpoint_completion_target"] = "0.9",
+});
 var redis = builder.AddLocalRedis("redis", port: 17379);
 var messaging = builder.AddLocalRabbitMQ("messaging", (Amqp: 17672, Management: 17673, Distribution: 17674, PortMapper: 17369));
 

@@ -4,6 +4,7 @@ using MaternityCloud.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -87,8 +88,12 @@ public static class ServiceDefaultsExtensions
             })
             .WithTracing(tracing =>
             {
-                tracing.SetSampler(new BackgroundQuerySampler())
-                    .AddSource(builder.Environment.ApplicationName, "MassTransit", "Npgsql", "MaternityCloud.*")
+                // A deployment keeps a share of traces (OTEL_TRACES_SAMPLER / _ARG); SQL statements can be left out of
+                // the ones kept (Telemetry:SqlStatementSpans=false), which leaves the settlement's spans a handful.
+                tracing.SetSampler(BackgroundQuerySampler.FromConfiguration(builder.Configuration))
+                    .AddSource(builder.Environment.ApplicationName, "MassTransit", "MaternityCloud.*");
+                if (builder.Configuration.GetValue("Telemetry:SqlStatementSpans", true)) tracing.AddSource("Npgsql");
+                tracing
                     .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
                     .AddGrpcClientInstrumentation()
                     .AddHttpClientInstrumentation()

@@ -27,6 +27,12 @@ public sealed record PerformanceOptions(int Persons, int LargePersons, int OpenP
 {
     /// <summary>With the Aspire dashboard receiving every service's telemetry (`--dashboard off`: no dashboard, no export).</summary>
     public bool Dashboard { get; init; } = true;
+
+    /// <summary>The AppHost's configuration (`--apphost Telemetry:TraceSampleRatio=1`), as `make run ARGS=...` gives it.</summary>
+    public IReadOnlyList<string> AppHostArguments { get; init; } = [];
+
+    /// <summary>PostgreSQL's statement statistics per settlement (`--statements off`: pg_stat_statements not preloaded).</summary>
+    public bool Statements { get; init; } = true;
 }
 
 /// <summary>
@@ -52,7 +58,8 @@ public static class PerformanceBench
 
         var serversAlone = await RunningPlatform.ServersAloneAsync();
         Say($"the three servers alone were healthy in {serversAlone.TotalSeconds:0.0} s");
-        await using var platform = await RunningPlatform.StartAsync(o.Environment, TimeSpan.FromMinutes(4), dashboard: o.Dashboard);
+        await using var platform = await RunningPlatform.StartAsync(o.Environment, TimeSpan.FromMinutes(4), dashboard: o.Dashboard,
+            arguments: [.. o.AppHostArguments, .. o.Statements ? new[] { StatementProfile.Preload } : []]);
         Say($"the platform was healthy in {platform.StartedIn.TotalSeconds:0.0} s");
         rows.Add(new("start", "the AppHost through Aspire (built checkout, fresh state) to every resource healthy", Seconds(platform.StartedIn),
             "the three servers alone, same hosting code, fresh state", Seconds(serversAlone), Ratio(platform.StartedIn / serversAlone), "≤ 20 s"));
@@ -62,7 +69,14 @@ public static class PerformanceBench
         var idle = pids.ToDictionary(p => p.Key, p => MemorySample.Of(p.Value));
         var orchestratorIdle = platform.OrchestratorPids().ToDictionary(p => p, RunningPlatform.Rss);
         using var sampler = new RssSampler(pids);
-        var cpu = new CpuAccount(pids, platform.OrchestratorPids());
+        // Each server from its launcher down: PostgreSQL's backends, ended ones too (the postmaster's waited-for children),
+        // and none of another platform's servers on the same machine.
+        var cpu = new CpuAccount(pids, new Dictionary<string, int[]>
+        {
+            ["PostgreSQL"] = [platform.LauncherPid("postgres")],
+            ["RabbitMQ"] = [platform.LauncherPid("messaging"), platform.LauncherPid("messaging-epmd")],
+            ["Redis"] = [platform.LauncherPid("redis")],
+        }, platform.OrchestratorPids());
 
         await using var enrollmentData = NpgsqlDataSource.Create(platform.Database("enrollmentdb") + ";Maximum Pool Size=64");
         await using var prenatalData = NpgsqlDataSource.Create(platform.Database("prenataldb"));
@@ -81,6 +95,12 @@ public static class PerformanceBench
         await NotificationsBench.LoadQuietHoursAsync(bus, notificationsData, shipped, MaternityCloud.BuildingBlocks.Domain.Calendar.DateInChina(DateTimeOffset.UtcNow).AddDays(-2), "00:00", "00:00");
         await bus.StopAsync();
         Say($"{o.Persons:N0} insured employees with open pregnancies and phones loaded");
+        // What the platform spends doing nothing asked of it (health checks, polls, telemetry export, the orchestrator): at a
+        // settlement rate R it adds (idle ms per second) / R to every settlement's figure below.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var idleBefore = cpu.Read();
+        await Task.Delay(TimeSpan.FromSeconds(20));
+        var cpuIdle = CpuAccount.PerUnit(idleBefore, cpu.Read(), 20).ToDictionary(c => c.Part, c => c.Milliseconds);
 
         var scaleSmall = ids.Take(ScaleSample).ToList();
         var warm = ids.Skip(ScaleSample).Take(1_000).ToList();
@@ -95,13 +115,30 @@ public static class PerformanceBench
         T Next<T>(T[] clients) => clients[Interlocked.Increment(ref counter) % clients.Length];
         var day = DateOnly.FromDateTime(DateTime.Now).AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var today = DateTime.Now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        Task Settle(SettleRequest r) => Next(claims).SettleAsync(r).ResponseAsync;
+        // As a hospital's system does: a call that failed for the platform's sake (Unavailable says "retry the same
+        // request"; Unknown and DeadlineExceeded leave the outcome open) is asked again, the same request id making a
+        // settlement safe to repeat, an eligibility check being a read. Every retry is counted and reported; a call that
+        // fails three times stops the run.
+        var retried = 0;
+        async Task Retrying(string what, Func<Task> call)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try { await call(); return; }
+                catch (Grpc.Core.RpcException e) when (e.StatusCode is Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.Unknown
+                    or Grpc.Core.StatusCode.DeadlineExceeded && attempt < 3)
+                {
+                    if (Interlocked.Increment(ref retried) <= 5) Say($"asking again for {what}: {e.StatusCode} {e.Status.Detail}");
+                }
+            }
+        }
+        Task Settle(SettleRequest r) => Retrying("a settlement", () => Next(claims).SettleAsync(r).ResponseAsync);
         Task PrenatalCheck(string id) => Settle(SettlementBench.PrenatalCheck(id, day));
         Task Childbirth(string id) => Settle(SettlementBench.Childbirth(id, day));
-        Task Eligibility(string id) => Next(enrollment).CheckEligibilityAsync(new CheckEligibilityRequest
+        Task Eligibility(string id) => Retrying("an eligibility check", () => Next(enrollment).CheckEligibilityAsync(new CheckEligibilityRequest
         {
             IdNumber = id, Benefit = Benefit.Allowance, EventDate = today, Region = "330300",
-        }).ResponseAsync;
+        }).ResponseAsync);
         Task Echo() => Next(echo).CheckAsync(new HealthCheckRequest()).ResponseAsync;
         var bareCommit = await BenchState.BareCommitAsync(claimsData);
 
@@ -117,25 +154,38 @@ public static class PerformanceBench
 
         // Settlement at its peak, the baselines at the same concurrency, then at half of the peak rate.
         sampler.Watch();
+        if (o.Statements) await StatementProfile.ResetAsync(claimsData);
         var cpuBefore = cpu.Read();
         var prenatalPeak = await LoadRun.RunAsync("Settle prenatal check", peak, o.Concurrency, PrenatalCheck);
         var cpuPrenatal = CpuAccount.PerUnit(cpuBefore, cpu.Read(), peak.Count).ToList();
+        var statementsPrenatal = o.Statements ? await StatementProfile.ReadAsync(claimsData, "prenatal check", peak.Count) : "";
         var echoPeak = await LoadRun.RunAsync("bare gRPC echo", peak, o.Concurrency, _ => Echo());
         var commitPeak = await LoadRun.RunAsync("bare PostgreSQL insert + commit", peak, o.Concurrency, _ => bareCommit());
         var half = prenatalPeak.PerSecond / 2;
         var prenatalHalf = await LoadRun.AtRateAsync("Settle prenatal check", peak, half, PrenatalCheck);
         var echoHalf = await LoadRun.AtRateAsync("bare gRPC echo", peak, half, _ => Echo());
+        if (o.Statements) await StatementProfile.ResetAsync(claimsData);
         cpuBefore = cpu.Read();
         var childbirthPeak = await LoadRun.RunAsync("Settle childbirth", peak, o.Concurrency, Childbirth);
         await DrainedAsync(allowanceData, notificationsData, warm.Count + peak.Count, Say);
         var cpuChildbirth = CpuAccount.PerUnit(cpuBefore, cpu.Read(), peak.Count).ToList();
+        var statementsChildbirth = o.Statements ? await StatementProfile.ReadAsync(claimsData, "childbirth", peak.Count) : "";
         Say($"settlement peak {prenatalPeak.PerSecond:0}/s (echo {echoPeak.PerSecond:0}/s, commit {commitPeak.PerSecond:0}/s), at half: p99 {prenatalHalf.P99Ms:0.0} ms");
-        foreach (var (path, result) in new[] { ("prenatal check (open pregnancy)", prenatalPeak), ("childbirth (wakes Prenatal, Allowance, Notifications)", childbirthPeak) })
+        // Issue 21's targets: a prenatal check at 0.15 of a bare commit's rate and 2.5 ms of CPU, a childbirth at 0.08 and 6 ms.
+        foreach (var (path, result, commitTarget, cpuUse, cpuTarget) in new[]
+        {
+            ("prenatal check (open pregnancy)", prenatalPeak, "≥ 0.15", cpuPrenatal, "≤ 2.5 ms"),
+            ("childbirth (wakes Prenatal, Allowance, Notifications)", childbirthPeak, "≥ 0.08", cpuChildbirth, "≤ 6 ms"),
+        })
         {
             rows.Add(new("settlement", $"hospital `Settle`, {path}, calls/s at {o.Concurrency} callers", PerSecond(result),
-                "bare gRPC echo (Claims' health Check), same callers", PerSecond(echoPeak), Ratio(result.PerSecond / echoPeak.PerSecond), "≥ 0.25"));
+                "bare gRPC echo (Claims' health Check), same callers", PerSecond(echoPeak), Ratio(result.PerSecond / echoPeak.PerSecond), ""));
             rows.Add(new("settlement", $"hospital `Settle`, {path}, calls/s at {o.Concurrency} callers", PerSecond(result),
-                "bare PostgreSQL single-row insert + commit, same callers", PerSecond(commitPeak), Ratio(result.PerSecond / commitPeak.PerSecond), "≥ 0.50"));
+                "bare PostgreSQL single-row insert + commit, same callers", PerSecond(commitPeak), Ratio(result.PerSecond / commitPeak.PerSecond), commitTarget));
+            var all = cpuUse.Sum(c => c.Milliseconds);
+            rows.Add(new("CPU", $"CPU per {path.Split(" (")[0]} at the peak, every process of the platform and the load generator (table below)",
+                FormattableString.Invariant($"{all:0.00} ms"), "one bare commit, same callers (two cores over its rate)",
+                FormattableString.Invariant($"{BareCommitCpuMs(commitPeak):0.00} ms"), Ratio(all / BareCommitCpuMs(commitPeak)), cpuTarget));
         }
         rows.Add(new("settlement", FormattableString.Invariant($"prenatal check latency p50 / p95 / p99 at half of peak ({half:0}/s, open loop)"), Latencies(prenatalHalf),
             "bare gRPC echo at the same rate", Latencies(echoHalf), Ratio(prenatalHalf.P99Ms / echoHalf.P99Ms) + " (p99)", "p99 ≤ 25 ms"));
@@ -146,7 +196,10 @@ public static class PerformanceBench
         var handled = warm.Count + peak.Count;
         foreach (var rate in new[] { o.PipelineRate, Math.Floor(childbirthPeak.PerSecond / 2) }.Distinct())
         {
-            var persons = unused.Take((int)(rate * (rate == o.PipelineRate ? 15 : 25))).ToList();
+            var wanted = (int)(rate * (rate == o.PipelineRate ? 15 : 25));
+            var persons = unused.Take(wanted).ToList();
+            if (persons.Count < wanted)
+                throw new InvalidOperationException($"--persons {o.Persons:N0} leaves {persons.Count:N0} persons untouched for the pipeline at {rate:0}/s, which needs {wanted:N0}: give at least {o.Persons + wanted - persons.Count:N0}");
             unused = unused.Skip(persons.Count).ToList();
             var raw = await RawRabbitBaseline.RunAsync(platform.Amqp, persons.Count, rate);
             var run = await LoadRun.AtRateAsync("Settle childbirth", persons, rate, Childbirth);
@@ -157,9 +210,9 @@ public static class PerformanceBench
             var offered = FormattableString.Invariant($"{persons.Count:N0} offered at {rate:0}/s, settled at {run.PerSecond:0}/s");
             rows.Add(new("pipeline", $"childbirth commit → allowance case approved, p50 / p99, {offered}", Lags(toCase),
                 "raw RabbitMQ.Client persistent publish (confirmed) → consume, same count and rate", rawLatencies,
-                Ratio(LoadRun.Percentile(toCase, 0.99) / raw.P99Ms) + " (p99)", "p99 ≤ 1 s at 200/s"));
+                Ratio(LoadRun.Percentile(toCase, 0.99) / raw.P99Ms) + " (p99)", rate == o.PipelineRate ? "p99 ≤ 1 s" : ""));
             rows.Add(new("pipeline", $"childbirth commit → reminder SMS handed to the gateway, p50 / p99, {offered}", Lags(toReminder),
-                "the same raw RabbitMQ.Client run", rawLatencies, Ratio(LoadRun.Percentile(toReminder, 0.99) / raw.P99Ms) + " (p99)", "p99 ≤ 1 s at 200/s"));
+                "the same raw RabbitMQ.Client run", rawLatencies, Ratio(LoadRun.Percentile(toReminder, 0.99) / raw.P99Ms) + " (p99)", rate == o.PipelineRate ? "p99 ≤ 1 s" : ""));
         }
         var peakRss = sampler.Stop();
 
@@ -205,23 +258,28 @@ public static class PerformanceBench
             var large = FormattableString.Invariant($"{o.LargePersons:N0} persons, {o.OpenPregnancies + o.Persons:N0} open pregnancies");
             var small = FormattableString.Invariant($"{o.Persons:N0} persons");
             rows.Add(new("scale", FormattableString.Invariant($"`CheckEligibility` (cold) p50 / p99 at {ScaleEligibilityRate:0}/s, {large}"), Latencies(largeEligibility, p95: false),
-                $"the same at {small}", Latencies(smallEligibility, p95: false), Ratio(largeEligibility.P99Ms / smallEligibility.P99Ms) + " (p99)", "≈ 1"));
+                $"the same at {small}", Latencies(smallEligibility, p95: false), Ratio(largeEligibility.P99Ms / smallEligibility.P99Ms) + " (p99)", "≤ 1.5"));
             rows.Add(new("scale", FormattableString.Invariant($"`Settle` prenatal check p50 / p99 at {ScaleSettlementRate:0}/s, {large}"), Latencies(largeSettlement, p95: false),
-                $"the same at {small}", Latencies(smallSettlement, p95: false), Ratio(largeSettlement.P99Ms / smallSettlement.P99Ms) + " (p99)", "≈ 1"));
+                $"the same at {small}", Latencies(smallSettlement, p95: false), Ratio(largeSettlement.P99Ms / smallSettlement.P99Ms) + " (p99)", "≤ 1.5"));
         }
 
         Console.WriteLine(Table(rows, o));
+        Console.WriteLine($"Calls that failed for the platform's sake (Unavailable, Unknown, DeadlineExceeded) and were asked again: {retried:N0}.");
+        Console.WriteLine();
         Console.WriteLine("CPU per settlement at the peak, by process (ms; a childbirth counted until its case and reminder are done):");
         Console.WriteLine();
-        Console.WriteLine("| process | prenatal check | childbirth |");
-        Console.WriteLine("|---|---:|---:|");
+        Console.WriteLine("| process | prenatal check | childbirth | idle, ms per second |");
+        Console.WriteLine("|---|---:|---:|---:|");
         foreach (var (part, ms) in cpuPrenatal)
-            Console.WriteLine(FormattableString.Invariant($"| {part} | {ms:0.00} | {cpuChildbirth.Single(c => c.Part == part).Milliseconds:0.00} |"));
-        Console.WriteLine(FormattableString.Invariant($"| all | {cpuPrenatal.Sum(c => c.Milliseconds):0.00} | {cpuChildbirth.Sum(c => c.Milliseconds):0.00} |"));
+            Console.WriteLine(FormattableString.Invariant($"| {part} | {ms:0.00} | {cpuChildbirth.Single(c => c.Part == part).Milliseconds:0.00} | {cpuIdle.GetValueOrDefault(part):0.0} |"));
+        Console.WriteLine(FormattableString.Invariant($"| all | {cpuPrenatal.Sum(c => c.Milliseconds):0.00} | {cpuChildbirth.Sum(c => c.Milliseconds):0.00} | {cpuIdle.Values.Sum():0.0} |"));
+        Console.WriteLine();
+        Console.WriteLine(statementsPrenatal);
+        Console.WriteLine(statementsChildbirth);
         return 0;
     }
 
-    /// <summary>Waits until every childbirth so far has its allowance case and its reminder handed to the gateway.</summary>
+    /// <summary>Waits until every childbirth so far has its allowance case and its reminder handed to the gateway and receipted.</summary>
     private static async Task DrainedAsync(NpgsqlDataSource allowance, NpgsqlDataSource notifications, int childbirths, Action<string> say)
     {
         var clock = Stopwatch.StartNew();
@@ -230,7 +288,10 @@ public static class PerformanceBench
         {
             var cases = await CountAsync(allowance, "SELECT count(*) FROM allowance_case");
             var sent = await CountAsync(notifications, "SELECT count(*) FROM message WHERE sent_at IS NOT NULL AND source_event_type LIKE '%AllowanceApproved%'");
-            if (cases >= childbirths && sent >= childbirths) return;
+            // And every message's receipt in (the gateway reports a second after it takes a message), so the phase measured
+            // next does not pay for the receipts of this one.
+            var awaitingReceipt = await CountAsync(notifications, "SELECT count(*) FROM message WHERE state IN ('Queued', 'Sending', 'Sent')");
+            if (cases >= childbirths && sent >= childbirths && awaitingReceipt == 0) return;
             if (clock.Elapsed - last > TimeSpan.FromSeconds(10))
             {
                 last = clock.Elapsed;
@@ -311,6 +372,9 @@ public static class PerformanceBench
         new Random(20261122).Shuffle(array);
         return [.. array];
     }
+
+    /// <summary>A bare commit's CPU on this machine: every core busy over its rate at the same callers (an upper bound).</summary>
+    private static double BareCommitCpuMs(LoadResult commit) => Environment.ProcessorCount * 1000.0 / commit.PerSecond;
 
     private static string Seconds(TimeSpan t) => FormattableString.Invariant($"{t.TotalSeconds:0.0} s");
     private static string PerSecond(LoadResult r) => FormattableString.Invariant($"{r.PerSecond:0}/s");

@@ -44,7 +44,12 @@ public static class RawRabbitBaseline
             BitConverter.TryWriteBytes(body.AsSpan(4, 8), Stopwatch.GetTimestamp());
             await publisher.BasicPublishAsync("", queue, mandatory: false, properties, body);
         });
-        await all.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        try { await all.Task.WaitAsync(TimeSpan.FromMinutes(2)); }
+        catch (TimeoutException e)
+        {
+            var state = await publisher.QueueDeclarePassiveAsync(queue);
+            throw new TimeoutException($"raw RabbitMQ.Client: {Volatile.Read(ref received)} of {count} consumed after two minutes; the queue holds {state.MessageCount} ready for {state.ConsumerCount} consumers, the consumer's channel is {(consumerChannel.IsOpen ? "open" : "closed: " + consumerChannel.CloseReason)}", e);
+        }
         var seconds = clock.Elapsed.TotalSeconds;
         await publisher.QueueDeleteAsync(queue);
         Array.Sort(lags);

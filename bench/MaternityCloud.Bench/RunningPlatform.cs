@@ -77,6 +77,9 @@ public sealed class RunningPlatform : IAsyncDisposable
 
     public int Pid(string name) => _platform.ProcessId(name) ?? throw new InvalidOperationException($"{name} has no process");
 
+    /// <summary>The process the orchestrator started for a resource: the root of all of its processes.</summary>
+    public int LauncherPid(string name) => _platform.LauncherProcessId(name) ?? throw new InvalidOperationException($"{name} has no process");
+
     /// <summary>DCP's processes and the Aspire dashboard: the orchestration every `make run` carries.</summary>
     public IReadOnlyList<int> OrchestratorPids() =>
         ProcessTree.Mentioning("aspire.hosting.orchestration").Concat(ProcessTree.Mentioning("Aspire.Dashboard")).Distinct().ToList();

@@ -115,19 +115,20 @@ public sealed class RunningPlatform : IAsyncDisposable
     /// The process of a running resource. DCP starts a project under `dotnet run`; the service itself is that
     /// wrapper's child, and that is the process returned.
     /// </summary>
-    public int? ProcessId(string resource)
-    {
-        var snapshot = Snapshot(resource);
-        var pid = snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value switch
+    public int? ProcessId(string resource) => LauncherProcessId(resource) is { } pid ? ProcessTree.WorkingProcess(pid) : null;
+
+    /// <summary>
+    /// The process DCP started for a running resource (`dotnet run`, PostgreSQL's shell, RabbitMQ's start script): the
+    /// root of every process the resource runs.
+    /// </summary>
+    public int? LauncherProcessId(string resource) =>
+        Snapshot(resource).Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value switch
         {
             int i => i,
             long l => (int)l,
             string s when int.TryParse(s, out var p) => p,
             _ => (int?)null,
         };
-        if (pid is null) return null;
-        return ProcessTree.WorkingProcess(pid.Value);
-    }
 
     /// <summary>Runs one of the resource's commands (Aspire's resource-start, resource-stop, resource-restart, or the platform's).</summary>
     public async Task CommandAsync(string resource, string command, CancellationToken ct = default)
@@ -137,26 +138,29 @@ public sealed class RunningPlatform : IAsyncDisposable
     }
 
     /// <summary>
-    /// Aspire's stop command. DCP asks the process to stop and checks for about 20 s; a server still finishing its
-    /// shutdown under load (PostgreSQL's checkpoint, RabbitMQ closing its connections) can take longer, and DCP may then
-    /// report the state as unknown. So when the command gives up, this waits (up to a minute) for the process itself,
-    /// as found in /proc before the stop, to be gone.
+    /// Aspire's stop command, then the process itself (as found in /proc before the stop) gone, up to a minute. DCP may
+    /// report a resource stopped while its process is still exiting (Redis flushing its append-only file), and a start
+    /// then fails on the port the old process still holds; DCP also gives up after about 20 s on a server still
+    /// finishing its shutdown under load (PostgreSQL's checkpoint, RabbitMQ closing its connections).
     /// </summary>
     public async Task StopResourceAsync(string resource)
     {
         var process = ProcessId(resource);
+        InvalidOperationException? gaveUp = null;
         try
         {
             await CommandAsync(resource, KnownResourceCommands.StopCommand);
         }
-        catch (InvalidOperationException e) when (e.Message.Contains("Failed to stop", StringComparison.Ordinal) && process is { } pid)
+        catch (InvalidOperationException e) when (e.Message.Contains("Failed to stop", StringComparison.Ordinal) && process is not null)
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
-            while (ProcessTree.IsAlive(pid))
-            {
-                if (DateTime.UtcNow > deadline) throw new TimeoutException($"{resource} (process {pid}) was still running a minute after its stop", e);
-                await Task.Delay(250);
-            }
+            gaveUp = e;
+        }
+        if (process is not { } pid) return;
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (ProcessTree.IsAlive(pid))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{resource} (process {pid}) was still running a minute after its stop", gaveUp);
+            await Task.Delay(100);
         }
     }
 

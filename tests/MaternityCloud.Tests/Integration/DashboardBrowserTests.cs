@@ -32,7 +32,9 @@ public sealed class DashboardBrowserTests
     {
         var state = Path.Combine(Path.GetTempPath(), "maternitycloud-dashboard-" + Guid.NewGuid().ToString("N")[..8]);
         var apiKey = Guid.NewGuid().ToString("N");
-        await using var platform = await RunningPlatform.StartAsync(state, dashboard: true, args: [$"--AppHost:DashboardApiKey={apiKey}"]);
+        // Every trace kept, as an operator following one call sets it (make run keeps a tenth; TraceSamplingTests covers that).
+        await using var platform = await RunningPlatform.StartAsync(state, dashboard: true,
+            args: [$"--AppHost:DashboardApiKey={apiKey}", "--Telemetry:TraceSampleRatio=1"]);
         IPage? page = null;
         try
         {
