@@ -70,7 +70,7 @@ public sealed partial class EligibilityCache(RedisStore redis, ILogger<Eligibili
             var cached = (RedisValue)result[1];
             return new Lookup(cached.IsNull ? null : JsonSerializer.Deserialize<EligibilityDecision>((string)cached!), generation);
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (IsCacheFault(e))
         {
             LogCacheUnavailable(e);
             return default;
@@ -88,7 +88,7 @@ public sealed partial class EligibilityCache(RedisStore redis, ILogger<Eligibili
                 rev = revision, answer = JsonSerializer.Serialize(decision), ttl = (long)Lifetime.TotalSeconds,
             });
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (IsCacheFault(e))
         {
             LogCacheUnavailable(e);
         }
@@ -112,7 +112,7 @@ public sealed partial class EligibilityCache(RedisStore redis, ILogger<Eligibili
                 await Task.WhenAll(pending);
             }
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (IsCacheFault(e))
         {
             _mustBumpGeneration = true;
             LogInvalidationFailed(revisions.Count, e);
@@ -127,7 +127,7 @@ public sealed partial class EligibilityCache(RedisStore redis, ILogger<Eligibili
             await redis.Database.StringIncrementAsync(GenerationKey);
             return true;
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (IsCacheFault(e))
         {
             _mustBumpGeneration = true;
             LogInvalidationFailed(0, e);
@@ -148,6 +148,15 @@ public sealed partial class EligibilityCache(RedisStore redis, ILogger<Eligibili
     }
 
     private static string HashKey(string subject) => $"elig:{subject}";
+
+    /// <summary>
+    /// Any failure of the cache is the cache's: none of these calls passes a token, and the Redis client surfaces a
+    /// connection torn down under load not only as RedisException or TimeoutException but as InvalidOperationException
+    /// ("Reading is not allowed after reader was completed") or TaskCanceledException. Those escaped as Unknown to the
+    /// caller of an eligibility check (docs/performance.md, issue 21), and from an invalidation they would have skipped the
+    /// bypass that keeps a stale answer from being read.
+    /// </summary>
+    private static bool IsCacheFault(Exception e) => e is not OutOfMemoryException;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Eligibility cache unavailable; answering from the database")]
     private partial void LogCacheUnavailable(Exception e);
