@@ -59,9 +59,11 @@ public sealed class RunningPlatform : IAsyncDisposable
     {
         // The testing builder copies every resource's console into this process's log: on two cores, a platform under
         // load spends a core on that alone. Only warnings and worse come through (MATERNITYCLOUD_RESOURCE_LOGS=1: all).
+        // The testing builder also logs Aspire's own trace and debug lines (every health check, every snapshot: about
+        // 7,000 lines in a fault run, each resource snapshot with its environment); only information and worse come through.
         if (Environment.GetEnvironmentVariable("MATERNITYCLOUD_RESOURCE_LOGS") != "1")
             builder.Services.AddLogging(logging => logging.AddFilter((category, level) =>
-                level >= LogLevel.Warning || category?.Contains(".Resources.", StringComparison.Ordinal) != true));
+                level >= LogLevel.Warning || (category?.Contains(".Resources.", StringComparison.Ordinal) != true && level >= LogLevel.Information)));
         var names = builder.Resources.Where(IsPlatformResource).Select(r => r.Name).ToList();
         var app = await builder.BuildAsync(ct);
         var platform = new RunningPlatform(app, stateDirectory);
@@ -83,6 +85,12 @@ public sealed class RunningPlatform : IAsyncDisposable
     /// <summary>The platform's resources: not parameters, nor what starts only on request (the hidden helper that rebuilds a project).</summary>
     public IEnumerable<string> ResourceNames =>
         App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Where(IsPlatformResource).Select(r => r.Name);
+
+    /// <summary>The resources of a service's replicas, first to last: "claims", "claims-2", … (the AppHost's names).</summary>
+    public IReadOnlyList<string> Replicas(string service) =>
+        [.. ResourceNames
+            .Select(n => (Name: n, Index: n == service ? 1 : n.StartsWith(service + "-", StringComparison.Ordinal) && int.TryParse(n[(service.Length + 1)..], out var i) ? i : 0))
+            .Where(r => r.Index > 0).OrderBy(r => r.Index).Select(r => r.Name)];
 
     private static bool IsPlatformResource(IResource resource) =>
         resource is not ParameterResource && !resource.Annotations.OfType<ExplicitStartupAnnotation>().Any();
