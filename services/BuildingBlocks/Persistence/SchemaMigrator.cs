@@ -49,7 +49,14 @@ internal sealed partial class SchemaMigrator(
     /// <summary>Every script this build carries is recorded as applied, or the service does not start, saying which is missing.</summary>
     public async Task VerifyAsync(CancellationToken ct)
     {
-        await using var connection = await OpenWithRetryAsync(role.ServiceConnectionString, ct);
+        NpgsqlConnection connection;
+        try { connection = await OpenWithRetryAsync(role.ServiceConnectionString, ct); }
+        catch (PostgresException e) when (e.SqlState.StartsWith("28", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException(
+                $"Database:Migrations=Verify, and the service cannot log in as {role.Name ?? "the configured user"} ({e.MessageText}): run this version's migration (Database:Migrations=Only), which creates the role", e);
+        }
+        await using var _ = connection;
         var applied = new HashSet<string>(StringComparer.Ordinal);
         try
         {
@@ -127,7 +134,8 @@ internal sealed partial class SchemaMigrator(
                 await connection.OpenAsync(ct);
                 return connection;
             }
-            catch (NpgsqlException e) when (DateTime.UtcNow < deadline)
+            // A refused login (SQLSTATE class 28) is not a database still starting: waiting would not change the answer.
+            catch (NpgsqlException e) when (DateTime.UtcNow < deadline && e is not PostgresException { SqlState: ['2', '8', ..] })
             {
                 LogWaiting(e.Message);
                 await Task.Delay(delay, ct);
