@@ -15,8 +15,9 @@ build: setup
 	@echo "[build] restoring and building MaternityCloud.sln ($(CONFIGURATION)) ..."
 	@$(DOTNET) build MaternityCloud.sln -c $(CONFIGURATION) -nologo -clp:NoSummary -v minimal
 
+# make run REPLICAS=2 starts every service twice (see README "Replicas").
 run: build
-	@$(DOTNET) AppHost/bin/$(CONFIGURATION)/net10.0/MaternityCloud.AppHost.dll $(ARGS)
+	@$(DOTNET) AppHost/bin/$(CONFIGURATION)/net10.0/MaternityCloud.AppHost.dll $(if $(REPLICAS),--Platform:Replicas=$(REPLICAS)) $(ARGS)
 
 test: build
 	@$(DOTNET) test MaternityCloud.sln -c $(CONFIGURATION) --no-build

@@ -11,18 +11,26 @@ public static class PlatformResources
 {
     /// <summary>
     /// A service with its two endpoints on loopback, not proxied (DCP's proxy would sit in every settlement's path):
-    /// "grpc" (HTTP/2 only, the API) and "http" (HTTP/1.1: health, JSON, pages). It trusts the platform's issuer and
-    /// calls other services with a credential of its own, and is healthy when its /health says so.
+    /// "grpc" (HTTP/2 only, the API) and "http" (HTTP/1.1: health, metrics, JSON, pages). It trusts the platform's issuer
+    /// and calls other services with a credential of its own, and is healthy when its /health says so. It runs as
+    /// <see cref="PlatformService.ReplicaCount"/> replicas (one unless configured), each on ports of its own; a stand-in
+    /// that is not <paramref name="replicable"/> always runs once.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> AddPlatformService<TProject>(this IDistributedApplicationBuilder builder,
-        string name, (int Grpc, int Http) ports) where TProject : IProjectMetadata, new() =>
-        builder.AddProject<TProject>(name, o => o.ExcludeLaunchProfile = true)
-            .WithLoopbackEndpoint("grpc", ports.Grpc, "Http2")
-            .WithLoopbackEndpoint("http", ports.Http, "Http1")
-            .WithPlatformCredential(name)
-            .WithTelemetryAsDeployed()
-            .WithHttpHealthCheck("/health", endpointName: "http")
-            .WithRestartOnCrash();
+    public static PlatformService AddPlatformService<TProject>(this IDistributedApplicationBuilder builder,
+        string name, (int Grpc, int Http) ports, bool replicable = true) where TProject : IProjectMetadata, new()
+    {
+        var state = PlatformState.Of(builder);
+        var count = replicable ? PlatformService.ReplicaCount(builder, name) : 1;
+        var replicas = Enumerable.Range(0, count).Select(i =>
+            builder.AddProject<TProject>(PlatformService.ReplicaName(name, i), o => o.ExcludeLaunchProfile = true)
+                .WithLoopbackEndpoint("grpc", PlatformService.ReplicaPort(state, ports.Grpc, i), "Http2")
+                .WithLoopbackEndpoint("http", PlatformService.ReplicaPort(state, ports.Http, i), "Http1")
+                .WithPlatformCredential(name) // every replica is the same service to the others' access rules
+                .WithTelemetryAsDeployed()
+                .WithHttpHealthCheck("/health", endpointName: "http")
+                .WithRestartOnCrash()).ToList();
+        return new PlatformService(name, replicas);
+    }
 
     /// <summary>The operations web app: one HTTP endpoint, and an administrator's sign-in link printed when it is ready.</summary>
     public static IResourceBuilder<ProjectResource> AddOperations<TProject>(this IDistributedApplicationBuilder builder,
@@ -30,7 +38,7 @@ public static class PlatformResources
     {
         var issuer = DevelopmentIssuer.Of(builder);
         var operations = builder.AddProject<TProject>(name, o => o.ExcludeLaunchProfile = true)
-            .WithLoopbackEndpoint("http", httpPort, "Http1")
+            .WithLoopbackEndpoint("http", PlatformState.Of(builder).Port(httpPort), "Http1")
             .WithPlatformCredential(name)
             .WithTelemetryAsDeployed()
             .WithHttpHealthCheck("/health", endpointName: "http")
@@ -58,7 +66,7 @@ public static class PlatformResources
     {
         var issuer = DevelopmentIssuer.Of(builder);
         var departments = builder.AddProject<TProject>(name, o => o.ExcludeLaunchProfile = true)
-            .WithLoopbackEndpoint("http", httpPort, "Http1")
+            .WithLoopbackEndpoint("http", PlatformState.Of(builder).Port(httpPort), "Http1")
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
             .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
             .WithEnvironment("LocalDepartments__Region", region)
@@ -84,17 +92,17 @@ public static class PlatformResources
     } + region;
 
     /// <summary>The service's own database on the platform's PostgreSQL, created when missing; it starts once that answers.</summary>
-    public static IResourceBuilder<ProjectResource> WithDatabase(this IResourceBuilder<ProjectResource> service,
+    public static PlatformService WithDatabase(this PlatformService service,
         IResourceBuilder<IResourceWithConnectionString> postgres, string databaseName)
     {
         var database = postgres.AddDatabase(databaseName);
-        return service.WithReference(database).WaitFor(database);
+        return service.Each(r => r.WithReference(database).WaitFor(database));
     }
 
     /// <summary>A development platform starts with designated institutions to settle at; a deployment registers its own.</summary>
-    public static IResourceBuilder<ProjectResource> WithDevelopmentInstitutions(this IResourceBuilder<ProjectResource> enrollment) =>
-        enrollment.WithEnvironment("Enrollment__InstitutionSeed",
-            Path.Combine(PlatformState.Of(enrollment.ApplicationBuilder).RepositoryRoot, "AppHost", "Development", "institutions.json"));
+    public static PlatformService WithDevelopmentInstitutions(this PlatformService enrollment) =>
+        enrollment.Each(r => r.WithEnvironment("Enrollment__InstitutionSeed",
+            Path.Combine(PlatformState.Of(r.ApplicationBuilder).RepositoryRoot, "AppHost", "Development", "institutions.json")));
 
     /// <summary>Where the operations app reads queue depths: the local broker's management API (a given broker's is configured).</summary>
     public static IResourceBuilder<ProjectResource> WithBrokerManagement(this IResourceBuilder<ProjectResource> operations,
@@ -133,11 +141,10 @@ public static class PlatformResources
         });
     }
 
+    /// <summary>An endpoint on a loopback port the caller chose (fixed, or free when ports are dynamic).</summary>
     private static IResourceBuilder<ProjectResource> WithLoopbackEndpoint(this IResourceBuilder<ProjectResource> project,
-        string name, int preferredPort, string protocols)
-    {
-        var port = PlatformState.Of(project.ApplicationBuilder).Port(preferredPort);
-        return project
+        string name, int port, string protocols) =>
+        project
             .WithEndpoint(name, e =>
             {
                 e.Port = port;
@@ -148,7 +155,6 @@ public static class PlatformResources
             }, createIfNotExists: true)
             .WithEnvironment($"Kestrel__Endpoints__{name}__Url", "http://127.0.0.1:" + port)
             .WithEnvironment($"Kestrel__Endpoints__{name}__Protocols", protocols);
-    }
 
     /// <summary>
     /// Telemetry as a deployment exports it, replacing Aspire's development settings (every trace, metrics every second):

@@ -23,7 +23,9 @@ var postgres = builder.AddLocalPostgres("postgres", port: 17432, settings: new D
 var redis = builder.AddLocalRedis("redis", port: 17379);
 var messaging = builder.AddLocalRabbitMQ("messaging", (Amqp: 17672, Management: 17673, Distribution: 17674, PortMapper: 17369));
 
-// The five services, each with its own database; Enrollment and Notifications keep hot state in Redis.
+// The five services, each with its own database; Enrollment and Notifications keep hot state in Redis. Each runs as
+// Platform:Replicas processes (one unless set; `make run REPLICAS=2`, or Platform:Replicas:claims=3 for one service):
+// replica k listens 1000 above the first's ports, and callers spread their calls over every replica.
 var enrollment = builder.AddPlatformService<Projects.MaternityCloud_Enrollment>("enrollment", (Grpc: 17101, Http: 17102))
     .WithDatabase(postgres, "enrollmentdb")
     .WithReference(redis).WaitFor(redis)
@@ -53,7 +55,7 @@ var notifications = builder.AddPlatformService<Projects.MaternityCloud_Notificat
 
 // The SMS gateway and official-account API stand-in: Notifications sends through it, it reports receipts back, and
 // its /messages shows every message "sent". A deployment points Notifications:Sms and :OfficialAccount elsewhere.
-var gateway = builder.AddPlatformService<Projects.MaternityCloud_LocalGateway>("localgateway", (Grpc: 17151, Http: 17152))
+var gateway = builder.AddPlatformService<Projects.MaternityCloud_LocalGateway>("localgateway", (Grpc: 17151, Http: 17152), replicable: false)
     .WithReference(notifications);
 notifications.WithReference(gateway);
 

@@ -32,6 +32,8 @@ public static class ServiceDefaultsExtensions
         builder.AddDefaultHealthChecks();
 
         builder.Services.AddServiceDiscovery();
+        // After the configuration provider: with ServiceDiscovery:AllAddresses, a name becomes every pod behind it.
+        builder.Services.AddSingleton<Microsoft.Extensions.ServiceDiscovery.IServiceEndpointProviderFactory, EveryAddressEndpointProviderFactory>();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
             http.AddStandardResilienceHandler();
@@ -83,7 +85,8 @@ public static class ServiceDefaultsExtensions
                 metrics.AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
                     .AddRuntimeInstrumentation()
-                    .AddMeter("MassTransit", "Npgsql", "MaternityCloud.*");
+                    .AddMeter("MassTransit", "Npgsql", "MaternityCloud.*")
+                    .AddPrometheusExporter(); // /metrics, for a scraper, and to tell replicas' calls apart
                 if (exportOtlp) metrics.AddOtlpExporter();
             })
             .WithTracing(tracing =>
@@ -106,6 +109,7 @@ public static class ServiceDefaultsExtensions
     private static bool IsProbe(PathString path) =>
         path.StartsWithSegments(HealthEndpointPath) ||
         path.StartsWithSegments(AlivenessEndpointPath) ||
+        path.StartsWithSegments("/metrics") ||
         path.StartsWithSegments("/grpc.health.v1.Health");
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
@@ -117,7 +121,8 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// /health (ready: every check) and /alive (live only) over HTTP, the standard grpc.health.v1.Health service
-    /// answering the same as /health, and gRPC server reflection so integrators can list every method.
+    /// answering the same as /health, gRPC server reflection so integrators can list every method, and /metrics in
+    /// Prometheus' text format (counts and timings by method and status; nothing about any person).
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
@@ -126,6 +131,7 @@ public static class ServiceDefaultsExtensions
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        app.MapPrometheusScrapingEndpoint();
         return app;
     }
 }

@@ -17,6 +17,9 @@ ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || mis
 # `make one-thing` (and the AppHost test that runs it) drives the JSON API with curl and reads the answers with jq.
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
+# The Kubernetes manifests are validated offline (deploy/kubernetes/validate) with Node.js and schemas from npm.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if ! command -v dotnet >/dev/null 2>&1; then
   say "the .NET SDK (dotnet) is not on PATH: install .NET SDK 10 first"
@@ -24,7 +27,7 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  say "present: PostgreSQL, Redis, RabbitMQ, Chromium, a CJK font, curl, jq"
+  say "present: PostgreSQL, Redis, RabbitMQ, Chromium, a CJK font, curl, jq, Node.js"
   exit 0
 fi
 

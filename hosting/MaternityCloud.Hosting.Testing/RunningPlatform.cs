@@ -59,9 +59,11 @@ public sealed class RunningPlatform : IAsyncDisposable
     {
         // The testing builder copies every resource's console into this process's log: on two cores, a platform under
         // load spends a core on that alone. Only warnings and worse come through (MATERNITYCLOUD_RESOURCE_LOGS=1: all).
+        // The testing builder also logs Aspire's own trace and debug lines (every health check, every snapshot: about
+        // 7,000 lines in a fault run, each resource snapshot with its environment); only information and worse come through.
         if (Environment.GetEnvironmentVariable("MATERNITYCLOUD_RESOURCE_LOGS") != "1")
             builder.Services.AddLogging(logging => logging.AddFilter((category, level) =>
-                level >= LogLevel.Warning || category?.Contains(".Resources.", StringComparison.Ordinal) != true));
+                level >= LogLevel.Warning || (category?.Contains(".Resources.", StringComparison.Ordinal) != true && level >= LogLevel.Information)));
         var names = builder.Resources.Where(IsPlatformResource).Select(r => r.Name).ToList();
         var app = await builder.BuildAsync(ct);
         var platform = new RunningPlatform(app, stateDirectory);
@@ -84,13 +86,40 @@ public sealed class RunningPlatform : IAsyncDisposable
     public IEnumerable<string> ResourceNames =>
         App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Where(IsPlatformResource).Select(r => r.Name);
 
+    /// <summary>The resources of a service's replicas, first to last: "claims", "claims-2", … (the AppHost's names).</summary>
+    public IReadOnlyList<string> Replicas(string service) =>
+        [.. ResourceNames
+            .Select(n => (Name: n, Index: n == service ? 1 : n.StartsWith(service + "-", StringComparison.Ordinal) && int.TryParse(n[(service.Length + 1)..], out var i) ? i : 0))
+            .Where(r => r.Index > 0).OrderBy(r => r.Index).Select(r => r.Name)];
+
     private static bool IsPlatformResource(IResource resource) =>
         resource is not ParameterResource && !resource.Annotations.OfType<ExplicitStartupAnnotation>().Any();
 
     public async Task WaitHealthyAsync(IEnumerable<string> names, CancellationToken ct)
     {
         var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
-        await Task.WhenAll(names.Select(name => notifications.WaitForResourceHealthyAsync(name, ct)));
+        await Task.WhenAll(names.Select(async name =>
+        {
+            try { await notifications.WaitForResourceHealthyAsync(name, ct); }
+            catch (DistributedApplicationException e)
+            {
+                // "failed to start" says nothing of why: the resource's own last words do.
+                throw new DistributedApplicationException($"{e.Message} Its last console lines:\n{await LastLinesAsync(name, 20)}", e);
+            }
+        }));
+    }
+
+    private async Task<string> LastLinesAsync(string resource, int count)
+    {
+        var lines = new List<string>();
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(resource).WithCancellation(limit.Token))
+                lines.AddRange(batch.Select(l => l.Content));
+        }
+        catch (OperationCanceledException) { }
+        return string.Join("\n", lines.TakeLast(count));
     }
 
     public async Task WaitHealthyAsync(TimeSpan timeout)
@@ -138,28 +167,30 @@ public sealed class RunningPlatform : IAsyncDisposable
     }
 
     /// <summary>
-    /// Aspire's stop command, then the process itself (as found in /proc before the stop) gone, up to a minute. DCP may
-    /// report a resource stopped while its process is still exiting (Redis flushing its append-only file), and a start
-    /// then fails on the port the old process still holds; DCP also gives up after about 20 s on a server still
-    /// finishing its shutdown under load (PostgreSQL's checkpoint, RabbitMQ closing its connections).
+    /// Aspire's stop command, then every process of the resource (as found in /proc before the stop: the one DCP started
+    /// and all below it) gone, up to three minutes (a loaded two-core machine has seen PostgreSQL take 80 s to stop). DCP may report a resource stopped while its process is still exiting
+    /// (Redis flushing its append-only file), and a start then fails on the port the old process still holds; DCP also
+    /// gives up after about 20 s on a server still finishing its shutdown under load (PostgreSQL's checkpoint, RabbitMQ
+    /// closing its connections). The whole tree, not one process of it: Redis forks a child to write its append-only
+    /// file, and that child can end long before the server does.
     /// </summary>
     public async Task StopResourceAsync(string resource)
     {
-        var process = ProcessId(resource);
+        var processes = LauncherProcessId(resource) is { } launcher ? [launcher, .. ProcessTree.Descendants(launcher)] : new List<int>();
         InvalidOperationException? gaveUp = null;
         try
         {
             await CommandAsync(resource, KnownResourceCommands.StopCommand);
         }
-        catch (InvalidOperationException e) when (e.Message.Contains("Failed to stop", StringComparison.Ordinal) && process is not null)
+        catch (InvalidOperationException e) when (e.Message.Contains("Failed to stop", StringComparison.Ordinal) && processes.Count > 0)
         {
             gaveUp = e;
         }
-        if (process is not { } pid) return;
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
-        while (ProcessTree.IsAlive(pid))
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while (processes.Where(ProcessTree.IsAlive).ToList() is { Count: > 0 } alive)
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{resource} (process {pid}) was still running a minute after its stop", gaveUp);
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{resource} (processes {string.Join(", ", alive)}) was still running three minutes after its stop", gaveUp);
             await Task.Delay(100);
         }
     }
@@ -217,6 +248,15 @@ public static class ProcessTree
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             if (int.TryParse(fields[1], out var parent) && parent == pid) yield return child;
         }
+    }
+
+    /// <summary>Every process below <paramref name="pid"/>, children first.</summary>
+    public static List<int> Descendants(int pid)
+    {
+        var found = new List<int>();
+        for (var i = -1; i < found.Count; i++)
+            found.AddRange(Children(i < 0 ? pid : found[i]));
+        return found;
     }
 
     public static string CommandLine(int pid)

@@ -42,4 +42,4 @@ app.MapGrpcService<AllowanceGrpcService>();
 app.MapDefaultEndpoints();
 app.MapHttpApiDocument();
 
-app.Run();
+app.RunOrMigrate(); // Database:Migrations=Only: apply the schema and exit (a deployment's migration Job)

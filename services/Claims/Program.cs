@@ -45,4 +45,4 @@ app.MapGrpcService<ClaimsGrpcService>();
 app.MapDefaultEndpoints();
 app.MapHttpApiDocument();
 
-app.Run();
+app.RunOrMigrate(); // Database:Migrations=Only: apply the schema and exit (a deployment's migration Job)

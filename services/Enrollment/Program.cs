@@ -22,6 +22,9 @@ builder.Services.AddSingleton<EnrollmentRepository>();
 builder.Services.AddSingleton<ContributionStore>();
 builder.Services.AddSingleton<EligibilityStore>();
 builder.Services.AddSingleton<EligibilityCache>();
+// Every replica watches for a suspicion another raised because it could not drop changed answers from the shared cache.
+builder.Services.AddPeriodicReload("eligibility cache suspicion", builder.Configuration.GetValue("Enrollment:CacheSuspicionPoll", TimeSpan.FromSeconds(1)),
+    sp => (sp.GetRequiredService<EligibilityCache>().WatchSuspicionAsync, sp.GetRequiredService<EligibilityCache>().WatchSuspicionAsync));
 builder.Services.AddSingleton<EnrollmentChanges>();
 builder.Services.AddSingleton<IMarriageRegistry, FedMarriageRegistry>();
 builder.Services.AddScoped<EnrollmentHandlers>();
@@ -44,4 +47,4 @@ app.MapGrpcService<DepartmentExchangeGrpcService>();
 app.MapDefaultEndpoints();
 app.MapHttpApiDocument();
 
-app.Run();
+app.RunOrMigrate(); // Database:Migrations=Only: apply the schema and exit (a deployment's migration Job)

@@ -48,4 +48,4 @@ app.MapGatewayCallbacks();
 app.MapDefaultEndpoints();
 app.MapHttpApiDocument();
 
-app.Run();
+app.RunOrMigrate(); // Database:Migrations=Only: apply the schema and exit (a deployment's migration Job)

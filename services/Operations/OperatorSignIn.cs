@@ -72,9 +72,11 @@ public static class OperatorSignIn
 
     private const string CredentialKey = "operator-credential";
 
-    // Probes are for the orchestrator; they reveal nothing but "up".
+    // Probes are for the orchestrator; they reveal nothing but "up". /metrics is for a scraper: counts and timings by
+    // route and status, nothing about any person.
     private static bool IsPublic(PathString path) =>
-        path == "/login" || path == "/app.css" || path.StartsWithSegments("/health") || path.StartsWithSegments("/alive");
+        path == "/login" || path == "/app.css" || path.StartsWithSegments("/health") || path.StartsWithSegments("/alive") ||
+        path.StartsWithSegments("/metrics");
 
     private static string? Bearer(string? header) =>
         header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;

@@ -33,4 +33,4 @@ app.MapGrpcService<PrenatalGrpcService>();
 app.MapDefaultEndpoints();
 app.MapHttpApiDocument();
 
-app.Run();
+app.RunOrMigrate(); // Database:Migrations=Only: apply the schema and exit (a deployment's migration Job)

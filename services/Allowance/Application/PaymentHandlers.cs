@@ -24,7 +24,20 @@ public sealed class PaymentHandlers(ServiceDatabase database, AllowanceStore cas
         var v = new Validator();
         var who = v.Text("operator", operatorName);
         v.ThrowIfInvalid();
+        return (await RunAsync(who, scheduledDay: null, ct))!;
+    }
 
+    /// <summary>
+    /// The day's scheduled batch, made once per day however many replicas run the schedule: the day is claimed in the
+    /// batch's own transaction, so a second replica waits for the first's to end and then finds the day taken (null).
+    /// A day whose run found nothing to pay is not claimed, so a later run that day can still pay what came since.
+    /// </summary>
+    public Task<PaymentBatch?> RunDailyBatchAsync(DateOnly day, CancellationToken ct) => RunAsync(DailyRun, day, ct);
+
+    public const string DailyRun = "daily-run";
+
+    private async Task<PaymentBatch?> RunAsync(string who, DateOnly? scheduledDay, CancellationToken ct)
+    {
         // The accounts come from Enrollment before the transaction, so no call to another service holds the cases' locks.
         IReadOnlyList<string> employers;
         await using (var connection = await database.DataSource.OpenConnectionAsync(ct))
@@ -36,6 +49,10 @@ public sealed class PaymentHandlers(ServiceDatabase database, AllowanceStore cas
         var at = clock.GetUtcNowForDatabase();
         var batch = await database.InTransactionAsync(async (tx, token) =>
         {
+            // One batch at a time, whichever replica or operator starts it: two at once would each take part of the
+            // approved cases (SKIP LOCKED) and pay one employer in two transfers.
+            await tx.LockAsync("allowance:payment-batch", token);
+            if (scheduledDay is { } day && !await payments.ClaimScheduledRunAsync(tx, DailyRun, day, token)) return null;
             var payable = (await cases.LockPayableAsync(tx, token)).Where(c => c.IsPayable && accounts.ContainsKey(c.EmployerCreditCode!)).ToList();
             // Refused inside the transaction, so that a refused batch leaves nothing behind (not even its audit entry).
             if (payable.Count == 0)
@@ -50,7 +67,7 @@ public sealed class PaymentHandlers(ServiceDatabase database, AllowanceStore cas
             var made = new PaymentBatch(batchId, clock.GetLocalToday(), lines.Count, payable.Count, lines.Sum(l => l.Amount), 0, 0, "sent", "", lines);
             made = made with { File = PaymentFile(made) };
             await payments.InsertAsync(tx, made, who, at, token);
-            return made;
+            return (PaymentBatch?)made;
         }, ct);
         return batch;
     }
@@ -136,7 +153,7 @@ public sealed class PaymentHandlers(ServiceDatabase database, AllowanceStore cas
         s.Append("line_no,employer_credit_code,account_name,bank_name,account_number,amount,case_count,reference\n");
         foreach (var l in b.Lines)
             s.Append(CultureInfo.InvariantCulture,
-                $"{l.LineNo},{l.EmployerCreditCode},{Csv(l.AccountName)},{Csv(l.BankName)},{l.AccountNumber},{l.Amount:0.00},{l.CaseIds.Count},MC-{b.BatchId.ToString("N")[..12]}-{l.LineNo:0000}\n");
+                $"{l.LineNo},{l.EmployerCreditCode},{Csv(l.AccountName)},{Csv(l.BankName)},{l.AccountNumber},{l.Amount:0.00},{l.CaseIds.Count},MC-{b.BatchId.ToString("N")[^12..]}-{l.LineNo:0000}\n");
         return s.ToString();
     }
 

@@ -16,6 +16,16 @@ public sealed record PaymentBatch(
 /// <summary>Payment batches and their lines in allowancedb.</summary>
 public sealed class PaymentStore
 {
+    /// <summary>
+    /// Claims <paramref name="job"/>'s run for <paramref name="day"/> in <paramref name="tx"/>: false when another run
+    /// claimed it (a concurrent one's claim is waited for: taken if it commits, free again if it rolls back).
+    /// </summary>
+    public async Task<bool> ClaimScheduledRunAsync(OutboxTransaction tx, string job, DateOnly day, CancellationToken ct)
+    {
+        await using var claim = tx.Command("INSERT INTO scheduled_run (job, run_date) VALUES ($1, $2) ON CONFLICT DO NOTHING", job, day);
+        return await claim.ExecuteNonQueryAsync(ct) == 1;
+    }
+
     public async Task InsertAsync(OutboxTransaction tx, PaymentBatch batch, string createdBy, DateTimeOffset at, CancellationToken ct)
     {
         await using var b = new NpgsqlBatch(tx.Connection, tx.Transaction);

@@ -45,8 +45,11 @@ public static partial class MessagingExtensions
             // Retries live on every receive endpoint; when they are spent MassTransit moves the message to
             // "{queue}_error" with the exception in its headers, where an operator can see and replay it.
             bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            {
                 endpoint.UseMessageRetry(r => r.Exponential(
-                    options.RetryLimit, options.RetryMinInterval, options.RetryMaxInterval, options.RetryMinInterval)));
+                    options.RetryLimit, options.RetryMinInterval, options.RetryMaxInterval, options.RetryMinInterval));
+                if (options.QuorumQueues && endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.SetQuorumQueue();
+            });
 
             bus.UsingRabbitMq((context, rabbit) =>
             {
@@ -60,6 +63,12 @@ public static partial class MessagingExtensions
                         h.ConnectionName(serviceName);
                     });
                 rabbit.PrefetchCount = (ushort)Math.Clamp(options.ConsumerConcurrency, 1, ushort.MaxValue);
+                if (options.QuorumQueues)
+                {
+                    // A failed message waiting for an operator's replay must survive a broker node as well as its queue did.
+                    rabbit.SendTopology.ConfigureErrorSettings = e => e.SetQueueArgument("x-queue-type", "quorum");
+                    rabbit.SendTopology.ConfigureDeadLetterSettings = d => d.SetQueueArgument("x-queue-type", "quorum");
+                }
                 rabbit.ConfigureEndpoints(context);
             });
         });

@@ -24,4 +24,11 @@ public sealed class MessagingOptions
     /// database, so events queued behind four waiting handlers while the cores were idle.
     /// </summary>
     public int ConsumerConcurrency { get; set; } = 32;
+
+    /// <summary>
+    /// Declares the consumers' queues and their _error queues as RabbitMQ quorum queues, replicated over a cluster's
+    /// nodes (a deployment sets it). Off by default: a broker that already holds classic queues of the same names refuses
+    /// to declare them again with another type, so a local platform's existing state would stop the services.
+    /// </summary>
+    public bool QuorumQueues { get; set; }
 }

@@ -22,9 +22,10 @@ public static class PostgresExtensions
         var connectionString = builder.Configuration.GetConnectionString(connectionName)
             ?? throw new InvalidOperationException(
                 $"Connection string '{connectionName}' is missing: set ConnectionStrings__{connectionName} (the AppHost does).");
-        var role = ServiceRole.For(connectionString, connectionName, builder.Configuration.GetValue("Database:OwnRole", true));
-
+        var role = ServiceRole.For(connectionString, connectionName, builder.Configuration.GetValue("Database:OwnRole", true),
+            builder.Configuration["Database:ServiceRolePassword"]);
         builder.Services.AddSingleton(role);
+        builder.Services.AddSingleton(new SchemaMigrationMode(builder.Configuration.GetValue("Database:Migrations", SchemaMigrations.Apply)));
         builder.Services.AddSingleton(_ =>
         {
             var dataSource = new NpgsqlDataSourceBuilder(role.ServiceConnectionString) { Name = connectionName };
@@ -36,10 +37,29 @@ public static class PostgresExtensions
         });
         foreach (var assembly in schemaAssemblies)
             builder.Services.AddSingleton(new SchemaScripts(assembly));
-        builder.Services.AddHostedService<SchemaMigrator>();
+        builder.Services.AddSingleton<SchemaMigrator>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SchemaMigrator>());
         builder.Services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>(connectionName, tags: ["ready"]);
         return builder;
+    }
+}
+
+public static class ServiceHostExtensions
+{
+    /// <summary>
+    /// Runs the service; or, with <c>Database:Migrations=Only</c> (a deployment's migration Job), applies its schema
+    /// scripts as the schema's owner, grants its role, and exits without serving or connecting to anything else.
+    /// </summary>
+    public static void RunOrMigrate(this IHost app)
+    {
+        if (app.Services.GetService<SchemaMigrationMode>()?.Value != SchemaMigrations.Only)
+        {
+            app.Run();
+            return;
+        }
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        app.Services.GetRequiredService<SchemaMigrator>().ApplyAsync(stop.Token).GetAwaiter().GetResult();
     }
 }
 

@@ -9,9 +9,9 @@ namespace MaternityCloud.BuildingBlocks.Persistence;
 /// schema and grants the role what the service needs: read and write its tables, but only SELECT and INSERT on
 /// <c>audit_log</c>; owning nothing, the role can neither alter, disable the triggers of, nor drop a table, so the audit
 /// log cannot be undone through the service's own connection. The role's password is derived from the owner's (every
-/// replica arrives at the same one without sharing anything else). A deployment that gives each service a login role of
-/// its own already (and applies the schema as its owner) sets <c>Database:OwnRole</c> to false, and the service works
-/// as the configured user.
+/// replica arrives at the same one without sharing anything else), unless <c>Database:ServiceRolePassword</c> gives it:
+/// a deployment's migration Job creates the role with that password as the owner, and the replicas connect as the role
+/// with <c>Database:OwnRole</c> false, never holding the owner's password (deploy/kubernetes).
 /// </summary>
 public sealed class ServiceRole
 {
@@ -31,14 +31,14 @@ public sealed class ServiceRole
     /// <summary>The role's name, or null when the service works as the configured user.</summary>
     public string? Name { get; }
 
-    public static ServiceRole For(string connectionString, string connectionName, bool ownRole)
+    public static ServiceRole For(string connectionString, string connectionName, bool ownRole, string? rolePassword = null)
     {
         var owner = new NpgsqlConnectionStringBuilder(connectionString);
         if (!ownRole || string.IsNullOrEmpty(owner.Password)) return new ServiceRole(connectionString, connectionString, null);
         if (string.IsNullOrEmpty(owner.Database))
             throw new InvalidOperationException($"ConnectionStrings:{connectionName} names no Database: the service's role is granted one database");
         var name = RoleName(owner.Database ?? connectionName);
-        var service = new NpgsqlConnectionStringBuilder(connectionString) { Username = name, Password = PasswordFor(owner.Password, name) };
+        var service = new NpgsqlConnectionStringBuilder(connectionString) { Username = name, Password = string.IsNullOrEmpty(rolePassword) ? PasswordFor(owner.Password, name) : rolePassword };
         return new ServiceRole(connectionString, service.ConnectionString, name);
     }
 

@@ -27,8 +27,10 @@ public sealed partial class CalendarStore(
     /// <summary>Puts the latest version of every year in force when a version was added (here or at another replica).</summary>
     public async Task RefreshAsync(CancellationToken ct)
     {
-        long generation; // this copy's highest row: it changes whenever a version is stored here
-        await using (var check = dataSource.CreateCommand("SELECT coalesce(max(version_id), 0) FROM working_day_calendar"))
+        // The sum of this copy's row ids: rows are only added, so it grows with each one, including a row whose id is
+        // lower than one another replica committed first (the highest id alone would never see it).
+        long generation;
+        await using (var check = dataSource.CreateCommand("SELECT coalesce(sum(version_id), 0)::bigint FROM working_day_calendar"))
             generation = (long)(await check.ExecuteScalarAsync(ct))!;
         if (generation == calendar.Generation && generation != 0) return;
         var inForce = (await ListAsync(ct)).Where(v => v.InForce).ToList();

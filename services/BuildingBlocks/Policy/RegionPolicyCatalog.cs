@@ -12,7 +12,10 @@ public sealed class RegionPolicyCatalog
 
     private volatile Snapshot _snapshot = new(FrozenDictionary<string, RegionPolicy[]>.Empty, 0);
 
-    /// <summary>The highest stored version id loaded: a new version anywhere makes it larger.</summary>
+    /// <summary>
+    /// The sum of the stored version ids loaded: versions are only ever added, so each one makes it larger, even one
+    /// whose id is lower than a version another replica committed first (the highest id alone would miss it for good).
+    /// </summary>
     public long Generation => _snapshot.Generation;
 
     public IReadOnlyCollection<string> Regions => _snapshot.ByRegion.Keys;
@@ -48,7 +51,7 @@ public sealed class RegionPolicyCatalog
         var all = policies.ToList();
         var byRegion = all.GroupBy(p => p.Region)
             .ToFrozenDictionary(g => g.Key, g => g.OrderBy(p => p.EffectiveFrom).ToArray());
-        _snapshot = new Snapshot(byRegion, all.Count == 0 ? 0 : all.Max(p => p.VersionId));
+        _snapshot = new Snapshot(byRegion, all.Sum(p => p.VersionId));
     }
 }
 

@@ -30,7 +30,7 @@ public sealed partial class RegionPolicyStore(
     /// <summary>Reloads the catalog from the database when a version was added (by this or another replica).</summary>
     public async Task RefreshAsync(CancellationToken ct)
     {
-        await using (var check = dataSource.CreateCommand("SELECT coalesce(max(version_id), 0) FROM region_policy"))
+        await using (var check = dataSource.CreateCommand("SELECT coalesce(sum(version_id), 0)::bigint FROM region_policy"))
         {
             if ((long)(await check.ExecuteScalarAsync(ct))! == catalog.Generation && catalog.Generation != 0) return;
         }

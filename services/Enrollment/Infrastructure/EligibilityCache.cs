@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MaternityCloud.Enrollment.Domain;
 using MaternityCloud.ServiceDefaults.Redis;
+using Npgsql;
 using StackExchange.Redis;
 
 namespace MaternityCloud.Enrollment.Infrastructure;
@@ -14,11 +15,13 @@ namespace MaternityCloud.Enrollment.Infrastructure;
 /// <item>an answer is stored only if it was computed from a revision at least as new as the hash's (a reader that
 /// started before the change cannot put its old answer back);</item>
 /// <item>if an invalidation cannot reach Redis, this replica stops using the cache until it has bumped the global
-/// cache generation, which orphans every answer stored before.</item>
+/// cache generation, which orphans every answer stored before; and it raises a suspicion in the database, which every
+/// other replica sees within <c>Enrollment:CacheSuspicionPoll</c> (1 s) and treats the same way, since the answers it
+/// could not drop are in the cache they share.</item>
 /// </list>
 /// Redis being down never fails a check: the answer is computed from the database.
 /// </summary>
-public sealed partial class EligibilityCache(RedisStore redis, ILogger<EligibilityCache> logger)
+public sealed partial class EligibilityCache(RedisStore redis, NpgsqlDataSource database, ILogger<EligibilityCache> logger)
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);
     private const string GenerationKey = "elig:gen";
@@ -56,6 +59,7 @@ public sealed partial class EligibilityCache(RedisStore redis, ILogger<Eligibili
         """);
 
     private volatile bool _mustBumpGeneration;
+    private long _suspicionSeen; // the highest suspicion this replica has seen raised and not yet seen cleared
 
     public readonly record struct Lookup(EligibilityDecision? Decision, string? Generation);
 
@@ -116,7 +120,37 @@ public sealed partial class EligibilityCache(RedisStore redis, ILogger<Eligibili
         {
             _mustBumpGeneration = true;
             LogInvalidationFailed(revisions.Count, e);
+            await RaiseSuspicionAsync();
         }
+    }
+
+    /// <summary>Tells every replica that answers this one could not drop may still be in the cache they share.</summary>
+    private async Task RaiseSuspicionAsync()
+    {
+        try
+        {
+            await using var raise = database.CreateCommand("UPDATE eligibility_cache_suspicion SET raised = raised + 1, raised_at = now()");
+            await raise.ExecuteNonQueryAsync();
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            LogSuspicionNotShared(e);
+        }
+    }
+
+    /// <summary>
+    /// Run every <c>Enrollment:CacheSuspicionPoll</c> on every replica: a suspicion raised anywhere and not yet cleared
+    /// makes this replica orphan the cache's answers before it reads the cache again.
+    /// </summary>
+    public async Task WatchSuspicionAsync(CancellationToken ct)
+    {
+        await using var read = database.CreateCommand("SELECT raised, cleared FROM eligibility_cache_suspicion");
+        await using var reader = await read.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return;
+        var (raised, cleared) = (reader.GetInt64(0), reader.GetInt64(1));
+        if (raised <= cleared) return;
+        Interlocked.Exchange(ref _suspicionSeen, raised);
+        _mustBumpGeneration = true;
     }
 
     /// <summary>Orphans every stored answer at once (an operator loaded region parameters, or recovery after an outage).</summary>
@@ -139,12 +173,27 @@ public sealed partial class EligibilityCache(RedisStore redis, ILogger<Eligibili
     {
         if (!_mustBumpGeneration) return true;
         _mustBumpGeneration = false;
-        if (await FlushAsync())
+        var suspicion = Interlocked.Read(ref _suspicionSeen);
+        if (!await FlushAsync()) return false;
+        LogCacheFlushedAfterOutage();
+        if (suspicion > 0) await ClearSuspicionAsync(suspicion);
+        return true;
+    }
+
+    /// <summary>The cache's answers up to <paramref name="suspicion"/> are orphaned: nobody need flush for it again.</summary>
+    private async Task ClearSuspicionAsync(long suspicion)
+    {
+        try
         {
-            LogCacheFlushedAfterOutage();
-            return true;
+            await using var clear = database.CreateCommand("UPDATE eligibility_cache_suspicion SET cleared = greatest(cleared, $1)");
+            clear.Parameters.Add(new NpgsqlParameter { Value = suspicion });
+            await clear.ExecuteNonQueryAsync();
+            Interlocked.CompareExchange(ref _suspicionSeen, 0, suspicion);
         }
-        return false;
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            LogSuspicionNotShared(e); // another replica, or this one on its next poll, flushes again: harmless
+        }
     }
 
     private static string HashKey(string subject) => $"elig:{subject}";
@@ -164,6 +213,9 @@ public sealed partial class EligibilityCache(RedisStore redis, ILogger<Eligibili
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not invalidate {Count} cached eligibility answers; the cache is bypassed until it can be flushed")]
     private partial void LogInvalidationFailed(int count, Exception e);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Eligibility cache flushed after Redis came back")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Eligibility cache flushed: Redis came back, or a replica could not drop changed answers")]
     private partial void LogCacheFlushedAfterOutage();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not record in the database that the eligibility cache may hold changed answers; other replicas learn it when they next fail to reach Redis or a flush happens")]
+    private partial void LogSuspicionNotShared(Exception e);
 }

@@ -16,6 +16,7 @@ public sealed partial class DeceasedPersons(TimeProvider clock, ILogger<Deceased
     public async Task HandleAsync(InsuredPersonDied e, OutboxTransaction tx, CancellationToken ct)
     {
         var idNumber = e.IdNumber.Trim().ToUpperInvariant();
+        await tx.LockAsync(PersonLock(idNumber), ct);
         await using (var insert = tx.Command(
             "INSERT INTO deceased_person (id_number, died_on, recorded_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             idNumber, e.DiedOn, clock.GetUtcNowForDatabase()))
@@ -27,6 +28,12 @@ public sealed partial class DeceasedPersons(TimeProvider clock, ILogger<Deceased
             idNumber, Reason);
         LogCancelled(await cancel.ExecuteNonQueryAsync(ct));
     }
+
+    /// <summary>
+    /// Held by the death and by every notice planned for the person, so a notice planned while the death commits (two
+    /// queues, any replica) is either seen by the death's cancellation or sees the death itself.
+    /// </summary>
+    public static string PersonLock(string idNumber) => "notifications:person:" + idNumber.Trim().ToUpperInvariant();
 
     public static async Task<bool> IsDeceasedAsync(Npgsql.NpgsqlConnection connection, string idNumber, CancellationToken ct)
     {

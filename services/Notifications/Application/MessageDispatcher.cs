@@ -48,27 +48,32 @@ public sealed partial class MessageDispatcher(
         var now = clock.GetUtcNow();
         var due = await store.ClaimDueAsync(now, now + options.Value.SendingLease, options.Value.DispatchBatchSize, ct);
         if (due.Count == 0) return 0;
+        // Outcomes are recorded when the whole pass ends, and once the lease is over another replica may claim the same
+        // messages: none is handed to a gateway after half the lease, which leaves the other half for the sends under way.
+        var sendBy = now + options.Value.SendingLease / 2;
         var outcomes = new DispatchOutcome[due.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, due.Count),
             new ParallelOptions { MaxDegreeOfParallelism = options.Value.GatewayConcurrency, CancellationToken = ct },
-            async (i, token) => outcomes[i] = await DispatchAsync(due[i], token));
+            async (i, token) => outcomes[i] = await DispatchAsync(due[i], sendBy, token));
         await store.RecordAsync(outcomes, ct);
         return due.Count;
     }
 
-    private async Task<DispatchOutcome> DispatchAsync(Message message, CancellationToken ct)
+    private async Task<DispatchOutcome> DispatchAsync(Message message, DateTimeOffset sendBy, CancellationToken ct)
     {
         using var activity = StoredTrace.Continue(Tracing, $"send {message.Kind} by {message.Channel}", message.TraceParent);
         activity?.SetTag("maternitycloud.message.id", message.MessageId.ToString());
-        var outcome = await DispatchInTraceAsync(message, ct);
+        var outcome = await DispatchInTraceAsync(message, sendBy, ct);
         activity?.SetTag("maternitycloud.message.outcome", outcome.GetType().Name);
         if (outcome is DispatchOutcome.GaveUp gaveUp) activity?.SetStatus(ActivityStatusCode.Error, gaveUp.Error);
         return outcome;
     }
 
-    private async Task<DispatchOutcome> DispatchInTraceAsync(Message message, CancellationToken ct)
+    private async Task<DispatchOutcome> DispatchInTraceAsync(Message message, DateTimeOffset sendBy, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
+        if (now > sendBy)
+            return Count(new DispatchOutcome.Deferred(message.MessageId, now, DeferralReasons.LeaseEnding), message);
         if (planner.Schedule(message.Region, now) is (var allowed, { } because))
             return Count(new DispatchOutcome.Deferred(message.MessageId, allowed, because), message);
         if (message.Channel == Channel.Sms && await rateLimiter.WaitBeforeSendingAsync(message.Address!, ct) is { } wait)

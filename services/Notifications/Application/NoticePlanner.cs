@@ -59,6 +59,7 @@ public sealed class NoticePlanner(
         };
 
         var now = clock.GetUtcNow();
+        await tx.LockAsync(DeceasedPersons.PersonLock(notice.IdNumber), ct);
         var deceased = await DeceasedPersons.IsDeceasedAsync(tx.Connection, notice.IdNumber, ct);
         var (state, channels) = contact.OptedOut || deceased ? (MessageState.Suppressed, contact.Channels())
             : contact.Channels() is { Count: > 0 } reachable ? (MessageState.Queued, reachable)

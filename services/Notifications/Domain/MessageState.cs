@@ -35,4 +35,9 @@ public static class DeferralReasons
     public const string QuietHours = "quiet-hours";
     public const string RateLimit = "rate-limit";
     public const string Retry = "retry";
+    /// <summary>
+    /// The dispatch pass that claimed it had used half its lease before the message's turn came: it goes back to the
+    /// queue unsent rather than being sent so late that another replica, seeing the lease over, could send it again.
+    /// </summary>
+    public const string LeaseEnding = "lease-ending";
 }

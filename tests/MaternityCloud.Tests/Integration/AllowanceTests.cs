@@ -284,6 +284,35 @@ public sealed class AllowanceTests(TestServers servers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_days_scheduled_batch_is_made_once_however_many_replicas_keep_the_schedule()
+    {
+        var employer = await EmployerAsync("9000.00");
+        var person = await InsuredAsync(employer);
+        await _bus.Publish(Childbirth(person));
+        await CaseOfAsync(person, c => c.State == CaseState.Approved);
+
+        // Every replica's DailyPaymentRun wakes at the same hour: four at once, each in a scope of its own, on one database.
+        var day = new DateOnly(2026, 9, 28);
+        var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            await using var scope = _allowanceHost.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<MaternityCloud.Allowance.Application.PaymentHandlers>().RunDailyBatchAsync(day, default);
+        })));
+        var made = Assert.Single(runs, b => b is not null)!;
+        // A replica whose clock is late, after the day's batch was made and another case was approved since, makes none.
+        var later = await InsuredAsync(employer);
+        await _bus.Publish(Childbirth(later));
+        await CaseOfAsync(later, c => c.State == CaseState.Approved);
+        await using var scope = _allowanceHost.Services.CreateAsyncScope();
+        var late = await scope.ServiceProvider.GetRequiredService<MaternityCloud.Allowance.Application.PaymentHandlers>().RunDailyBatchAsync(day, default);
+
+        Assert.Contains(made.Lines, l => l.EmployerCreditCode == employer && l.Amount == 29400.00m); // 9000 / 30 × 98
+        Assert.Equal(CaseState.InPayment, (await CaseOfAsync(person)).State);
+        Assert.Null(late);
+        Assert.Equal(CaseState.Approved, (await CaseOfAsync(later)).State); // waits for the next day's batch
+    }
+
+    [Fact]
     public async Task A_reversal_cancels_a_case_before_payment_and_opens_a_recovery_after_it()
     {
         var employer = await EmployerAsync();

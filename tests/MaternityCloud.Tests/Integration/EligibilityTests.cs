@@ -288,6 +288,39 @@ public sealed class EligibilityTests(TestServers servers) : IAsyncLifetime
         Assert.True(after.Eligible);
     }
 
+    [Fact]
+    public async Task A_change_another_replica_could_not_drop_from_the_shared_cache_is_not_answered_stale_here()
+    {
+        // Two replicas on one database and one Redis; the second's connection to Redis is broken (nothing listens).
+        await using var cutOff = new ServiceHost<EnrollmentGrpcService>(_isolation with
+        {
+            ConnectionStrings = new Dictionary<string, string>(_isolation.ConnectionStrings) { ["redis"] = $"127.0.0.1:{FreePorts.Take(1)[0]},connectTimeout=200" },
+        });
+        var otherReplica = new EnrollmentClient(cutOff.Channel());
+        var person = await EmployeeAsync();
+        await RecordAsync(Months(person, 9, ThisMonth));
+        var request = new CheckEligibilityRequest
+        {
+            IdNumber = person.IdNumber, Benefit = Benefit.MaternityMedical, EventDate = Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Region = Wenzhou,
+        };
+        var cached = await _enrollment.CheckEligibilityAsync(request); // this replica caches "9 months: too short"
+        Assert.Equal(2, (await CachedAsync(person.IdNumber)).Length);
+
+        // The tenth month is recorded through the replica that cannot reach Redis: it cannot drop the cached answer.
+        Assert.Equal(1, (await otherReplica.RecordContributionsAsync(Months(person, 1, ThisMonth, skipFirst: 9))).Stored);
+        // This replica learns of it from the database (within its poll, a second) and answers from the new facts.
+        var answered = await Eventually.Get(async () =>
+        {
+            var decision = await _enrollment.CheckEligibilityAsync(request);
+            return decision.Eligible ? decision : null;
+        }, TimeSpan.FromSeconds(10), "the new contribution to count on the replica that reaches Redis");
+
+        Assert.Equal(["contributions-short"], cached.Reasons.Select(r => r.Code));
+        Assert.True(answered.Eligible);
+        // And the suspicion is cleared once the cache's old answers are orphaned, so nobody flushes for it again.
+        Assert.Equal(0L, await _isolation.CountAsync("enrollmentdb", "SELECT raised - cleared FROM eligibility_cache_suspicion"));
+    }
+
     private static string ShippedWenzhou()
     {
         using var stream = typeof(MaternityCloud.BuildingBlocks.Policy.RegionPolicyDocument).Assembly

@@ -20,13 +20,15 @@ using EnrollmentClient = MaternityCloud.Contracts.Enrollment.V1.Enrollment.Enrol
 namespace MaternityCloud.Tests.Resilience;
 
 /// <summary>
-/// The fault suite: the whole platform as the AppHost runs it (through Aspire.Hosting.Testing), a steady mix of settlements (prenatal checks and childbirths) from
-/// several hospitals that retry as hospitals do, and during it kill -9 of Allowance while it consumes, a RabbitMQ
-/// restart, Redis stopped for a while, a PostgreSQL restart and Enrollment stopped (filling Allowance's error queue),
-/// each done with Aspire's own resource commands. After recovery the error queues are replayed through the operations
-/// app and the
-/// reconciliation proves that nothing was lost or doubled. MATERNITYCLOUD_FAULT_MINUTES lengthens the run into the soak
-/// (`make soak`), which also reports every process's memory and the open connections at start and end.
+/// The fault suite: the whole platform as the AppHost runs it (through Aspire.Hosting.Testing), every service as two
+/// replicas (MATERNITYCLOUD_FAULT_REPLICAS) with quorum queues as a deployment declares them, a steady mix of
+/// settlements (prenatal checks and childbirths) from several hospitals that balance over Claims' replicas and retry as
+/// hospitals do. During it: one replica of each service killed with kill -9 in turn while the others serve, a RabbitMQ
+/// restart, Redis stopped for a while, a PostgreSQL restart and every Enrollment replica stopped (filling Allowance's
+/// error queue), each done with Aspire's own resource commands. Before the first fault it checks that the services'
+/// calls to Enrollment spread over its replicas. After recovery the error queues are replayed through the operations
+/// app and the reconciliation proves that nothing was lost or doubled. MATERNITYCLOUD_FAULT_MINUTES lengthens the run
+/// into the soak (`make soak`), which also reports every process's memory and the open connections at start and end.
 /// </summary>
 [Collection(AppHostCollection.Name)]
 public sealed class FaultSuiteTests(ITestOutputHelper output)
@@ -39,24 +41,25 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         var minutes = double.TryParse(Environment.GetEnvironmentVariable("MATERNITYCLOUD_FAULT_MINUTES"), CultureInfo.InvariantCulture, out var m) ? m : 1.5;
         var drive = TimeSpan.FromMinutes(minutes);
         var perSecond = 4.0; // settlements per second over all hospitals: half prenatal checks, half childbirths
+        var replicas = int.TryParse(Environment.GetEnvironmentVariable("MATERNITYCLOUD_FAULT_REPLICAS"), out var r) ? r : 2;
         var state = Path.Combine(Path.GetTempPath(), "maternitycloud-faults-" + Guid.NewGuid().ToString("N")[..8]);
-        var platform = await RunningPlatform.StartAsync(state, ShortRetries, timeout: TimeSpan.FromMinutes(4));
+        var platform = await RunningPlatform.StartAsync(state, ShortRetries, args: [$"--Platform:Replicas={replicas}"], timeout: TimeSpan.FromMinutes(6));
         try
         {
-            Say($"platform healthy; driving {perSecond}/s for {drive.TotalMinutes} min with faults");
+            Say($"platform healthy with {replicas} replica(s) of each service; driving {perSecond}/s for {drive.TotalMinutes} min with faults");
             string Grpc(string name) => platform.Endpoint(name, "grpc").ToString().TrimEnd('/');
             var issuer = platform.Issuer;
             var issue = (Caller c) => issuer.Issue(c, TimeSpan.FromHours(4));
 
             var mothers = await PrepareMothersAsync(Grpc("enrollment"), issue, (int)(perSecond * drive.TotalSeconds / 2) + 20);
             var ledger = new Ledger();
-            var hospitals = Hospitals.Select(code => new ClaimsClient(GrpcChannel.ForAddress(Grpc("claims"))
+            var hospitals = Hospitals.Select(code => new ClaimsClient(ReplicaCalls.BalancedChannel(platform, "claims")
                 .Intercept(meta => { meta.Add("authorization", "Bearer " + issue(Caller.Institution(code))); return meta; }))).ToArray();
             var start = await Resources.MeasureAsync(platform);
 
             using var stop = new CancellationTokenSource();
             var load = DriveAsync(hospitals, mothers, ledger, perSecond, stop.Token);
-            var faults = await InjectFaultsAsync(platform, drive, ledger);
+            var (faults, spread) = await InjectFaultsAsync(platform, drive, ledger, Say);
             stop.Cancel();
             await load;
             Say($"driving stopped: {ledger.Acknowledged.Count} settlements acknowledged; waiting for recovery");
@@ -65,18 +68,21 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             var reconciliation = await Reconciliation.ForAsync(platform);
             await reconciliation.WaitUntilDrainedAsync(TimeSpan.FromMinutes(3));
             var replayed = await reconciliation.ReplayErrorQueuesAsync(issue(Caller.Operator("fault-suite", OperatorRole.Administrator, "fund-centre")));
-            await reconciliation.WaitUntilDrainedAsync(TimeSpan.FromMinutes(2));
+            await reconciliation.WaitUntilDrainedAsync(TimeSpan.FromMinutes(4));
             // The fund pays every approved case, as the day's batch does, and the bank answers every line paid.
             var paid = await PayEverythingApprovedAsync(Grpc("allowance"), issue);
-            await reconciliation.WaitUntilDrainedAsync(TimeSpan.FromMinutes(2));
+            // Ten services on two cores can still be working through the outages' backlog: the wait ends as soon as all is quiet.
+            await reconciliation.WaitUntilDrainedAsync(TimeSpan.FromMinutes(4));
             var report = await reconciliation.ReconcileAsync(ledger.Acknowledged.Values.ToList(), ledger.Reversed.Keys.ToHashSet(), paid, replayed);
             var end = await Resources.MeasureAsync(platform);
 
+            foreach (var line in spread.Lines) Say(line);
             Say("faults survived: " + string.Join("; ", faults.Select(f => f.Name)));
             foreach (var line in report.Lines) Say(line);
             foreach (var f in faults)
                 Say($"latency after '{f.Name}': p95 before {f.BaselineP95:F0} ms; back within 2x of it {ledger.RecoverySeconds(f):F1} s after the fault ended");
             Say($"hospital calls retried: {ledger.Retries}, refused: {ledger.Refused}");
+            foreach (var (reason, n) in ledger.Refusals) Say($"refused {n}x: {reason}");
             foreach (var line in Resources.Compare(start, end)) Say("at the end: " + line);
             // Right after the last outage pools and heaps are at their peak: the soak samples again once idle, past
             // Npgsql's 300 s idle-connection lifetime, to tell a leak from a pool that shrinks back.
@@ -89,7 +95,8 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             }
 
             Assert.True(report.Consistent, string.Join("\n", report.Lines));
-            Assert.Equal(0, ledger.Refused);
+            Assert.True(spread.Balanced, string.Join("\n", spread.Lines));
+            Assert.True(ledger.Refused == 0, "refused: " + string.Join("; ", ledger.Refusals.Select(r => $"{r.Value}x {r.Key}")));
             Assert.True(ledger.Acknowledged.Count >= perSecond * drive.TotalSeconds * 0.5, $"only {ledger.Acknowledged.Count} settlements acknowledged");
         }
         finally
@@ -105,13 +112,18 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         Console.WriteLine("[faults] " + line);
     }
 
-    /// <summary>The platform `make run` starts, on free ports, with short consumer retries so outages reach the error queues.</summary>
+    /// <summary>
+    /// The platform `make run` starts, on free ports, with short consumer retries so outages reach the error queues, and
+    /// quorum queues as deploy/kubernetes declares them. Telemetry is collected but not exported: /metrics tells the
+    /// replicas' calls apart.
+    /// </summary>
     private static void ShortRetries(IDistributedApplicationTestingBuilder builder)
     {
         foreach (var service in builder.Resources.OfType<ProjectResource>().Where(p => p.Name is not ("localgateway" or "operations")))
         {
             builder.CreateResourceBuilder(service)
-                .WithEnvironment("OTEL_SDK_DISABLED", "true")
+                .WithEnvironment("Messaging__QuorumQueues", "true")
+                .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", "") // no dashboard to export to: /metrics only
                 .WithEnvironment("Messaging__RetryLimit", "2")
                 .WithEnvironment("Messaging__RetryMinInterval", "00:00:00.200")
                 .WithEnvironment("Messaging__RetryMaxInterval", "00:00:00.500");
@@ -207,7 +219,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
 
     private static async Task ReverseUntilAcknowledgedAsync(ClaimsClient hospital, Settlement settled, Ledger ledger)
     {
-        var giveUp = DateTime.UtcNow.AddMinutes(3);
+        var giveUp = DateTime.UtcNow.AddMinutes(5);
         while (true)
         {
             try
@@ -244,7 +256,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
 
     private static async Task<Settlement?> SettleUntilAcknowledgedAsync(ClaimsClient hospital, SettleRequest request, Ledger ledger)
     {
-        var giveUp = DateTime.UtcNow.AddMinutes(3);
+        var giveUp = DateTime.UtcNow.AddMinutes(5);
         while (true)
         {
             var started = Stopwatch.GetTimestamp();
@@ -261,15 +273,15 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
                 ledger.Retried();
                 await Task.Delay(500);
             }
-            catch (RpcException)
+            catch (RpcException e)
             {
-                ledger.Refuse();
+                ledger.Refuse($"{request.MedicalType} {e.StatusCode}: {e.Status.Detail}");
                 return null;
             }
         }
     }
 
-    private static async Task<List<Fault>> InjectFaultsAsync(RunningPlatform platform, TimeSpan drive, Ledger ledger)
+    private static async Task<(List<Fault> Faults, Spread Spread)> InjectFaultsAsync(RunningPlatform platform, TimeSpan drive, Ledger ledger, Action<string> say)
     {
         var faults = new List<Fault>();
         var clock = Stopwatch.StartNew();
@@ -281,16 +293,31 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             await fault();
             faults.Add(new Fault(name, began, DateTime.UtcNow, baseline));
         }
-
-        await At(0.15);
-        await Run("kill -9 allowance while it consumes", () =>
+        Task Kill(string replica)
         {
-            ProcessTree.Kill(platform.ProcessId("allowance")!.Value); // the AppHost starts it again after its backoff
+            ProcessTree.Kill(platform.ProcessId(replica)!.Value); // the AppHost starts it again after its backoff
             return Task.CompletedTask;
-        });
-        await At(0.35);
+        }
+        // A replica of each service, in turn: the last one where there are several, so the first (the tests' address) stays.
+        string Victim(string service) => platform.Replicas(service)[^1];
+
+        // Before any fault: every service's calls to Enrollment (eligibility, registrations) spread over its replicas,
+        // and the hospitals' settlements over Claims' replicas.
+        await At(0.1);
+        var spread = await Spread.MeasureAsync(platform, ("enrollment", "CheckEligibility"), ("claims", "Settle"));
+
+        await Run($"kill -9 {Victim("claims")} while it settles", () => Kill(Victim("claims")));
+        await At(0.17);
+        await Run($"kill -9 {Victim("allowance")} while it consumes", () => Kill(Victim("allowance")));
+        await At(0.24);
+        await Run($"kill -9 {Victim("enrollment")} while it answers eligibility", () => Kill(Victim("enrollment")));
+        await At(0.31);
+        await Run($"kill -9 {Victim("prenatal")}", () => Kill(Victim("prenatal")));
+        await At(0.38);
+        await Run($"kill -9 {Victim("notifications")} while it dispatches", () => Kill(Victim("notifications")));
+        await At(0.45);
         await Run("restart RabbitMQ", () => platform.RestartResourceAsync("messaging"));
-        await At(0.55);
+        await At(0.57);
         await Run("Redis stopped for 10 s", async () =>
         {
             await platform.StopResourceAsync("redis");
@@ -298,18 +325,55 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             await platform.StartResourceAsync("redis");
         });
         await At(0.7);
-        await Run("restart PostgreSQL", () => platform.RestartResourceAsync("postgres"));
-        await At(0.85);
-        // Allowance asks Enrollment for a childbirth's facts; with Enrollment gone for longer than its calls' resilience
-        // (30 s) and its consumer's retries, the events land in its _error queue, where only an operator's replay helps.
-        await Run("Enrollment stopped for 40 s", async () =>
+        await Run("restart PostgreSQL", async () =>
         {
-            await platform.StopResourceAsync("enrollment");
+            // As an operator does before a planned restart: a checkpoint while it serves, so its shutdown has little to write.
+            var clock = Stopwatch.StartNew();
+            await CheckpointAsync(platform);
+            var checkpoint = clock.Elapsed;
+            await platform.RestartResourceAsync("postgres");
+            say($"PostgreSQL restart: checkpoint {checkpoint.TotalSeconds:F1} s, then stopped and started in {(clock.Elapsed - checkpoint).TotalSeconds:F1} s");
+        });
+        await At(0.85);
+        // Allowance asks Enrollment for a childbirth's facts; with every Enrollment replica gone for longer than its calls'
+        // resilience (30 s) and its consumer's retries, the events land in its _error queue, where only an operator's replay helps.
+        await Run("every Enrollment replica stopped for 40 s", async () =>
+        {
+            await Task.WhenAll(platform.Replicas("enrollment").Select(platform.StopResourceAsync));
             await Task.Delay(TimeSpan.FromSeconds(40));
-            await platform.StartResourceAsync("enrollment");
+            await Task.WhenAll(platform.Replicas("enrollment").Select(platform.StartResourceAsync));
         });
         await At(1.0);
-        return faults;
+        return (faults, spread);
+    }
+
+    private static async Task CheckpointAsync(RunningPlatform platform)
+    {
+        var admin = new Npgsql.NpgsqlConnectionStringBuilder(await platform.ConnectionStringAsync("postgres")) { Pooling = false, CommandTimeout = 300 };
+        await using var connection = new Npgsql.NpgsqlConnection(admin.ConnectionString);
+        await connection.OpenAsync();
+        await using var checkpoint = new Npgsql.NpgsqlCommand("CHECKPOINT", connection);
+        await checkpoint.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>How a method's calls were shared among a service's replicas; balanced when each took at least 40% of an even share.</summary>
+    public sealed record Spread(bool Balanced, IReadOnlyList<string> Lines)
+    {
+        public static async Task<Spread> MeasureAsync(RunningPlatform platform, params (string Service, string Method)[] methods)
+        {
+            var balanced = true;
+            var lines = new List<string>();
+            foreach (var (service, method) in methods)
+            {
+                var counts = await ReplicaCalls.CountAsync(platform, service, method);
+                var total = counts.Values.Sum();
+                var fair = counts.Count < 2 || (total >= 10 && counts.Values.All(n => n >= 0.4 * total / counts.Count));
+                balanced &= fair;
+                lines.Add($"calls spread: {service}.{method} " + string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}")) +
+                    (fair ? "" : "  <-- UNBALANCED"));
+            }
+            return new Spread(balanced, lines);
+        }
     }
 
     public sealed record Fault(string Name, DateTime Began, DateTime Ended, double BaselineP95);
@@ -334,7 +398,13 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         }
 
         public void Retried() => Interlocked.Increment(ref _retries);
-        public void Refuse() => Interlocked.Increment(ref _refused);
+        public ConcurrentDictionary<string, int> Refusals { get; } = new();
+
+        public void Refuse(string reason)
+        {
+            Interlocked.Increment(ref _refused);
+            Refusals.AddOrUpdate(reason, 1, (_, n) => n + 1);
+        }
 
         public double P95Since(DateTime from)
         {

@@ -122,8 +122,11 @@ public sealed class Reconciliation(RunningPlatform platform, IReadOnlyDictionary
         var stuck = states.Where(q => !IsErrorQueue(q.Name)).Sum(q => q.Ready + q.Unacknowledged);
         var inErrorQueues = states.Where(q => IsErrorQueue(q.Name)).Sum(q => q.Ready);
         var unsent = await UnsentOutboxRowsAsync();
+        var where = string.Join(", ", states.Where(q => q.Ready + q.Unacknowledged > 0)
+            .Select(q => $"{q.Name} {q.Ready} ready {q.Unacknowledged} unacknowledged"));
         Check(stuck == 0 && unsent == 0 && inErrorQueues == 0,
-            $"messages stuck in queues {stuck}, unsent outbox rows {unsent}; error-queue messages replayed {replayed}, left {inErrorQueues}");
+            $"messages stuck in queues {stuck}, unsent outbox rows {unsent}; error-queue messages replayed {replayed}, left {inErrorQueues}" +
+            (where.Length > 0 ? $" ({where})" : ""));
         return new Report(consistent, lines);
     }
 
