@@ -17,11 +17,22 @@ public static class ReplicaCalls
     /// </summary>
     public static async Task<IReadOnlyDictionary<string, long>> CountAsync(RunningPlatform platform, string service, string method)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        // Seventeen processes on two cores under load: a scrape can wait its turn for many seconds, so it is patient and
+        // asked again, as a scraper would at its next interval.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var counts = new Dictionary<string, long>();
         foreach (var replica in platform.Replicas(service))
         {
-            var page = await http.GetStringAsync(new Uri(platform.Endpoint(replica, "http"), "/metrics"));
+            var page = "";
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    page = await http.GetStringAsync(new Uri(platform.Endpoint(replica, "http"), "/metrics"));
+                    break;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && attempt < 3) { }
+            }
             counts[replica] = page.Split('\n')
                 .Where(l => l.StartsWith("rpc_server_call_duration_seconds_count{", StringComparison.Ordinal) && l.Contains($"rpc_method=\"{method}\"", StringComparison.Ordinal))
                 .Sum(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));

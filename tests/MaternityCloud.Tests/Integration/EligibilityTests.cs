@@ -267,18 +267,9 @@ public sealed class EligibilityTests(TestServers servers) : IAsyncLifetime
     [Fact]
     public async Task Without_Redis_every_answer_comes_from_the_database_and_is_still_current()
     {
-        // A service whose Redis is unreachable (nothing listens on the port) on the same database.
-        await using var noRedis = new ServiceHost<EnrollmentGrpcService>(_isolation with
-        {
-            ConnectionStrings = new Dictionary<string, string>(_isolation.ConnectionStrings) { ["redis"] = $"127.0.0.1:{FreePorts.Take(1)[0]},connectTimeout=200" },
-        });
+        await using var noRedis = ReplicaWithoutRedis();
         var client = new EnrollmentClient(noRedis.Channel());
-        var person = await EmployeeAsync();
-        await RecordAsync(Months(person, 9, ThisMonth));
-        var request = new CheckEligibilityRequest
-        {
-            IdNumber = person.IdNumber, Benefit = Benefit.MaternityMedical, EventDate = Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Region = Wenzhou,
-        };
+        var (person, request) = await NineMonthsAsync();
 
         var before = await client.CheckEligibilityAsync(request);
         Assert.Equal(1, (await client.RecordContributionsAsync(Months(person, 1, ThisMonth, skipFirst: 9))).Stored);
@@ -291,18 +282,10 @@ public sealed class EligibilityTests(TestServers servers) : IAsyncLifetime
     [Fact]
     public async Task A_change_another_replica_could_not_drop_from_the_shared_cache_is_not_answered_stale_here()
     {
-        // Two replicas on one database and one Redis; the second's connection to Redis is broken (nothing listens).
-        await using var cutOff = new ServiceHost<EnrollmentGrpcService>(_isolation with
-        {
-            ConnectionStrings = new Dictionary<string, string>(_isolation.ConnectionStrings) { ["redis"] = $"127.0.0.1:{FreePorts.Take(1)[0]},connectTimeout=200" },
-        });
+        // Two replicas on one database and one Redis; the second's connection to Redis is broken.
+        await using var cutOff = ReplicaWithoutRedis();
         var otherReplica = new EnrollmentClient(cutOff.Channel());
-        var person = await EmployeeAsync();
-        await RecordAsync(Months(person, 9, ThisMonth));
-        var request = new CheckEligibilityRequest
-        {
-            IdNumber = person.IdNumber, Benefit = Benefit.MaternityMedical, EventDate = Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Region = Wenzhou,
-        };
+        var (person, request) = await NineMonthsAsync();
         var cached = await _enrollment.CheckEligibilityAsync(request); // this replica caches "9 months: too short"
         Assert.Equal(2, (await CachedAsync(person.IdNumber)).Length);
 
@@ -319,6 +302,23 @@ public sealed class EligibilityTests(TestServers servers) : IAsyncLifetime
         Assert.True(answered.Eligible);
         // And the suspicion is cleared once the cache's old answers are orphaned, so nobody flushes for it again.
         Assert.Equal(0L, await _isolation.CountAsync("enrollmentdb", "SELECT raised - cleared FROM eligibility_cache_suspicion"));
+    }
+
+    /// <summary>Another replica of the service on the same database, whose Redis is unreachable (nothing listens on the port).</summary>
+    private ServiceHost<EnrollmentGrpcService> ReplicaWithoutRedis() => new(_isolation with
+    {
+        ConnectionStrings = new Dictionary<string, string>(_isolation.ConnectionStrings) { ["redis"] = $"127.0.0.1:{FreePorts.Take(1)[0]},connectTimeout=200" },
+    });
+
+    /// <summary>An employee with nine paid months, one short of maternity medical care, and the question for today.</summary>
+    private async Task<(InsuredPerson Person, CheckEligibilityRequest Request)> NineMonthsAsync()
+    {
+        var person = await EmployeeAsync();
+        await RecordAsync(Months(person, 9, ThisMonth));
+        return (person, new CheckEligibilityRequest
+        {
+            IdNumber = person.IdNumber, Benefit = Benefit.MaternityMedical, EventDate = Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Region = Wenzhou,
+        });
     }
 
     private static string ShippedWenzhou()

@@ -30,7 +30,7 @@ namespace MaternityCloud.Tests.Resilience;
 /// app and the reconciliation proves that nothing was lost or doubled. MATERNITYCLOUD_FAULT_MINUTES lengthens the run
 /// into the soak (`make soak`), which also reports every process's memory and the open connections at start and end.
 /// </summary>
-[Collection(AppHostCollection.Name)]
+[Collection(FaultSuiteCollection.Name)]
 public sealed class FaultSuiteTests(ITestOutputHelper output)
 {
     private static readonly string[] Hospitals = ["H33030200001", "H33030200002", "H33030200003", "H33030200004"];
