@@ -193,6 +193,12 @@ public sealed class RunningPlatform : IAsyncDisposable
                 throw new TimeoutException($"{resource} (processes {string.Join(", ", alive)}) was still running three minutes after its stop", gaveUp);
             await Task.Delay(100);
         }
+        // And Aspire itself done with the stop, in a state its start command accepts (a process it stopped is Finished;
+        // one whose stop it gave up on is Unknown): a start while the resource still showed Stopping, a Redis gone within
+        // milliseconds of its stop, came back as "failed to start" in two CI runs.
+        using var settled = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await App.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceAsync(resource,
+            [.. KnownResourceStates.TerminalStates, KnownResourceStates.NotStarted, "Unknown"], settled.Token);
     }
 
     public Task StartResourceAsync(string resource) => CommandAsync(resource, KnownResourceCommands.StartCommand);
