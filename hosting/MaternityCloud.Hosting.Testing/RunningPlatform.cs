@@ -86,11 +86,12 @@ public sealed class RunningPlatform : IAsyncDisposable
     public IEnumerable<string> ResourceNames =>
         App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Where(IsPlatformResource).Select(r => r.Name);
 
-    /// <summary>The resources of a service's replicas, first to last: "claims", "claims-2", … (the AppHost's names).</summary>
-    public IReadOnlyList<string> Replicas(string service) =>
-        [.. ResourceNames
-            .Select(n => (Name: n, Index: n == service ? 1 : n.StartsWith(service + "-", StringComparison.Ordinal) && int.TryParse(n[(service.Length + 1)..], out var i) ? i : 0))
-            .Where(r => r.Index > 0).OrderBy(r => r.Index).Select(r => r.Name)];
+    /// <summary>The resources of a service's replicas, first to last, by the AppHost's own naming ("claims", "claims-2", …).</summary>
+    public IReadOnlyList<string> Replicas(string service)
+    {
+        var names = ResourceNames.ToHashSet();
+        return [.. Enumerable.Range(0, names.Count).Select(i => MaternityCloud.AppHost.PlatformService.ReplicaName(service, i)).TakeWhile(names.Contains)];
+    }
 
     private static bool IsPlatformResource(IResource resource) =>
         resource is not ParameterResource && !resource.Annotations.OfType<ExplicitStartupAnnotation>().Any();

@@ -24,7 +24,11 @@ builder.Services.AddSingleton<EligibilityStore>();
 builder.Services.AddSingleton<EligibilityCache>();
 // Every replica watches for a suspicion another raised because it could not drop changed answers from the shared cache.
 builder.Services.AddPeriodicReload("eligibility cache suspicion", builder.Configuration.GetValue("Enrollment:CacheSuspicionPoll", TimeSpan.FromSeconds(1)),
-    sp => (sp.GetRequiredService<EligibilityCache>().WatchSuspicionAsync, sp.GetRequiredService<EligibilityCache>().WatchSuspicionAsync));
+    sp =>
+    {
+        var cache = sp.GetRequiredService<EligibilityCache>();
+        return (cache.WatchSuspicionAsync, cache.WatchSuspicionAsync);
+    });
 builder.Services.AddSingleton<EnrollmentChanges>();
 builder.Services.AddSingleton<IMarriageRegistry, FedMarriageRegistry>();
 builder.Services.AddScoped<EnrollmentHandlers>();

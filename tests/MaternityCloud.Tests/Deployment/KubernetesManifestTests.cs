@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using MaternityCloud.Hosting;
+using MaternityCloud.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace MaternityCloud.Tests.Deployment;
@@ -70,17 +71,8 @@ public sealed partial class KubernetesManifestTests(ITestOutputHelper output)
         return await RunAsync("node", [Path.Combine(Validator, "validate.mjs"), directory], Validator);
     }
 
-    private static async Task<(int Exit, string Text)> RunAsync(string program, string[] arguments, string workingDirectory)
-    {
-        var start = new ProcessStartInfo(program) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in arguments) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(limit.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int ExitCode, string Output)> RunAsync(string program, string[] arguments, string workingDirectory) =>
+        ChildProcess.RunAsync(new ProcessStartInfo(program, arguments) { WorkingDirectory = workingDirectory }, TimeSpan.FromMinutes(5));
 
     /// <summary>The manifests without the validator (its node_modules would be copied, and validated, for nothing).</summary>
     private static void CopyManifests(string from, string to)

@@ -108,21 +108,16 @@ public sealed class AppHostTests
         var root = MaternityCloud.Hosting.PlatformState.FindRepositoryRoot();
         var start = new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(root, "scripts", "birth-one-thing.sh")])
         {
-            WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true,
+            WorkingDirectory = root,
             Environment =
             {
                 ["ENROLLMENT"] = Http("enrollment"), ["PRENATAL"] = Http("prenatal"), ["CLAIMS"] = Http("claims"), ["ALLOWANCE"] = Http("allowance"),
                 ["DEPARTMENTS"] = Http("departments"), ["ENROLLMENT_GRPC"] = Http("enrollment", "grpc"),
-                ["CONFIGURATION"] = AppContext.BaseDirectory.Contains("/Release/") ? "Release" : "Debug",
+                ["CONFIGURATION"] = ChildProcess.BuildConfiguration,
                 ["Auth__IssuerKeyFile"] = platform.Issuer.KeyFile,
             },
         };
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output + await errors);
+        return await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(3));
     }
 
     private static async Task<List<string>> ListServicesAsync(GrpcChannel channel)

@@ -75,20 +75,18 @@ public sealed class SchemaMigrationTests(TestServers servers)
     /// <summary>The Claims program, as a container runs it: its own dll, configuration from the environment and arguments.</summary>
     private static async Task<(int Exit, string Output)> RunClaimsAsync(Isolation isolation, params string[] arguments)
     {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
-        var dll = Path.Combine(PlatformState.FindRepositoryRoot(), "services", "Claims", "bin", configuration, "net10.0", "MaternityCloud.Claims.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
-        start.ArgumentList.Add(dll);
-        foreach (var a in arguments) start.ArgumentList.Add(a);
-        start.Environment["ConnectionStrings__claimsdb"] = isolation.ConnectionStrings["claimsdb"];
-        start.Environment["ConnectionStrings__messaging"] = isolation.ConnectionStrings["messaging"];
-        start.Environment["Auth__IssuerPublicKey"] = TestCredentials.IssuerPublicKeyPem;
-        start.Environment["OTEL_SDK_DISABLED"] = "true";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(limit.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        var dll = Path.Combine(PlatformState.FindRepositoryRoot(), "services", "Claims", "bin", ChildProcess.BuildConfiguration, "net10.0", "MaternityCloud.Claims.dll");
+        var start = new ProcessStartInfo("dotnet", [dll, .. arguments])
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            Environment =
+            {
+                ["ConnectionStrings__claimsdb"] = isolation.ConnectionStrings["claimsdb"],
+                ["ConnectionStrings__messaging"] = isolation.ConnectionStrings["messaging"],
+                ["Auth__IssuerPublicKey"] = TestCredentials.IssuerPublicKeyPem,
+                ["OTEL_SDK_DISABLED"] = "true",
+            },
+        };
+        return await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(2));
     }
 }
